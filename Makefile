@@ -1,0 +1,38 @@
+# The two quick-start commands: `make demo` and `make test`. Both install what they need.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build demo test unit integration format format-check lint bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/payedge demo
+
+test: build format-check
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')
+
+format-check:
+	@scripts/format-check.sh
+
+lint: $(BUILD)/CMakeCache.txt
+	run-clang-tidy -p $(BUILD) -quiet 'src/.*' 2>/dev/null || clang-tidy -p $(BUILD) $$(git ls-files 'src/*.cpp')
+
+bench: build
+	$(BUILD)/bench/price_bench
+
+clean:
+	rm -rf $(BUILD)

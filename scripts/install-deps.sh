@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages payedge needs to build, test and demo; does nothing when all
+# are present. Runs as root (CI, a fresh machine) or with sudo.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git
+  libboost-dev libssl-dev libsqlite3-dev sqlite3 libpq-dev
+  libsimdjson-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev
+  libgtest-dev libbenchmark-dev clang-format curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "installing: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

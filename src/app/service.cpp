@@ -1,0 +1,59 @@
+#include "app/service.h"
+
+namespace payedge {
+
+Service::Service(asio::io_context& ioc, Config config, const Clock& clock)
+    : ioc_(ioc),
+      config_(std::move(config)),
+      clock_(clock),
+      pool_(std::max(1, config_.server.store_threads)) {}
+
+Service::~Service() {
+  if (server_) server_->stop();
+  pool_.join();
+}
+
+Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config config,
+                                                 const Clock& clock, LogSink* log) {
+  std::unique_ptr<Service> s(new Service(ioc, std::move(config), clock));
+  const Config& c = s->config_;
+  auto store = open_store(c.store.url, c.store.pool_size, c.store.busy_timeout_ms);
+  if (!store) return std::unexpected(store.error());
+  s->store_ = std::move(*store);
+  if (c.store.auto_migrate) {
+    if (auto st = s->store_->migrate(); !st) return std::unexpected(st.error());
+  }
+  if (log) {
+    s->log_ = log;
+  } else {
+    s->own_log_ = FileLogSink::open(c.log.file);
+    if (!s->own_log_) return fail(ErrorCode::kInternal, "cannot open log file " + c.log.file);
+    s->log_ = s->own_log_.get();
+  }
+  auto endpoint = parse_toss_url(c.toss.base_url);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  s->toss_ = std::make_unique<TossClient>(*endpoint, c.toss, c.secrets.toss_secret_key);
+  s->confirm_ =
+      std::make_unique<ConfirmService>(s->pool_, *s->store_, *s->toss_, c, clock, s->metrics_);
+  s->api_ =
+      std::make_unique<Api>(s->pool_, *s->store_, *s->confirm_, c, clock, s->metrics_, *s->log_);
+  HttpServerOptions options{c.server.max_body_bytes, c.server.read_timeout_ms,
+                            c.server.idle_timeout_ms, c.server.max_connections};
+  Api* api = s->api_.get();
+  s->server_ = std::make_unique<HttpServer>(ioc, options,
+                                            [api](HttpRequest& req) { return api->handle(req); });
+  return s;
+}
+
+Result<tcp::endpoint> Service::start() { return server_->start(config_.server.listen); }
+
+void Service::stop() { server_->stop(); }
+
+SimService::SimService(asio::io_context& ioc, SimOptions options, const Clock& clock)
+    : sim_(std::move(options), clock),
+      server_(ioc, HttpServerOptions{1024 * 1024, 30'000, 60'000, 4096},
+              [this](HttpRequest& req) { return sim_.handle(req); }) {}
+
+Result<tcp::endpoint> SimService::start(const std::string& listen) { return server_.start(listen); }
+
+}  // namespace payedge

@@ -1,0 +1,57 @@
+// Wiring of the two servers: `Service` is everything `payedge serve` runs, `SimService` is
+// `payedge sim`. Both run on a caller-owned io_context (one thread), so `demo` can host both.
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "confirm/confirm_service.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "obs/metrics.h"
+#include "obs/request_log.h"
+#include "sim/simulator.h"
+#include "store/store.h"
+#include "toss/toss_client.h"
+
+namespace payedge {
+
+class Service {
+ public:
+  // `log` overrides config.log.file when given (the demo collects the lines itself).
+  static Result<std::unique_ptr<Service>> create(asio::io_context& ioc, Config config,
+                                                 const Clock& clock, LogSink* log = nullptr);
+  ~Service();
+  Result<tcp::endpoint> start();
+  void stop();
+  Store& store() { return *store_; }
+
+ private:
+  Service(asio::io_context& ioc, Config config, const Clock& clock);
+
+  asio::io_context& ioc_;
+  Config config_;
+  const Clock& clock_;
+  asio::thread_pool pool_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<FileLogSink> own_log_;
+  LogSink* log_ = nullptr;
+  Metrics metrics_;
+  std::unique_ptr<TossClient> toss_;
+  std::unique_ptr<ConfirmService> confirm_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+class SimService {
+ public:
+  SimService(asio::io_context& ioc, SimOptions options, const Clock& clock);
+  Result<tcp::endpoint> start(const std::string& listen);
+  void stop() { server_.stop(); }
+
+ private:
+  Simulator sim_;
+  HttpServer server_;
+};
+
+}  // namespace payedge

@@ -1,0 +1,283 @@
+// `payedge demo`: the simulator and the service on free loopback ports with a fresh SQLite
+// file and sample courses, a short story of confirms over real HTTP, then a summary.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <deque>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "app/service.h"
+#include "auth/jwt.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "http/client.h"
+#include "store/seed.h"
+
+namespace payedge::cli {
+namespace {
+
+using nlohmann::json;
+
+class CollectingSink final : public LogSink {
+ public:
+  void write(const RequestLog& line) override { lines.push_back(line.to_json().dump()); }
+  std::deque<std::string> lines;
+};
+
+struct Style {
+  bool color;
+  std::string bold(const std::string& s) const { return color ? "\033[1m" + s + "\033[0m" : s; }
+  std::string dim(const std::string& s) const { return color ? "\033[2m" + s + "\033[0m" : s; }
+  std::string ok(const std::string& s) const { return color ? "\033[32m" + s + "\033[0m" : s; }
+  std::string bad(const std::string& s) const { return color ? "\033[33m" + s + "\033[0m" : s; }
+};
+
+struct Step {
+  std::string title;
+  std::string course;
+  Krw amount;
+  std::optional<std::string> coupon;
+  bool reuse_previous_key = false;  // the back/refresh pattern: same paymentKey again
+};
+
+class DemoRun {
+ public:
+  DemoRun(tcp::endpoint api, tcp::endpoint sim, Store& store, CollectingSink& sink, Style style)
+      : api_(api), sim_(sim), store_(store), sink_(sink), s_(style) {}
+
+  awaitable<void> run() {
+    token_ = sign_jwt("user-demo-1", secrets_from_env().jwt_secret,
+                      SystemClock::instance().now_ms(), 3600);
+    std::puts(s_.bold("\n── 결제 시나리오 / confirm-payment scenarios ──").c_str());
+    const std::vector<Step> steps = {
+        {"1. 세일 중인 강의 구매 (sale price 79,000)", "course-cpp", 79000, std::nullopt},
+        {"2. 같은 결제 새로고침 (same paymentKey again → replay, no second Toss call)",
+         "course-cpp", 79000, std::nullopt, true},
+        {"3. 쿠폰 적용 SQL5000 (49,000 − 5,000)", "course-sql", 44000, std::string("SQL5000")},
+        {"4. 금액 변조: 끝난 세일 가격으로 결제 (sale ended; price is 129,000)", "course-ml", 99000,
+         std::nullopt},
+        {"5. 판매 종료 강의 (inactive course)", "course-old", 39000, std::nullopt},
+        {"6. 만료된 쿠폰 (expired coupon)", "course-ml", 103200, std::string("SUMMER2026")},
+        {"7. 이미 수강 중인 강의 다시 구매 (already enrolled)", "course-cpp", 79000, std::nullopt},
+    };
+    for (const auto& step : steps) co_await run_step(step);
+    co_await kill_switch();
+    co_await summary();
+  }
+
+ private:
+  awaitable<FetchResult> call(tcp::endpoint ep, http::verb method, std::string target,
+                              std::string body,
+                              std::vector<std::pair<std::string, std::string>> headers = {}) {
+    FetchRequest r;
+    r.host = ep.address().to_string();
+    r.port = std::to_string(ep.port());
+    r.method = method;
+    r.target = std::move(target);
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    r.timeout_ms = 15'000;
+    co_return co_await http_fetch(std::move(r));
+  }
+
+  awaitable<void> run_step(const Step& step) {
+    if (!step.title.empty()) std::puts(("\n" + s_.bold(step.title)).c_str());
+    const std::string order_id = next_order_id();
+    if (!step.reuse_previous_key) {
+      // The payment window: Toss (here the simulator) issues a paymentKey for the order.
+      auto session = co_await call(sim_, http::verb::post, "/__sim/sessions",
+                                   session_body(order_id, step.amount));
+      remember_session(session.body, order_id);
+    }
+    auto res = co_await call(api_, http::verb::post, "/functions/v1/confirm-payment",
+                             confirm_body(step), confirm_headers());
+    print_reply(step, res);
+  }
+
+  std::string next_order_id() { return fmt::format("demo-order-{}", ++order_seq_); }
+
+  static std::string session_body(const std::string& order_id, Krw amount) {
+    return json{{"orderId", order_id}, {"amount", amount}}.dump();
+  }
+
+  void remember_session(const std::string& body, const std::string& order_id) {
+    last_key_ = json::parse(body, nullptr, false).value("paymentKey", std::string());
+    last_order_ = order_id;
+  }
+
+  std::string confirm_body(const Step& step) const {
+    return json{{"paymentKey", last_key_},
+                {"orderId", last_order_},
+                {"amount", step.amount},
+                {"courseId", step.course},
+                {"couponCode", step.coupon ? json(*step.coupon) : json(nullptr)}}
+        .dump();
+  }
+
+  std::vector<std::pair<std::string, std::string>> confirm_headers() const {
+    return {{"Authorization", "Bearer " + token_},
+            {"X-Request-Id", fmt::format("demo-req-{}", order_seq_)}};
+  }
+
+  void print_reply(const Step& step, const FetchResult& res) {
+    json reply = json::parse(res.body, nullptr, false);
+    std::printf("   %s POST /functions/v1/confirm-payment %s\n", s_.dim("→").c_str(),
+                s_.dim(fmt::format("{{courseId: {}, amount: {}{}}}", step.course, step.amount,
+                                   step.coupon ? ", couponCode: " + *step.coupon : ""))
+                    .c_str());
+    if (reply.is_object() && reply.value("ok", false)) {
+      std::printf(
+          "   %s %s  payment %s, enrollment %s%s\n", s_.ok(fmt::format("← {}", res.status)).c_str(),
+          s_.ok("ok").c_str(), reply["payment"].value("status", std::string()).c_str(),
+          reply["enrollment"].value("status", std::string()).c_str(),
+          reply.value("replayed", false) ? s_.ok("  (replayed: stored result)").c_str() : "");
+    } else if (reply.is_object() && reply.contains("error")) {
+      std::printf("   %s %s  %s\n", s_.bad(fmt::format("← {}", res.status)).c_str(),
+                  s_.bad(reply["error"].value("code", std::string())).c_str(),
+                  reply["error"].value("message", std::string()).c_str());
+    } else {
+      std::printf("   ← %d %s\n", res.status, res.error.c_str());
+    }
+    while (!sink_.lines.empty()) {
+      std::printf("   %s %s\n", s_.dim("log").c_str(), s_.dim(sink_.lines.front()).c_str());
+      sink_.lines.pop_front();
+    }
+  }
+
+  awaitable<void> kill_switch() {
+    std::puts(("\n" + s_.bold("8. 킬 스위치: payments_enabled=off (runbook 6)")).c_str());
+    auto set = [&](const char* value) {
+      return store_.set_flag(
+          Flag{"payments_enabled", value, "demo", "demo", SystemClock::instance().now_ms()},
+          AuditEntry{"demo", "flag.set", "payments_enabled", "demo",
+                     json{{"value", value}}.dump()});
+    };
+    (void)co_await run_off_thread([&] { return set("off"); });
+    auto status = co_await call(api_, http::verb::get, "/functions/v1/payment-status", "");
+    std::printf("   GET /functions/v1/payment-status → %s\n", status.body.c_str());
+    Step step{"", "course-sql", 49000, std::nullopt};
+    co_await run_step(step);
+    (void)co_await run_off_thread([&] { return set("on"); });
+    std::printf("   %s\n", s_.dim("payments_enabled=on again").c_str());
+  }
+
+  awaitable<void> summary() {
+    auto stats = co_await call(sim_, http::verb::get, "/__sim/stats", "");
+    json s = json::parse(stats.body, nullptr, false);
+    std::puts(s_.bold("\n── 요약 / summary ──").c_str());
+    auto counts = store_.counts();
+    std::printf("   Toss confirm calls:  %s (the refresh in step 2 was answered from the store)\n",
+                s.is_object() ? s["confirm_calls"].dump().c_str() : "?");
+    if (counts) {
+      std::printf(
+          "   payments:            %lld DONE\n   enrollments:         %lld ACTIVE\n"
+          "   confirm attempts:    %lld (the idempotency record; failures before Toss leave "
+          "none)\n",
+          counts->payments, counts->active_enrollments, counts->attempts);
+    }
+    std::printf("   next: payedge demo --keep-running, then curl it (README.md)\n");
+  }
+
+  template <class Fn>
+  awaitable<std::invoke_result_t<Fn>> run_off_thread(Fn fn) {
+    co_return fn();  // the demo's own store writes are tiny; keep them on this thread
+  }
+
+  tcp::endpoint api_, sim_;
+  Store& store_;
+  CollectingSink& sink_;
+  Style s_;
+  std::string token_, last_key_, last_order_;
+  int order_seq_ = 0;
+};
+
+}  // namespace
+
+void add_demo(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "demo", "Run the simulator and the service with sample data and a scripted story");
+  auto keep = std::make_shared<bool>(false);
+  auto dir = std::make_shared<std::string>();
+  cmd->add_flag("--keep-running", *keep, "keep both servers up afterwards and print their URLs");
+  cmd->add_option("--dir", *dir,
+                  "where the demo database goes (default: a fresh temporary folder)");
+  cmd->callback([keep, dir, &exit_code] {
+    const Style style{isatty(STDOUT_FILENO) != 0};
+    std::string folder = *dir;
+    if (folder.empty()) {
+      char tmpl[] = "/tmp/payedge-demo-XXXXXX";
+      folder = mkdtemp(tmpl);
+    }
+    std::filesystem::create_directories(folder);
+    const std::string db = folder + "/payedge.db";
+    std::filesystem::remove(db);
+
+    asio::io_context ioc(1);
+    const Secrets secrets = secrets_from_env();
+    SimService sim(ioc, SimOptions{secrets.toss_secret_key, false, 15'000},
+                   SystemClock::instance());
+    auto sim_ep = sim.start("127.0.0.1:0");
+    if (!sim_ep) return print_error(sim_ep.error()), void(exit_code = 1);
+
+    Config config;
+    config.secrets = secrets;
+    config.server.listen = "127.0.0.1:0";
+    config.store.url = "sqlite://" + db;
+    config.toss.base_url = fmt::format("http://127.0.0.1:{}", sim_ep->port());
+    CollectingSink sink;
+    auto service = Service::create(ioc, config, SystemClock::instance(), &sink);
+    if (!service) return print_error(service.error()), void(exit_code = 1);
+    if (auto st = apply_seed((*service)->store(), sample_seed(SystemClock::instance().now_ms()));
+        !st) {
+      return print_error(st.error()), void(exit_code = 1);
+    }
+    auto api_ep = (*service)->start();
+    if (!api_ep) return print_error(api_ep.error()), void(exit_code = 1);
+
+    std::puts(style.bold("payedge demo").c_str());
+    std::printf("   toss simulator  http://127.0.0.1:%u\n", sim_ep->port());
+    std::printf("   payedge serve   http://127.0.0.1:%u\n", api_ep->port());
+    std::printf("   store           sqlite://%s\n", db.c_str());
+    std::printf(
+        "   catalogue       course-cpp 99,000 (sale 79,000), course-sql 49,000, course-ml 129,000\n"
+        "                   (its sale ended yesterday), course-old (inactive); coupons WELCOME10, "
+        "SQL5000,\n"
+        "                   SUMMER2026 (expired)\n");
+
+    DemoRun run(*api_ep, *sim_ep, (*service)->store(), sink, style);
+    asio::co_spawn(ioc, run.run(), [&](std::exception_ptr e) {
+      if (e) exit_code = 1;
+      if (!*keep) {
+        (*service)->stop();
+        sim.stop();
+        ioc.stop();
+        return;
+      }
+      const std::string token =
+          sign_jwt("user-demo-2", secrets.jwt_secret, SystemClock::instance().now_ms(), 3600);
+      std::printf(
+          "\nBoth servers keep running (Ctrl-C stops them). Try:\n"
+          "  curl -s -X POST http://127.0.0.1:%u/__sim/sessions -d "
+          "'{\"orderId\":\"my-order-1\",\"amount\":49000}'\n"
+          "  curl -s -X POST http://127.0.0.1:%u/functions/v1/confirm-payment \\\n"
+          "       -H 'Authorization: Bearer %s' \\\n"
+          "       -d "
+          "'{\"paymentKey\":\"<paymentKey>\",\"orderId\":\"my-order-1\",\"amount\":49000,"
+          "\"courseId\":\"course-sql\"}'\n",
+          sim_ep->port(), api_ep->port(), token.c_str());
+      std::fflush(stdout);
+    });
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      (*service)->stop();
+      sim.stop();
+      ioc.stop();
+    });
+    ioc.run();
+  });
+}
+
+}  // namespace payedge::cli

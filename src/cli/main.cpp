@@ -1,0 +1,27 @@
+// payedge: the confirm-payment service, the Toss simulator and the on-call toolkit.
+#include <cstdio>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"payedge — Toss payment confirmation service and on-call toolkit"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  payedge::cli::add_serve(app, exit_code);
+  payedge::cli::add_sim(app, exit_code);
+  payedge::cli::add_demo(app, exit_code);
+  payedge::cli::add_store_commands(app, exit_code);
+  payedge::cli::add_token(app, exit_code);
+  payedge::cli::add_price(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  return exit_code;
+}

@@ -1,0 +1,76 @@
+#include "config/config.h"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+
+namespace payedge {
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback, bool& used_fallback) {
+  const char* v = std::getenv(name);
+  if (v && *v) return v;
+  if (!fallback.empty()) used_fallback = true;
+  return fallback;
+}
+
+template <class T>
+void read(const toml::table& t, std::string_view section, std::string_view key, T& out) {
+  if (auto v = t[section][key].value<T>()) out = *v;
+}
+
+}  // namespace
+
+Secrets secrets_from_env() {
+  Secrets s;
+  bool dev = false;
+  s.toss_secret_key = env_or("TOSS_SECRET_KEY", kDevTossSecretKey, dev);
+  s.jwt_secret = env_or("SUPABASE_JWT_SECRET", kDevJwtSecret, dev);
+  bool unused = false;
+  s.webhook_secret = env_or("WEBHOOK_SECRET", "", unused);
+  s.webhook_secret_previous = env_or("WEBHOOK_SECRET_PREVIOUS", "", unused);
+  s.admin_token = env_or("PAYEDGE_ADMIN_TOKEN", "", unused);
+  s.slack_webhook_url = env_or("SLACK_WEBHOOK_URL", "", unused);
+  s.using_dev_defaults = dev;
+  return s;
+}
+
+Result<Config> load_config(const std::string& path) {
+  Config c;
+  if (!path.empty()) {
+    toml::table t;
+    try {
+      t = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      return fail(ErrorCode::kInvalidRequest,
+                  std::string("config ") + path + ": " + std::string(e.description()));
+    }
+    read(t, "server", "listen", c.server.listen);
+    read(t, "server", "io_threads", c.server.io_threads);
+    read(t, "server", "store_threads", c.server.store_threads);
+    read(t, "server", "max_body_bytes", c.server.max_body_bytes);
+    read(t, "server", "read_timeout_ms", c.server.read_timeout_ms);
+    read(t, "server", "idle_timeout_ms", c.server.idle_timeout_ms);
+    read(t, "server", "max_connections", c.server.max_connections);
+    read(t, "store", "url", c.store.url);
+    read(t, "store", "pool_size", c.store.pool_size);
+    read(t, "store", "busy_timeout_ms", c.store.busy_timeout_ms);
+    read(t, "store", "auto_migrate", c.store.auto_migrate);
+    read(t, "toss", "base_url", c.toss.base_url);
+    read(t, "toss", "attempt_timeout_ms", c.toss.attempt_timeout_ms);
+    read(t, "toss", "deadline_ms", c.toss.deadline_ms);
+    read(t, "toss", "max_attempts", c.toss.max_attempts);
+    read(t, "toss", "backoff_base_ms", c.toss.backoff_base_ms);
+    read(t, "toss", "backoff_max_ms", c.toss.backoff_max_ms);
+    read(t, "auth", "clock_skew_s", c.auth.clock_skew_s);
+    read(t, "webhook", "tolerance_s", c.webhook.tolerance_s);
+    read(t, "idempotency", "result_ttl_days", c.idempotency.result_ttl_days);
+    read(t, "idempotency", "wait_ms", c.idempotency.wait_ms);
+    read(t, "idempotency", "lease_ms", c.idempotency.lease_ms);
+    read(t, "log", "file", c.log.file);
+  }
+  c.secrets = secrets_from_env();
+  return c;
+}
+
+}  // namespace payedge

@@ -1,0 +1,335 @@
+#include "confirm/confirm_service.h"
+
+#include <fmt/format.h>
+
+#include "core/codec.h"
+#include "core/price.h"
+
+namespace payedge {
+namespace {
+
+using nlohmann::json;
+
+constexpr EpochMs kDayMs = 24LL * 3600 * 1000;
+
+Error conflict(std::string detail, bool retryable) {
+  Error e = make_error(ErrorCode::kIdempotencyConflict, std::move(detail));
+  e.retryable = retryable;
+  return e;
+}
+
+json success_result(const Payment& p) {
+  return {{"payment",
+           {{"paymentKey", p.provider_tx_id},
+            {"orderId", p.order_id},
+            {"amount", p.amount},
+            {"status", p.status},
+            {"approvedAt", p.approved_at},
+            {"method", p.method}}},
+          {"enrollment", {{"courseId", p.course_id}, {"status", "ACTIVE"}}}};
+}
+
+// A stored answer back into an outcome: the success body, or the error with Toss's code.
+ConfirmOutcome stored_outcome(const ConfirmAttempt& a) {
+  ConfirmOutcome out;
+  out.replayed = true;
+  json body = json::parse(a.response, nullptr, false);
+  if (a.state == AttemptState::kDone && body.is_object()) {
+    out.result = std::move(body);
+    return out;
+  }
+  Error e = make_error(parse_error_code(a.error_code).value_or(ErrorCode::kTossRejected));
+  if (body.is_object()) {
+    e.toss_code = body.value("tossCode", "");
+    e.toss_message = body.value("tossMessage", "");
+    e.detail = body.value("detail", "");
+  }
+  out.error = std::move(e);
+  return out;
+}
+
+}  // namespace
+
+ConfirmOutcome outcome_error(Error e) {
+  ConfirmOutcome out;
+  out.error = std::move(e);
+  return out;
+}
+
+std::string confirm_fingerprint(const ConfirmRequest& req, const std::string& user_id) {
+  // Length-prefixed so that no two different tuples hash alike.
+  std::string material;
+  for (const std::string* part : {&req.payment_key, &req.order_id, &user_id, &req.course_id}) {
+    material += fmt::format("{}:{}|", part->size(), *part);
+  }
+  material += std::to_string(req.amount);
+  return sha256_hex(material);
+}
+
+ConfirmService::ConfirmService(asio::thread_pool& store_pool, Store& store, TossClient& toss,
+                               const Config& config, const Clock& clock, Metrics& metrics)
+    : pool_(store_pool),
+      store_(store),
+      toss_(toss),
+      config_(config),
+      clock_(clock),
+      metrics_(metrics) {}
+
+awaitable<ConfirmOutcome> ConfirmService::confirm(const ConfirmRequest& req,
+                                                  const std::string& user_id) {
+  // 1. A known paymentKey is a replay, a wait, a takeover or a conflict — before any price check,
+  //    so a successful confirm is replayed even after the price or the switches changed.
+  auto existing = co_await blocking([&] { return store_.find_attempt(req.payment_key); });
+  if (!existing) co_return outcome_error(existing.error());
+  if (*existing) co_return co_await handle_existing(**existing, req, user_id);
+  auto by_order = co_await blocking([&] { return store_.find_attempt_by_order(req.order_id); });
+  if (!by_order) co_return outcome_error(by_order.error());
+  if (*by_order) co_return outcome_error(conflict("orderId belongs to another paymentKey", false));
+
+  // 2. Switches, course, price.
+  auto flag = co_await blocking([&] { return store_.find_flag("payments_enabled"); });
+  if (!flag) co_return outcome_error(flag.error());
+  if (*flag && (*flag)->value == "off")
+    co_return outcome_error(make_error(ErrorCode::kPaymentsDisabled));
+
+  auto course = co_await blocking([&] { return store_.find_course(req.course_id); });
+  if (!course) co_return outcome_error(course.error());
+  if (!*course) co_return outcome_error(make_error(ErrorCode::kCourseNotFound));
+  if (!(*course)->active) co_return outcome_error(make_error(ErrorCode::kCourseInactive));
+
+  std::optional<Coupon> coupon;
+  if (req.coupon_code) {
+    auto found = co_await blocking([&] { return store_.find_coupon(*req.coupon_code); });
+    if (!found) co_return outcome_error(found.error());
+    coupon = std::move(*found);
+  }
+  const EpochMs now = clock_.now_ms();
+  const PriceQuote quote = quote_price(**course, req.coupon_code, coupon, now);
+  if (req.coupon_code && !quote.coupon_applied) {
+    co_return outcome_error(make_error(ErrorCode::kCouponInvalid, quote.coupon_error));
+  }
+  if (req.amount != quote.expected) {
+    ConfirmOutcome out = outcome_error(make_error(ErrorCode::kAmountMismatch));
+    out.expected_amount = quote.expected;
+    co_return out;
+  }
+
+  // 3. Record the attempt (and reserve the coupon) before Toss hears of it.
+  ConfirmAttempt attempt;
+  attempt.payment_key = req.payment_key;
+  attempt.order_id = req.order_id;
+  attempt.user_id = user_id;
+  attempt.course_id = req.course_id;
+  attempt.amount = req.amount;
+  attempt.coupon_code = req.coupon_code;
+  attempt.fingerprint = confirm_fingerprint(req, user_id);
+  // Derived from the paymentKey: one paymentKey can never reach Toss under two keys.
+  attempt.idempotency_key = "payedge-confirm-" + sha256_hex(req.payment_key).substr(0, 48);
+  attempt.created_at = now;
+  attempt.lease_until = now + config_.idempotency.lease_ms;
+  attempt.expires_at = now + config_.idempotency.result_ttl_days * kDayMs;
+  auto begun = co_await blocking([&] { return store_.begin_attempt(attempt); });
+  if (!begun) co_return outcome_error(begun.error());
+  switch (begun->outcome) {
+    case BeginOutcome::kStarted:
+      break;
+    case BeginOutcome::kExisting:  // a concurrent duplicate from another process won the insert
+      co_return co_await handle_existing(*begun->existing, req, user_id);
+    case BeginOutcome::kOrderTaken:
+      co_return outcome_error(conflict("orderId belongs to another payment", false));
+    case BeginOutcome::kAlreadyEnrolled:
+      co_return outcome_error(make_error(ErrorCode::kAlreadyEnrolled));
+    case BeginOutcome::kUserBusy:
+      co_return outcome_error(conflict("another payment for this course is in progress", true));
+    case BeginOutcome::kCouponExhausted:
+      co_return outcome_error(make_error(ErrorCode::kCouponInvalid, "exhausted"));
+  }
+  ConfirmOutcome out = co_await drive(std::move(attempt));
+  out.expected_amount = quote.expected;
+  co_return out;
+}
+
+awaitable<ConfirmOutcome> ConfirmService::handle_existing(const ConfirmAttempt& attempt,
+                                                          const ConfirmRequest& req,
+                                                          const std::string& user_id) {
+  if (attempt.fingerprint != confirm_fingerprint(req, user_id)) {
+    co_return outcome_error(conflict("paymentKey was confirmed with other parameters", false));
+  }
+  if (attempt.state != AttemptState::kInProgress) co_return stored_outcome(attempt);
+
+  if (auto it = in_flight_.find(attempt.payment_key); it != in_flight_.end()) {
+    co_return co_await wait_for(it->second);
+  }
+  // Nobody here drives it: take the lease if its owner let go (or died) and finish it.
+  const EpochMs now = clock_.now_ms();
+  auto claimed = co_await blocking([&] {
+    return store_.claim_attempt(attempt.payment_key, now, now + config_.idempotency.lease_ms);
+  });
+  if (!claimed) co_return outcome_error(claimed.error());
+  if (!*claimed) co_return outcome_error(conflict("the first confirm is still in progress", true));
+  // Another coroutine may have claimed and registered while we were in the store.
+  if (auto it = in_flight_.find(attempt.payment_key); it != in_flight_.end()) {
+    co_return co_await wait_for(it->second);
+  }
+  co_return co_await drive(attempt);
+}
+
+awaitable<ConfirmOutcome> ConfirmService::wait_for(std::shared_ptr<InFlight> flight) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex, std::chrono::milliseconds(config_.idempotency.wait_ms));
+  flight->waiters.push_back(&timer);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  std::erase(flight->waiters, &timer);
+  if (!flight->outcome)
+    co_return outcome_error(conflict("the first confirm is still in progress", true));
+  ConfirmOutcome out = *flight->outcome;
+  out.replayed = true;
+  out.toss_http_status = 0;  // this request did not call Toss
+  out.toss_code.clear();
+  out.toss_latency_ms = -1;
+  out.toss_tries = 0;
+  co_return out;
+}
+
+awaitable<ConfirmOutcome> ConfirmService::drive(ConfirmAttempt attempt) {
+  auto flight = std::make_shared<InFlight>();
+  in_flight_[attempt.payment_key] = flight;
+  ConfirmOutcome out;
+  try {
+    out = co_await drive_toss(attempt);
+  } catch (const std::exception& e) {
+    out = outcome_error(make_error(ErrorCode::kInternal, e.what()));
+  }
+  flight->outcome = out;
+  in_flight_.erase(attempt.payment_key);
+  for (auto* waiter : flight->waiters) waiter->cancel();
+  co_return out;
+}
+
+awaitable<ConfirmOutcome> ConfirmService::drive_toss(const ConfirmAttempt& attempt) {
+  ConfirmOutcome out;
+  const int previous_calls = attempt.toss_calls;
+  auto call = co_await toss_.confirm(attempt.payment_key, attempt.order_id, attempt.amount,
+                                     attempt.idempotency_key);
+  const int calls = previous_calls + call.tries;
+  out.toss_tries = call.tries;
+  out.toss_http_status = call.last.http_status;
+  out.toss_code = call.last.code();
+  out.toss_latency_ms = call.total_latency_ms;
+  metrics_.observe_toss(call.last.http_status, call.last.timed_out, call.total_latency_ms);
+
+  const TossReply& reply = call.last;
+  if (reply.http_status == 200 && reply.body.is_object()) {
+    co_return co_await record_success(attempt, reply.body, std::move(out), calls);
+  }
+  if (reply.answered() && reply.http_status < 500) {
+    const std::string code = reply.code();
+    if (code == "ALREADY_PROCESSED_PAYMENT") {
+      // Approved by an earlier call of ours (or another path): believe Toss's record of it.
+      auto fetched = co_await toss_.get_payment(attempt.payment_key);
+      if (fetched.http_status == 200 && fetched.body.is_object()) {
+        co_return co_await record_success(attempt, fetched.body, std::move(out), calls);
+      }
+      co_return co_await leave_unresolved(
+          attempt,
+          make_error(ErrorCode::kTossApiError, "fetch after ALREADY_PROCESSED_PAYMENT failed"),
+          std::move(out), calls);
+    }
+    if (code == "IDEMPOTENT_REQUEST_PROCESSING" || code == "UNAUTHORIZED_KEY" ||
+        reply.http_status == 429) {
+      // Not a verdict on the payment: Toss is busy with it or we are misconfigured.
+      co_return co_await leave_unresolved(attempt, make_error(ErrorCode::kTossApiError, code),
+                                          std::move(out), calls);
+    }
+    Error e = make_error(ErrorCode::kTossRejected);
+    e.toss_code = code.empty() ? fmt::format("HTTP_{}", reply.http_status) : code;
+    e.toss_message = reply.message();
+    co_return co_await record_rejection(attempt, std::move(e), std::move(out), calls);
+  }
+  Error e = make_error(ErrorCode::kTossApiError, reply.timed_out    ? "timeout"
+                                                 : reply.answered() ? "toss 5xx"
+                                                                    : "network");
+  e.toss_code = reply.code();
+  co_return co_await leave_unresolved(attempt, std::move(e), std::move(out), calls);
+}
+
+awaitable<ConfirmOutcome> ConfirmService::record_success(const ConfirmAttempt& attempt,
+                                                         const json& toss_payment,
+                                                         ConfirmOutcome out, int toss_calls) {
+  const std::string status = toss_payment.value("status", "");
+  const std::string order_id = toss_payment.value("orderId", "");
+  const Krw amount = toss_payment.value("totalAmount", Krw{-1});
+  if (status != "DONE") {
+    // WAITING_FOR_DEPOSIT, IN_PROGRESS, …: not money yet; the reconciler finishes it later.
+    co_return co_await leave_unresolved(
+        attempt, make_error(ErrorCode::kTossApiError, "toss status " + status), std::move(out),
+        toss_calls);
+  }
+  if (order_id != attempt.order_id || amount != attempt.amount) {
+    // Toss holds a different order under this paymentKey: never record it as ours.
+    Error e = make_error(ErrorCode::kTossRejected, "toss payment does not match the order");
+    e.toss_code = "MISMATCHED_PAYMENT";
+    co_return co_await record_rejection(attempt, std::move(e), std::move(out), toss_calls);
+  }
+  Payment p;
+  p.provider_tx_id = attempt.payment_key;
+  p.order_id = attempt.order_id;
+  p.user_id = attempt.user_id;
+  p.course_id = attempt.course_id;
+  p.amount = attempt.amount;
+  p.coupon_code = attempt.coupon_code;
+  p.status = "DONE";
+  p.method = toss_payment.value("method", "");
+  p.approved_at = toss_payment.value("approvedAt", "");
+  p.source = "confirm";
+  json result = success_result(p);
+  const std::string response = result.dump();
+  auto st = co_await blocking([&] {
+    return store_.complete_attempt(attempt.payment_key, p, 200, response, clock_.now_ms(),
+                                   toss_calls);
+  });
+  if (!st) {
+    // Toss took the money but we could not write it down. Keep the attempt open: a retry or
+    // the reconciler re-drives it with the same Idempotency-Key and records it then.
+    (void)co_await blocking(
+        [&] { return store_.release_attempt(attempt.payment_key, toss_calls); });
+    Error e = st.error();
+    e.retryable = true;
+    co_return outcome_error(std::move(e));
+  }
+  out.result = std::move(result);
+  co_return out;
+}
+
+awaitable<ConfirmOutcome> ConfirmService::record_rejection(const ConfirmAttempt& attempt,
+                                                           Error error, ConfirmOutcome out,
+                                                           int toss_calls) {
+  const json stored = {
+      {"tossCode", error.toss_code}, {"tossMessage", error.toss_message}, {"detail", error.detail}};
+  auto st = co_await blocking([&] {
+    return store_.fail_attempt(attempt.payment_key, std::string(error.name()), error.http_status(),
+                               stored.dump(), clock_.now_ms(), toss_calls);
+  });
+  if (!st) {
+    (void)co_await blocking(
+        [&] { return store_.release_attempt(attempt.payment_key, toss_calls); });
+    error = st.error();
+    error.retryable = true;
+  }
+  out.error = std::move(error);
+  co_return out;
+}
+
+awaitable<ConfirmOutcome> ConfirmService::leave_unresolved(const ConfirmAttempt& attempt,
+                                                           Error error, ConfirmOutcome out,
+                                                           int toss_calls) {
+  // Never mark failed on a guess: Toss may have approved. Free the lease so a client retry
+  // (or the reconciler) can re-drive with the same Idempotency-Key.
+  (void)co_await blocking([&] { return store_.release_attempt(attempt.payment_key, toss_calls); });
+  error.retryable = true;
+  out.error = std::move(error);
+  co_return out;
+}
+
+}  // namespace payedge

@@ -1,0 +1,82 @@
+// The confirm flow: replay or conflict from the idempotency record, kill switch, course and
+// price checks, the attempt recorded before Toss is called, the Toss confirm, and one
+// transaction for payment + enrollment. Duplicates in this process wait for the first.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/confirm_request.h"
+#include "core/error.h"
+#include "core/time.h"
+#include "net/asio.h"
+#include "obs/metrics.h"
+#include "store/store.h"
+#include "toss/toss_client.h"
+
+namespace payedge {
+
+// What the caller answers and logs.
+struct ConfirmOutcome {
+  std::optional<Error> error;  // set on failure
+  nlohmann::json result;       // on success: {payment, enrollment}
+  bool replayed = false;
+  std::optional<Krw> expected_amount;
+  int toss_http_status = 0;
+  std::string toss_code;
+  int toss_latency_ms = -1;
+  int toss_tries = 0;
+};
+
+// The fields of a request that must match for a replay: same payment, order, amount, buyer, course.
+std::string confirm_fingerprint(const ConfirmRequest& req, const std::string& user_id);
+
+class ConfirmService {
+ public:
+  ConfirmService(asio::thread_pool& store_pool, Store& store, TossClient& toss,
+                 const Config& config, const Clock& clock, Metrics& metrics);
+
+  // Must run on the single I/O thread: the in-flight table is not locked.
+  awaitable<ConfirmOutcome> confirm(const ConfirmRequest& req, const std::string& user_id);
+
+ private:
+  struct InFlight {
+    std::optional<ConfirmOutcome> outcome;
+    std::vector<asio::steady_timer*> waiters;
+  };
+
+  awaitable<ConfirmOutcome> handle_existing(const ConfirmAttempt& attempt,
+                                            const ConfirmRequest& req, const std::string& user_id);
+  awaitable<ConfirmOutcome> wait_for(std::shared_ptr<InFlight> flight);
+  awaitable<ConfirmOutcome> drive(ConfirmAttempt attempt);
+  awaitable<ConfirmOutcome> drive_toss(const ConfirmAttempt& attempt);
+  awaitable<ConfirmOutcome> record_success(const ConfirmAttempt& attempt,
+                                           const nlohmann::json& toss_payment,
+                                           ConfirmOutcome outcome, int toss_calls);
+  awaitable<ConfirmOutcome> record_rejection(const ConfirmAttempt& attempt, Error error,
+                                             ConfirmOutcome outcome, int toss_calls);
+  awaitable<ConfirmOutcome> leave_unresolved(const ConfirmAttempt& attempt, Error error,
+                                             ConfirmOutcome outcome, int toss_calls);
+
+  template <class Fn>
+  auto blocking(Fn fn) {
+    return run_blocking(pool_, std::move(fn));
+  }
+
+  asio::thread_pool& pool_;
+  Store& store_;
+  TossClient& toss_;
+  const Config& config_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  std::map<std::string, std::shared_ptr<InFlight>> in_flight_;
+};
+
+ConfirmOutcome outcome_error(Error e);
+
+}  // namespace payedge

@@ -1,0 +1,42 @@
+// The public HTTP API of `payedge serve` (SPEC section 4): routing, auth, request ids,
+// language, the JSON envelopes, and one log line per request.
+#pragma once
+
+#include <string>
+
+#include "config/config.h"
+#include "confirm/confirm_service.h"
+#include "http/server.h"
+#include "obs/metrics.h"
+#include "obs/request_log.h"
+#include "store/store.h"
+
+namespace payedge {
+
+class Api {
+ public:
+  Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, const Config& config,
+      const Clock& clock, Metrics& metrics, LogSink& log);
+
+  awaitable<HttpResponse> handle(HttpRequest& req);
+
+ private:
+  awaitable<HttpResponse> confirm_payment(HttpRequest& req, RequestLog& log);
+  awaitable<HttpResponse> payment_status(HttpRequest& req);
+  awaitable<HttpResponse> readyz(HttpRequest& req);
+
+  asio::thread_pool& pool_;
+  Store& store_;
+  ConfirmService& confirm_;
+  const Config& config_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  LogSink& log_;
+};
+
+// An X-Request-Id we echo: printable ASCII, at most 128 characters; otherwise a new one.
+std::string request_id_from(std::string_view header);
+bool wants_english(std::string_view accept_language);
+std::string error_body(const Error& e, const std::string& request_id, bool english);
+
+}  // namespace payedge

@@ -1,0 +1,133 @@
+#include "http/server.h"
+
+#include <chrono>
+
+namespace payedge {
+
+Result<tcp::endpoint> parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return fail(ErrorCode::kInvalidRequest, "listen needs HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(host, ec);
+  if (ec) return fail(ErrorCode::kInvalidRequest, "listen: bad address " + host);
+  int port = -1;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+  }
+  if (port < 0 || port > 65535) return fail(ErrorCode::kInvalidRequest, "listen: bad port");
+  return tcp::endpoint(addr, static_cast<unsigned short>(port));
+}
+
+HttpResponse json_response(int status, std::string body, unsigned version) {
+  HttpResponse res{static_cast<http::status>(status), version};
+  res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.body() = std::move(body);
+  return res;
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler)
+    : ioc_(ioc), options_(options), handler_(std::move(handler)), acceptor_(ioc) {}
+
+Result<tcp::endpoint> HttpServer::start(const std::string& listen) {
+  auto ep = parse_listen(listen);
+  if (!ep) return ep;
+  boost::system::error_code ec;
+  acceptor_.open(ep->protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(*ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ErrorCode::kInternal, "listen on " + listen + ": " + ec.message());
+  endpoint_ = acceptor_.local_endpoint();
+  asio::co_spawn(ioc_, do_listen(), asio::detached);
+  return endpoint_;
+}
+
+void HttpServer::stop() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+awaitable<void> HttpServer::do_listen() {
+  while (acceptor_.is_open()) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+      continue;  // EMFILE and friends: keep serving the connections we have
+    }
+    if (connections_->load() >= options_.max_connections) {
+      socket.close(ec);  // bounded connections: shed load instead of falling over
+      continue;
+    }
+    asio::co_spawn(ioc_, do_session(beast::tcp_stream(std::move(socket))), asio::detached);
+  }
+}
+
+awaitable<void> HttpServer::do_session(beast::tcp_stream stream) {
+  auto counter = connections_;
+  counter->fetch_add(1);
+  struct Release {
+    std::shared_ptr<std::atomic<int>> c;
+    ~Release() { c->fetch_sub(1); }
+  } release{counter};
+
+  boost::system::error_code ec;
+  std::string peer_ip;
+  if (auto ep = stream.socket().remote_endpoint(ec); !ec) peer_ip = ep.address().to_string();
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    // The first request gets the read timeout; later ones the idle timeout to arrive.
+    stream.expires_after(
+        std::chrono::milliseconds(first ? options_.read_timeout_ms : options_.idle_timeout_ms));
+    first = false;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(options_.max_body_bytes);
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(use_awaitable, ec));
+    HttpRequest req;
+    // A Content-Length over the limit fails at the header already; a chunked body, later.
+    if (ec == http::error::body_limit) {
+      req.body_too_large = true;
+    } else if (ec) {
+      break;  // end of stream, timeout (slowloris) or garbage: close
+    } else if (!parser.is_done()) {
+      stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec == http::error::body_limit) {
+        req.body_too_large = true;
+      } else if (ec) {
+        break;
+      }
+    }
+    req.msg = parser.release();
+    req.peer_ip = peer_ip;
+    const bool keep_alive = !req.body_too_large && req.msg.keep_alive();
+
+    HttpResponse res;
+    try {
+      res = co_await handler_(req);
+    } catch (const std::exception& e) {
+      res = json_response(
+          500,
+          R"({"ok":false,"error":{"code":"E_INTERNAL","message":"internal error","retryable":true}})",
+          req.msg.version());
+    }
+    if (req.drop_connection) break;
+    res.version(req.msg.version());
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+    co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace payedge

@@ -1,0 +1,55 @@
+// A small HTTP/1.1 server on Boost.Beast with C++20 coroutines, shared by `serve` and `sim`:
+// do_listen accepts, do_session runs one keep-alive connection, the Handler builds the reply.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "net/asio.h"
+
+namespace payedge {
+
+struct HttpRequest {
+  http::request<http::string_body> msg;
+  std::string peer_ip;
+  bool body_too_large = false;   // the body passed the limit; only headers are in `msg`
+  bool drop_connection = false;  // set by a handler: close without answering (fault injection)
+};
+using HttpResponse = http::response<http::string_body>;
+using HttpHandler = std::function<awaitable<HttpResponse>(HttpRequest&)>;
+
+struct HttpServerOptions {
+  size_t max_body_bytes = 16 * 1024;
+  int read_timeout_ms = 10'000;
+  int idle_timeout_ms = 30'000;
+  int max_connections = 2048;
+};
+
+class HttpServer {
+ public:
+  HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler);
+  // Binds "HOST:PORT" (port 0 picks a free one) and starts accepting.
+  Result<tcp::endpoint> start(const std::string& listen);
+  void stop();
+  tcp::endpoint endpoint() const { return endpoint_; }
+
+ private:
+  awaitable<void> do_listen();
+  awaitable<void> do_session(beast::tcp_stream stream);
+
+  asio::io_context& ioc_;
+  HttpServerOptions options_;
+  HttpHandler handler_;
+  tcp::acceptor acceptor_;
+  tcp::endpoint endpoint_;
+  std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
+};
+
+// "127.0.0.1:8080" → endpoint; E_INVALID_REQUEST when it is not an address and a port.
+Result<tcp::endpoint> parse_listen(const std::string& listen);
+
+HttpResponse json_response(int status, std::string body, unsigned version = 11);
+
+}  // namespace payedge

@@ -1,0 +1,45 @@
+// The one place payedge includes Boost.Asio/Beast. Boost 1.74's awaitable.hpp uses
+// std::exchange without <utility>, so it comes first.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <exception>
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+namespace payedge {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+// Runs blocking `fn` (a store call) on `pool` and resumes the coroutine on its own executor,
+// so the I/O thread never waits on a disk.
+template <class Fn>
+awaitable<std::invoke_result_t<Fn>> run_blocking(asio::thread_pool& pool, Fn fn) {
+  using R = std::invoke_result_t<Fn>;
+  auto ex = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(R)>(
+      [&pool, ex](auto handler, Fn f) {
+        asio::post(pool, [handler = std::move(handler), f = std::move(f), ex]() mutable {
+          R r = f();
+          asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
+            std::move(handler)(std::move(r));
+          });
+        });
+      },
+      use_awaitable, std::move(fn));
+}
+
+}  // namespace payedge

@@ -1,0 +1,60 @@
+#include "obs/request_log.h"
+
+#include "obs/mask.h"
+
+namespace payedge {
+
+nlohmann::ordered_json RequestLog::to_json() const {
+  using json = nlohmann::ordered_json;
+  auto opt_str = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  json j = {
+      {"ts", format_utc(ts)},
+      {"level", level},
+      {"fn", fn},
+      {"request_id", request_id},
+      {"status", success ? "success" : "error"},
+      {"error_code", opt_str(error_code)},
+      {"latency_ms", latency_ms},
+      {"http_status", http_status},
+      {"user_id", opt_str(user_id)},
+      {"course_id", opt_str(course_id)},
+      {"order_id", opt_str(order_id)},
+      {"payment_key", payment_key.empty() ? json(nullptr) : json(mask_payment_key(payment_key))},
+      {"amount", amount ? json(*amount) : json(nullptr)},
+      {"expected_amount", expected_amount ? json(*expected_amount) : json(nullptr)},
+      {"coupon_code", coupon_code ? json(*coupon_code) : json(nullptr)},
+      {"toss_http_status", toss_http_status ? json(toss_http_status) : json(nullptr)},
+      {"toss_code", opt_str(toss_code)},
+      {"toss_latency_ms", toss_latency_ms >= 0 ? json(toss_latency_ms) : json(nullptr)},
+      {"replayed", replayed ? json(*replayed) : json(nullptr)},
+      {"ip", opt_str(ip)},
+      {"ua", opt_str(ua)},
+  };
+  if (!error_detail.empty()) j["error_detail"] = error_detail;
+  if (toss_tries) j["toss_tries"] = *toss_tries;
+  return j;
+}
+
+std::unique_ptr<FileLogSink> FileLogSink::open(const std::string& path) {
+  if (path.empty() || path == "-")
+    return std::unique_ptr<FileLogSink>(new FileLogSink(stdout, false));
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) return nullptr;
+  return std::unique_ptr<FileLogSink>(new FileLogSink(f, true));
+}
+
+FileLogSink::~FileLogSink() {
+  if (owned_) std::fclose(file_);
+}
+
+void FileLogSink::write(const RequestLog& line) {
+  // error_handler::replace: a user-supplied string with broken UTF-8 must not lose the line.
+  std::string text =
+      line.to_json().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  text.push_back('\n');
+  std::lock_guard lock(mu_);
+  std::fwrite(text.data(), 1, text.size(), file_);
+  std::fflush(file_);
+}
+
+}  // namespace payedge

@@ -1,0 +1,64 @@
+// The structured log line of SPEC section 7: one JSON object per request, one line each.
+#pragma once
+
+#include <cstdio>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/catalog.h"
+#include "core/time.h"
+
+namespace payedge {
+
+struct RequestLog {
+  EpochMs ts = 0;
+  std::string level = "info";
+  std::string fn;
+  std::string request_id;
+  bool success = true;
+  std::string error_code;  // empty on success
+  std::string error_detail;
+  int latency_ms = 0;
+  int http_status = 0;
+  std::string user_id;
+  std::string course_id;
+  std::string order_id;
+  std::string payment_key;  // raw; masked when written
+  std::optional<Krw> amount;
+  std::optional<Krw> expected_amount;
+  std::optional<std::string> coupon_code;
+  int toss_http_status = 0;  // 0: Toss was not called
+  std::string toss_code;
+  int toss_latency_ms = -1;
+  std::optional<int> toss_tries;
+  std::optional<bool> replayed;
+  std::string ip;
+  std::string ua;
+
+  // Fields in the order of SPEC section 7, so a human reads the line left to right.
+  nlohmann::ordered_json to_json() const;
+};
+
+// Where log lines go: stdout, a file, or a callback (the demo prints them its own way).
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void write(const RequestLog& line) = 0;
+};
+
+class FileLogSink final : public LogSink {
+ public:
+  static std::unique_ptr<FileLogSink> open(const std::string& path);  // "" → stdout
+  ~FileLogSink() override;
+  void write(const RequestLog& line) override;
+
+ private:
+  explicit FileLogSink(std::FILE* f, bool owned) : file_(f), owned_(owned) {}
+  std::mutex mu_;
+  std::FILE* file_;
+  bool owned_;
+};
+
+}  // namespace payedge

@@ -1,0 +1,407 @@
+#include "sim/simulator.h"
+
+#include <fmt/format.h>
+
+#include "core/codec.h"
+
+namespace payedge {
+namespace {
+
+using nlohmann::json;
+
+constexpr EpochMs kSessionTtlMs =
+    10 * 60 * 1000;  // Toss expires an unconfirmed payment after 10 min
+constexpr int kKst = 9 * 60;
+
+HttpResponse toss_error(int status, std::string_view code, std::string_view message) {
+  return json_response(status, json{{"code", code}, {"message", message}}.dump());
+}
+
+std::string_view header(const HttpRequest& req, std::string_view name) {
+  auto it = req.msg.find(name);
+  return it == req.msg.end() ? std::string_view() : std::string_view(it->value());
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int toss_status_for(std::string_view code) {
+  static const std::map<std::string_view, int> kStatus = {
+      {"UNAUTHORIZED_KEY", 401},
+      {"REJECT_CARD_PAYMENT", 403},
+      {"REJECT_CARD_COMPANY", 403},
+      {"REJECT_ACCOUNT_PAYMENT", 403},
+      {"FORBIDDEN_REQUEST", 403},
+      {"NOT_FOUND_PAYMENT", 404},
+      {"NOT_FOUND_PAYMENT_SESSION", 404},
+      {"IDEMPOTENT_REQUEST_PROCESSING", 409},
+      {"FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING", 500},
+      {"FAILED_INTERNAL_SYSTEM_PROCESSING", 500},
+      {"UNKNOWN_PAYMENT_ERROR", 500},
+  };
+  auto it = kStatus.find(code);
+  return it == kStatus.end() ? 400 : it->second;
+}
+
+json SimFaults::to_json() const {
+  return {{"error_rate", error_rate},
+          {"error_status", error_status},
+          {"latency_ms", {latency_min_ms, latency_max_ms}},
+          {"timeout_rate", timeout_rate},
+          {"approve_then_fail_rate", approve_then_fail_rate}};
+}
+
+Simulator::Simulator(SimOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+bool Simulator::roll(double rate) {
+  if (rate <= 0) return false;
+  return std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
+}
+
+awaitable<void> Simulator::pause_ms(int ms) {
+  if (ms <= 0) co_return;
+  asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+}
+
+Simulator::SimPayment& Simulator::new_session(const std::string& payment_key,
+                                              const std::string& order_id, Krw amount) {
+  const EpochMs now = clock_.now_ms();
+  SimPayment p;
+  p.created_at = now;
+  p.object = {{"mId", "tosspayments"},
+              {"version", "2022-11-16"},
+              {"paymentKey", payment_key},
+              {"orderId", order_id},
+              {"orderName", "강의 결제"},
+              {"status", "IN_PROGRESS"},
+              {"requestedAt", format_with_offset(now, kKst)},
+              {"approvedAt", nullptr},
+              {"type", "NORMAL"},
+              {"method", "카드"},
+              {"currency", "KRW"},
+              {"country", "KR"},
+              {"totalAmount", amount},
+              {"balanceAmount", amount},
+              {"suppliedAmount", amount - amount / 11},
+              {"vat", amount / 11},
+              {"taxFreeAmount", 0},
+              {"isPartialCancelable", true},
+              {"cancels", nullptr},
+              {"card", nullptr},
+              {"failure", nullptr}};
+  orders_[order_id] = payment_key;
+  return payments_[payment_key] = std::move(p);
+}
+
+void Simulator::refresh_expiry(SimPayment& p) {
+  if (!p.confirmed && p.object["status"] == "IN_PROGRESS" &&
+      clock_.now_ms() - p.created_at >= kSessionTtlMs) {
+    p.object["status"] = "EXPIRED";
+  }
+}
+
+awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
+  const std::string target(req.msg.target());
+  const std::string path = target.substr(0, target.find('?'));
+  const auto method = req.msg.method();
+
+  if (path.starts_with("/__sim/")) {
+    json body =
+        req.msg.body().empty() ? json::object() : json::parse(req.msg.body(), nullptr, false);
+    if (body.is_discarded()) co_return toss_error(400, "INVALID_REQUEST", "body is not JSON");
+    if (path == "/__sim/sessions" && method == http::verb::post) co_return create_session(body);
+    if (path == "/__sim/faults" && method == http::verb::post) co_return set_faults(body);
+    if (path == "/__sim/faults" && method == http::verb::get)
+      co_return json_response(200, faults_.to_json().dump());
+    if (path == "/__sim/stats" && method == http::verb::get) co_return stats();
+    if (path == "/__sim/reset" && method == http::verb::post) {
+      payments_.clear(), orders_.clear(), idempotency_.clear(), confirms_by_key_.clear(),
+          approvals_by_key_.clear();
+      confirm_calls_ = faults_injected_ = approvals_ = duplicate_confirms_ = 0;
+      faults_ = {};
+      co_return json_response(200, R"({"ok":true})");
+    }
+    co_return toss_error(404, "NOT_FOUND", "no such simulator endpoint");
+  }
+  if (path == "/healthz" || path == "/readyz") co_return json_response(200, R"({"ok":true})");
+
+  // Everything under /v1 is the Toss API: Basic base64(secretKey + ":").
+  if (header(req, "Authorization") != "Basic " + base64_encode(options_.secret_key + ":")) {
+    co_return toss_error(401, "UNAUTHORIZED_KEY",
+                         "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.");
+  }
+  if (path == "/v1/payments/confirm" && method == http::verb::post) co_return co_await confirm(req);
+
+  constexpr std::string_view kPayments = "/v1/payments/";
+  constexpr std::string_view kOrders = "/v1/payments/orders/";
+  if (path.starts_with(kOrders) && method == http::verb::get) {
+    co_await pause_ms(faults_.latency_max_ms > 0
+                          ? std::uniform_int_distribution<int>(faults_.latency_min_ms,
+                                                               faults_.latency_max_ms)(rng_)
+                          : 0);
+    auto it = orders_.find(url_decode(path.substr(kOrders.size())));
+    if (it == orders_.end())
+      co_return toss_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
+    co_return get_payment(it->second);
+  }
+  if (path.starts_with(kPayments)) {
+    std::string rest = path.substr(kPayments.size());
+    if (rest.ends_with("/cancel") && method == http::verb::post) {
+      co_return cancel(req, url_decode(rest.substr(0, rest.size() - 7)));
+    }
+    if (method == http::verb::get && rest.find('/') == std::string::npos) {
+      co_await pause_ms(faults_.latency_max_ms > 0
+                            ? std::uniform_int_distribution<int>(faults_.latency_min_ms,
+                                                                 faults_.latency_max_ms)(rng_)
+                            : 0);
+      co_return get_payment(url_decode(rest));
+    }
+  }
+  co_return toss_error(404, "NOT_FOUND", "존재하지 않는 API 입니다.");
+}
+
+awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
+  ++confirm_calls_;
+  json body = json::parse(req.msg.body(), nullptr, false);
+  if (!body.is_object() || !body.contains("paymentKey") || !body["paymentKey"].is_string() ||
+      !body.contains("orderId") || !body["orderId"].is_string() || !body.contains("amount") ||
+      !body["amount"].is_number_integer()) {
+    co_return toss_error(400, "INVALID_REQUEST", "잘못된 요청입니다.");
+  }
+  const std::string key = body["paymentKey"];
+  const std::string order_id = body["orderId"];
+  const Krw amount = body["amount"];
+  ++confirms_by_key_[key];
+
+  if (auto code = header(req, "TossPayments-Test-Code"); !code.empty()) {
+    co_return toss_error(toss_status_for(code), code, "테스트 코드로 발생시킨 오류입니다.");
+  }
+  if (faults_.latency_max_ms > 0) {
+    co_await pause_ms(
+        std::uniform_int_distribution<int>(faults_.latency_min_ms, faults_.latency_max_ms)(rng_));
+  }
+  const std::string idem_key(header(req, "Idempotency-Key"));
+  if (idem_key.size() > 300)
+    co_return toss_error(400, "INVALID_REQUEST", "Idempotency-Key는 300자 이하여야 합니다.");
+  if (!idem_key.empty()) {
+    auto it = idempotency_.find(idem_key);
+    if (it != idempotency_.end()) {
+      if (!it->second.done) {
+        co_return toss_error(409, "IDEMPOTENT_REQUEST_PROCESSING",
+                             "이전 멱등 요청이 처리 중입니다.");
+      }
+      co_return json_response(it->second.status, it->second.body);
+    }
+    idempotency_[idem_key] = IdempotentReply{};
+  }
+  auto forget_key = [&] {
+    if (!idem_key.empty()) idempotency_.erase(idem_key);
+  };
+  if (roll(faults_.timeout_rate)) {
+    ++faults_injected_;
+    co_await pause_ms(options_.timeout_hang_ms);
+    forget_key();
+    req.drop_connection = true;
+    co_return HttpResponse{};
+  }
+  if (roll(faults_.error_rate)) {
+    ++faults_injected_;
+    forget_key();
+    co_return toss_error(
+        faults_.error_status,
+        faults_.error_status >= 500 ? "FAILED_INTERNAL_SYSTEM_PROCESSING" : "INVALID_REQUEST",
+        "시뮬레이터가 주입한 오류입니다.");
+  }
+
+  // Process the confirm for real.
+  int status = 200;
+  std::string reply;
+  auto it = payments_.find(key);
+  if (it == payments_.end() && options_.auto_sessions && !orders_.contains(order_id)) {
+    it = payments_.find(new_session(key, order_id, amount).object["paymentKey"]);
+  }
+  if (it == payments_.end()) {
+    status = 404;
+    reply = json{{"code", "NOT_FOUND_PAYMENT_SESSION"},
+                 {"message", "결제 시간이 만료되어 결제 진행 데이터가 존재하지 않습니다."}}
+                .dump();
+  } else {
+    SimPayment& p = it->second;
+    refresh_expiry(p);
+    if (p.confirmed) {
+      ++duplicate_confirms_;
+      status = 400;
+      reply = json{{"code", "ALREADY_PROCESSED_PAYMENT"}, {"message", "이미 처리된 결제 입니다."}}
+                  .dump();
+    } else if (p.object["status"] == "EXPIRED") {
+      status = 404;
+      reply = json{{"code", "NOT_FOUND_PAYMENT_SESSION"},
+                   {"message", "결제 시간이 만료되어 결제 진행 데이터가 존재하지 않습니다."}}
+                  .dump();
+    } else if (p.object["orderId"] != order_id || p.object["totalAmount"] != amount) {
+      status = 400;
+      reply =
+          json{{"code", "INVALID_REQUEST"}, {"message", "결제 정보가 일치하지 않습니다."}}.dump();
+    } else {
+      const EpochMs now = clock_.now_ms();
+      p.confirmed = true;
+      p.object["status"] = "DONE";
+      p.object["approvedAt"] = format_with_offset(now, kKst);
+      p.object["lastTransactionKey"] = random_hex(12);
+      p.object["card"] = {{"issuerCode", "71"},
+                          {"acquirerCode", "71"},
+                          {"number", "43301234****123*"},
+                          {"installmentPlanMonths", 0},
+                          {"approveNo", random_hex(4)},
+                          {"cardType", "신용"},
+                          {"ownerType", "개인"},
+                          {"acquireStatus", "READY"},
+                          {"amount", amount}};
+      ++approvals_;
+      ++approvals_by_key_[key];
+      reply = p.object.dump();
+    }
+  }
+  if (!idem_key.empty()) idempotency_[idem_key] = IdempotentReply{true, status, reply};
+  if (status == 200 && roll(faults_.approve_then_fail_rate)) {
+    ++faults_injected_;
+    if (std::uniform_int_distribution<int>(0, 1)(rng_) == 0) {
+      req.drop_connection = true;  // the answer is cut
+      co_return HttpResponse{};
+    }
+    co_return toss_error(500, "FAILED_INTERNAL_SYSTEM_PROCESSING", "시뮬레이터: 승인 후 응답 실패");
+  }
+  co_return json_response(status, reply);
+}
+
+HttpResponse Simulator::get_payment(const std::string& payment_key) {
+  auto it = payments_.find(payment_key);
+  if (it == payments_.end())
+    return toss_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
+  refresh_expiry(it->second);
+  return json_response(200, it->second.object.dump());
+}
+
+HttpResponse Simulator::cancel(HttpRequest& req, const std::string& payment_key) {
+  const std::string idem_key(header(req, "Idempotency-Key"));
+  if (!idem_key.empty()) {
+    if (auto it = idempotency_.find(idem_key); it != idempotency_.end() && it->second.done) {
+      return json_response(it->second.status, it->second.body);
+    }
+  }
+  json body = json::parse(req.msg.body(), nullptr, false);
+  if (!body.is_object() || !body.contains("cancelReason") || !body["cancelReason"].is_string()) {
+    return toss_error(400, "INVALID_REQUEST", "cancelReason은 필수입니다.");
+  }
+  auto it = payments_.find(payment_key);
+  if (it == payments_.end())
+    return toss_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
+  json& p = it->second.object;
+  if (p["status"] == "CANCELED")
+    return toss_error(400, "ALREADY_CANCELED_PAYMENT", "이미 취소된 결제 입니다.");
+  if (p["status"] != "DONE" && p["status"] != "PARTIAL_CANCELED") {
+    return toss_error(403, "NOT_CANCELABLE_PAYMENT", "취소 할 수 없는 결제 입니다.");
+  }
+  const Krw balance = p["balanceAmount"];
+  const Krw amount = body.contains("cancelAmount") && body["cancelAmount"].is_number_integer()
+                         ? body["cancelAmount"].get<Krw>()
+                         : balance;
+  if (amount <= 0 || amount > balance)
+    return toss_error(400, "NOT_CANCELABLE_AMOUNT", "취소 할 수 없는 금액 입니다.");
+  if (!p["cancels"].is_array()) p["cancels"] = json::array();
+  p["cancels"].push_back({{"cancelAmount", amount},
+                          {"cancelReason", body["cancelReason"]},
+                          {"canceledAt", format_with_offset(clock_.now_ms(), kKst)},
+                          {"transactionKey", random_hex(12)},
+                          {"cancelStatus", "DONE"}});
+  p["balanceAmount"] = balance - amount;
+  p["status"] = balance - amount == 0 ? "CANCELED" : "PARTIAL_CANCELED";
+  std::string reply = p.dump();
+  if (!idem_key.empty()) idempotency_[idem_key] = IdempotentReply{true, 200, reply};
+  return json_response(200, reply);
+}
+
+HttpResponse Simulator::create_session(const json& body) {
+  if (!body.contains("orderId") || !body["orderId"].is_string() || !body.contains("amount") ||
+      !body["amount"].is_number_integer() || body["amount"].get<Krw>() <= 0) {
+    return toss_error(400, "INVALID_REQUEST", "orderId and a positive integer amount are required");
+  }
+  const std::string order_id = body["orderId"];
+  if (orders_.contains(order_id))
+    return toss_error(400, "DUPLICATED_ORDER_ID",
+                      "이미 승인 및 취소가 진행된 중복된 주문번호 입니다.");
+  std::string key = body.value("paymentKey", "");
+  if (key.empty()) key = "tgen_" + format_utc(clock_.now_ms()).substr(0, 10) + random_hex(10);
+  if (payments_.contains(key)) return toss_error(400, "INVALID_REQUEST", "paymentKey exists");
+  new_session(key, order_id, body["amount"].get<Krw>());
+  return json_response(200, json{{"paymentKey", key}, {"orderId", order_id}}.dump());
+}
+
+HttpResponse Simulator::set_faults(const json& body) {
+  if (!body.is_object()) return toss_error(400, "INVALID_REQUEST", "faults must be an object");
+  if (body.empty()) {
+    faults_ = {};
+    return json_response(200, faults_.to_json().dump());
+  }
+  auto rate = [&](const char* name, double& out) {
+    if (!body.contains(name)) return true;
+    if (!body[name].is_number() || body[name].get<double>() < 0 || body[name].get<double>() > 1)
+      return false;
+    out = body[name].get<double>();
+    return true;
+  };
+  SimFaults f = faults_;
+  if (!rate("error_rate", f.error_rate) || !rate("timeout_rate", f.timeout_rate) ||
+      !rate("approve_then_fail_rate", f.approve_then_fail_rate)) {
+    return toss_error(400, "INVALID_REQUEST", "rates are numbers in [0, 1]");
+  }
+  if (body.contains("error_status")) {
+    if (!body["error_status"].is_number_integer())
+      return toss_error(400, "INVALID_REQUEST", "error_status must be an integer");
+    f.error_status = body["error_status"];
+  }
+  if (body.contains("latency_ms")) {
+    const auto& l = body["latency_ms"];
+    if (!l.is_array() || l.size() != 2 || !l[0].is_number_integer() || !l[1].is_number_integer() ||
+        l[0].get<int>() < 0 || l[1].get<int>() < l[0].get<int>()) {
+      return toss_error(400, "INVALID_REQUEST", "latency_ms is [min, max]");
+    }
+    f.latency_min_ms = l[0];
+    f.latency_max_ms = l[1];
+  }
+  faults_ = f;
+  return json_response(200, faults_.to_json().dump());
+}
+
+HttpResponse Simulator::stats() const {
+  json by_key = json::object();
+  for (const auto& [k, n] : confirms_by_key_) by_key[k] = n;
+  json approvals = json::object();
+  for (const auto& [k, n] : approvals_by_key_) approvals[k] = n;
+  return json_response(200, json{{"confirm_calls", confirm_calls_},
+                                 {"confirms_by_payment_key", by_key},
+                                 {"faults_injected", faults_injected_},
+                                 {"approvals", approvals_},
+                                 {"approvals_by_payment_key", approvals},
+                                 {"duplicate_confirms", duplicate_confirms_},
+                                 {"payments", payments_.size()},
+                                 {"faults", faults_.to_json()}}
+                                .dump());
+}
+
+}  // namespace payedge

@@ -1,0 +1,80 @@
+// `payedge sim`: the Toss Payments API on loopback (SPEC section 6) with payment sessions,
+// Idempotency-Key replay, TossPayments-Test-Code, fault injection and counters.
+// All state lives on the single I/O thread; nothing here is locked.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <string>
+
+#include "core/catalog.h"
+#include "core/time.h"
+#include "http/server.h"
+
+namespace payedge {
+
+struct SimFaults {
+  double error_rate = 0;  // answer error_status before processing
+  int error_status = 500;
+  int latency_min_ms = 0;  // uniform extra latency on every API call
+  int latency_max_ms = 0;
+  double timeout_rate = 0;            // hang past the client's timeout, then drop the connection
+  double approve_then_fail_rate = 0;  // approve, then answer 500 or cut the connection
+  nlohmann::json to_json() const;
+};
+
+struct SimOptions {
+  std::string secret_key;
+  bool auto_sessions = false;
+  int timeout_hang_ms = 15'000;  // how long a "timeout" fault holds the request
+};
+
+class Simulator {
+ public:
+  Simulator(SimOptions options, const Clock& clock);
+  awaitable<HttpResponse> handle(HttpRequest& req);
+
+ private:
+  struct SimPayment {
+    nlohmann::json object;  // the Toss Payment object
+    EpochMs created_at = 0;
+    bool confirmed = false;
+  };
+  struct IdempotentReply {
+    bool done = false;
+    int status = 0;
+    std::string body;
+  };
+
+  awaitable<HttpResponse> confirm(HttpRequest& req);
+  HttpResponse cancel(HttpRequest& req, const std::string& payment_key);
+  HttpResponse get_payment(const std::string& payment_key);
+  HttpResponse create_session(const nlohmann::json& body);
+  HttpResponse set_faults(const nlohmann::json& body);
+  HttpResponse stats() const;
+  SimPayment& new_session(const std::string& payment_key, const std::string& order_id, Krw amount);
+  void refresh_expiry(SimPayment& p);
+  bool roll(double rate);
+  awaitable<void> pause_ms(int ms);
+
+  SimOptions options_;
+  const Clock& clock_;
+  SimFaults faults_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::map<std::string, SimPayment> payments_;  // by paymentKey
+  std::map<std::string, std::string> orders_;   // orderId → paymentKey
+  std::map<std::string, IdempotentReply> idempotency_;
+  unsigned long long confirm_calls_ = 0;
+  unsigned long long faults_injected_ = 0;
+  unsigned long long approvals_ = 0;
+  unsigned long long duplicate_confirms_ = 0;  // confirms of a DONE payment outside a key replay
+  std::map<std::string, unsigned long long> confirms_by_key_;
+  std::map<std::string, unsigned long long> approvals_by_key_;
+};
+
+// The HTTP status Toss uses for an error code (TossPayments-Test-Code and our own answers).
+int toss_status_for(std::string_view code);
+
+}  // namespace payedge

@@ -1,0 +1,123 @@
+#include "store/migrations.h"
+
+#include <array>
+
+namespace payedge {
+namespace {
+
+constexpr std::string_view kInitial = R"SQL(
+CREATE TABLE courses (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  list_price BIGINT NOT NULL CHECK (list_price >= 0),
+  sale_price BIGINT NULL CHECK (sale_price IS NULL OR sale_price >= 0),
+  sale_starts_at TEXT NULL,
+  sale_ends_at TEXT NULL,
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE coupons (
+  code TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('PERCENT', 'FIXED')),
+  value BIGINT NOT NULL CHECK (value >= 0),
+  max_discount BIGINT NULL,
+  min_amount BIGINT NULL,
+  course_id TEXT NULL,
+  starts_at TEXT NULL,
+  ends_at TEXT NULL,
+  max_redemptions BIGINT NULL,
+  redemptions BIGINT NOT NULL DEFAULT 0 CHECK (redemptions >= 0),
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  updated_at TEXT NOT NULL,
+  CHECK (max_redemptions IS NULL OR redemptions <= max_redemptions)
+);
+CREATE TABLE payments (
+  provider_tx_id TEXT PRIMARY KEY,
+  order_id TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  coupon_code TEXT NULL,
+  status TEXT NOT NULL CHECK (status IN ('DONE', 'CANCELED', 'PARTIAL_CANCELED')),
+  method TEXT NULL,
+  approved_at TEXT NULL,
+  source TEXT NOT NULL CHECK (source IN ('confirm', 'webhook', 'reconcile', 'manual')),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX payments_user_course ON payments (user_id, course_id);
+CREATE TABLE enrollments (
+  payment_key TEXT PRIMARY KEY REFERENCES payments (provider_tx_id),
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ACTIVE', 'CANCELLED')),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX enrollments_one_active ON enrollments (user_id, course_id) WHERE status = 'ACTIVE';
+CREATE TABLE confirm_attempts (
+  payment_key TEXT PRIMARY KEY,
+  order_id TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  coupon_code TEXT NULL,
+  fingerprint TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('IN_PROGRESS', 'DONE', 'FAILED')),
+  coupon_reserved BOOLEAN NOT NULL DEFAULT FALSE,
+  http_status INTEGER NULL,
+  error_code TEXT NULL,
+  response TEXT NULL,
+  toss_calls INTEGER NOT NULL DEFAULT 0,
+  lease_until TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX confirm_attempts_one_open ON confirm_attempts (user_id, course_id) WHERE state = 'IN_PROGRESS';
+CREATE INDEX confirm_attempts_state ON confirm_attempts (state, updated_at);
+CREATE TABLE flags (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  reason TEXT NULL,
+  actor TEXT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+  id {{ID}},
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NULL,
+  reason TEXT NULL,
+  details TEXT NULL
+);
+CREATE TABLE webhook_events (
+  id TEXT PRIMARY KEY,
+  event_type TEXT NOT NULL,
+  payment_key TEXT NULL,
+  received_at TEXT NOT NULL,
+  transmission_time TEXT NULL,
+  body TEXT NOT NULL,
+  outcome TEXT NULL
+);
+CREATE TABLE alerts (
+  id {{ID}},
+  at TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  state TEXT NOT NULL,
+  summary TEXT NULL,
+  labels TEXT NULL
+);
+INSERT INTO flags (name, value, reason, actor, updated_at)
+  VALUES ('payments_enabled', 'on', 'initial', 'migrate', '1970-01-01T00:00:00.000Z')
+)SQL";
+
+constexpr std::array<Migration, 1> kMigrations{{{1, "initial", kInitial}}};
+
+}  // namespace
+
+std::span<const Migration> all_migrations() { return kMigrations; }
+
+}  // namespace payedge

@@ -1,0 +1,550 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include "store/migrations.h"
+
+namespace payedge {
+
+using sqlite::Connection;
+using sqlite::Query;
+
+namespace {
+
+constexpr std::string_view kAttemptColumns =
+    "payment_key, order_id, user_id, course_id, amount, coupon_code, fingerprint, "
+    "idempotency_key, state, coupon_reserved, http_status, error_code, response, toss_calls, "
+    "lease_until, created_at, updated_at, expires_at";
+
+const std::string kSelectAttemptByKey =
+    fmt::format("SELECT {} FROM confirm_attempts WHERE payment_key = ?", kAttemptColumns);
+const std::string kSelectAttemptByOrder =
+    fmt::format("SELECT {} FROM confirm_attempts WHERE order_id = ?", kAttemptColumns);
+
+constexpr std::string_view kSelectCourse =
+    "SELECT id, title, list_price, sale_price, sale_starts_at, sale_ends_at, active "
+    "FROM courses WHERE id = ?";
+constexpr std::string_view kSelectCoupon =
+    "SELECT code, kind, value, max_discount, min_amount, course_id, starts_at, ends_at, "
+    "max_redemptions, redemptions, active FROM coupons WHERE code = ?";
+constexpr std::string_view kUpsertCourse =
+    "INSERT INTO courses (id, title, list_price, sale_price, sale_starts_at, sale_ends_at, active, "
+    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    "title = excluded.title, list_price = excluded.list_price, sale_price = excluded.sale_price, "
+    "sale_starts_at = excluded.sale_starts_at, sale_ends_at = excluded.sale_ends_at, "
+    "active = excluded.active, updated_at = excluded.updated_at";
+constexpr std::string_view kUpsertCoupon =
+    "INSERT INTO coupons (code, kind, value, max_discount, min_amount, course_id, starts_at, "
+    "ends_at, max_redemptions, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, value = excluded.value, "
+    "max_discount = excluded.max_discount, min_amount = excluded.min_amount, "
+    "course_id = excluded.course_id, starts_at = excluded.starts_at, ends_at = excluded.ends_at, "
+    "max_redemptions = excluded.max_redemptions, active = excluded.active, "
+    "updated_at = excluded.updated_at";
+constexpr std::string_view kSelectFlag =
+    "SELECT name, value, reason, actor, updated_at FROM flags WHERE name = ?";
+constexpr std::string_view kUpsertFlag =
+    "INSERT INTO flags (name, value, reason, actor, updated_at) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value, reason = excluded.reason, "
+    "actor = excluded.actor, updated_at = excluded.updated_at";
+constexpr std::string_view kInsertAudit =
+    "INSERT INTO audit_log (at, actor, action, target, reason, details) VALUES (?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kSetCourseActive =
+    "UPDATE courses SET active = ?, updated_at = ? WHERE id = ?";
+constexpr std::string_view kActiveEnrollment =
+    "SELECT 1 FROM enrollments WHERE user_id = ? AND course_id = ? AND status = 'ACTIVE'";
+constexpr std::string_view kOpenAttemptForUser =
+    "SELECT payment_key FROM confirm_attempts WHERE user_id = ? AND course_id = ? "
+    "AND state = 'IN_PROGRESS'";
+constexpr std::string_view kPaymentByOrder =
+    "SELECT provider_tx_id FROM payments WHERE order_id = ?";
+constexpr std::string_view kReserveCoupon =
+    "UPDATE coupons SET redemptions = redemptions + 1 WHERE code = ? "
+    "AND (max_redemptions IS NULL OR redemptions < max_redemptions)";
+constexpr std::string_view kReleaseCoupon =
+    "UPDATE coupons SET redemptions = redemptions - 1 WHERE code = ? AND redemptions > 0";
+constexpr std::string_view kInsertAttempt =
+    "INSERT INTO confirm_attempts (payment_key, order_id, user_id, course_id, amount, coupon_code, "
+    "fingerprint, idempotency_key, state, coupon_reserved, toss_calls, lease_until, created_at, "
+    "updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'IN_PROGRESS', ?, 0, ?, ?, ?, ?)";
+constexpr std::string_view kClaimAttempt =
+    "UPDATE confirm_attempts SET lease_until = ?, updated_at = ? "
+    "WHERE payment_key = ? AND state = 'IN_PROGRESS' AND lease_until <= ?";
+constexpr std::string_view kReleaseAttempt =
+    "UPDATE confirm_attempts SET lease_until = ?, toss_calls = ? "
+    "WHERE payment_key = ? AND state = 'IN_PROGRESS'";
+constexpr std::string_view kInsertPayment =
+    "INSERT INTO payments (provider_tx_id, order_id, user_id, course_id, amount, coupon_code, "
+    "status, method, approved_at, source, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_tx_id) DO NOTHING";
+constexpr std::string_view kInsertEnrollment =
+    "INSERT INTO enrollments (payment_key, user_id, course_id, status, created_at, updated_at) "
+    "VALUES (?, ?, ?, 'ACTIVE', ?, ?) ON CONFLICT (payment_key) DO NOTHING";
+constexpr std::string_view kAttemptDone =
+    "UPDATE confirm_attempts SET state = 'DONE', http_status = ?, error_code = NULL, response = ?, "
+    "toss_calls = ?, lease_until = ?, updated_at = ? WHERE payment_key = ?";
+constexpr std::string_view kAttemptFailed =
+    "UPDATE confirm_attempts SET state = 'FAILED', coupon_reserved = 0, http_status = ?, "
+    "error_code = ?, response = ?, toss_calls = ?, lease_until = ?, updated_at = ? "
+    "WHERE payment_key = ? AND state = 'IN_PROGRESS'";
+constexpr std::string_view kSelectPayment =
+    "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, "
+    "approved_at, source FROM payments WHERE provider_tx_id = ?";
+
+std::optional<EpochMs> opt_time(const Query& q, int col) {
+  auto t = q.opt_text(col);
+  return t ? parse_rfc3339(*t) : std::nullopt;
+}
+
+EpochMs time_or_zero(const Query& q, int col) { return opt_time(q, col).value_or(0); }
+
+std::optional<std::string> opt_format(const std::optional<EpochMs>& t) {
+  return t ? std::optional(format_utc(*t)) : std::nullopt;
+}
+
+ConfirmAttempt read_attempt(const Query& q) {
+  ConfirmAttempt a;
+  a.payment_key = q.text(0);
+  a.order_id = q.text(1);
+  a.user_id = q.text(2);
+  a.course_id = q.text(3);
+  a.amount = q.int64(4);
+  a.coupon_code = q.opt_text(5);
+  a.fingerprint = q.text(6);
+  a.idempotency_key = q.text(7);
+  const auto state = q.text(8);
+  a.state = state == "DONE"     ? AttemptState::kDone
+            : state == "FAILED" ? AttemptState::kFailed
+                                : AttemptState::kInProgress;
+  a.coupon_reserved = q.int64(9) != 0;
+  a.http_status = static_cast<int>(q.opt_int64(10).value_or(0));
+  a.error_code = q.opt_text(11).value_or("");
+  a.response = q.opt_text(12).value_or("");
+  a.toss_calls = static_cast<int>(q.int64(13));
+  a.lease_until = time_or_zero(q, 14);
+  a.created_at = time_or_zero(q, 15);
+  a.updated_at = time_or_zero(q, 16);
+  a.expires_at = time_or_zero(q, 17);
+  return a;
+}
+
+Result<std::optional<ConfirmAttempt>> select_attempt(Connection& c, const std::string& sql,
+                                                     const std::string& key) {
+  Query q(c, sql);
+  q.bind(key);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return read_attempt(q);
+}
+
+// Runs `body` inside BEGIN IMMEDIATE … COMMIT; rolls back when it fails.
+template <class F>
+auto in_write_transaction(Connection& c, F&& body) -> decltype(body()) {
+  if (auto st = c.exec("BEGIN IMMEDIATE"); !st) return std::unexpected(st.error());
+  auto result = body();
+  if (!result) {
+    (void)c.exec("ROLLBACK");
+    return result;
+  }
+  if (auto st = c.exec("COMMIT"); !st) {
+    (void)c.exec("ROLLBACK");
+    return std::unexpected(st.error());
+  }
+  return result;
+}
+
+Status insert_audit(Connection& c, const AuditEntry& e, EpochMs now) {
+  Query q(c, kInsertAudit);
+  q.bind(format_utc(now))
+      .bind(e.actor)
+      .bind(e.action)
+      .bind(e.target)
+      .bind(e.reason)
+      .bind(e.details);
+  return q.run();
+}
+
+}  // namespace
+
+std::string_view to_string(AttemptState s) {
+  switch (s) {
+    case AttemptState::kInProgress:
+      return "IN_PROGRESS";
+    case AttemptState::kDone:
+      return "DONE";
+    case AttemptState::kFailed:
+      return "FAILED";
+  }
+  return "?";
+}
+
+class SqliteStore::Lease {
+ public:
+  Lease(SqliteStore& store, std::unique_ptr<Connection> conn)
+      : store_(store), conn_(std::move(conn)) {}
+  ~Lease() { store_.give_back(std::move(conn_)); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Connection& operator*() { return *conn_; }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<Connection> conn_;
+};
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, int pool_size,
+                                                       int busy_timeout_ms) {
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
+  for (int i = 0; i < std::max(1, pool_size); ++i) {
+    auto conn = Connection::open(path, busy_timeout_ms);
+    if (!conn) return std::unexpected(conn.error());
+    store->idle_.push_back(std::move(*conn));
+  }
+  return store;
+}
+
+SqliteStore::Lease SqliteStore::acquire() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !idle_.empty(); });
+  auto conn = std::move(idle_.back());
+  idle_.pop_back();
+  return Lease(*this, std::move(conn));
+}
+
+void SqliteStore::give_back(std::unique_ptr<Connection> conn) {
+  {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(conn));
+  }
+  cv_.notify_one();
+}
+
+Status SqliteStore::migrate() {
+  auto lease = acquire();
+  Connection& c = *lease;
+  if (auto st = c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                       "name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+      !st) {
+    return st;
+  }
+  return in_write_transaction(c, [&]() -> Status {
+    Query q(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    const auto current = q.int64(0);
+    for (const auto& m : all_migrations()) {
+      if (m.version <= current) continue;
+      std::string sql(m.sql);
+      for (size_t pos; (pos = sql.find("{{ID}}")) != std::string::npos;) {
+        sql.replace(pos, 6, "INTEGER PRIMARY KEY AUTOINCREMENT");
+      }
+      if (auto st = c.exec(sql); !st) return st;
+      Query ins(c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+      ins.bind(m.version).bind(m.name).bind(format_utc(SystemClock::instance().now_ms()));
+      if (auto st = ins.run(); !st) return st;
+    }
+    return {};
+  });
+}
+
+Status SqliteStore::ping() {
+  auto lease = acquire();
+  Query q(*lease, "SELECT COUNT(*) FROM flags");
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  return {};
+}
+
+Result<std::optional<Course>> SqliteStore::find_course(const std::string& id) {
+  auto lease = acquire();
+  Query q(*lease, kSelectCourse);
+  q.bind(id);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  Course c;
+  c.id = q.text(0);
+  c.title = q.text(1);
+  c.list_price = q.int64(2);
+  c.sale_price = q.opt_int64(3);
+  c.sale_starts_at = opt_time(q, 4);
+  c.sale_ends_at = opt_time(q, 5);
+  c.active = q.int64(6) != 0;
+  return c;
+}
+
+Result<std::optional<Coupon>> SqliteStore::find_coupon(const std::string& code) {
+  auto lease = acquire();
+  Query q(*lease, kSelectCoupon);
+  q.bind(code);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  Coupon c;
+  c.code = q.text(0);
+  c.kind = q.text(1) == "PERCENT" ? CouponKind::kPercent : CouponKind::kFixed;
+  c.value = q.int64(2);
+  c.max_discount = q.opt_int64(3);
+  c.min_amount = q.opt_int64(4);
+  c.course_id = q.opt_text(5);
+  c.starts_at = opt_time(q, 6);
+  c.ends_at = opt_time(q, 7);
+  c.max_redemptions = q.opt_int64(8);
+  c.redemptions = q.int64(9);
+  c.active = q.int64(10) != 0;
+  return c;
+}
+
+Status SqliteStore::upsert_course(const Course& c) {
+  auto lease = acquire();
+  Query q(*lease, kUpsertCourse);
+  q.bind(c.id)
+      .bind(c.title)
+      .bind(c.list_price)
+      .bind(c.sale_price)
+      .bind(opt_format(c.sale_starts_at));
+  q.bind(opt_format(c.sale_ends_at))
+      .bind(c.active)
+      .bind(format_utc(SystemClock::instance().now_ms()));
+  return q.run();
+}
+
+Status SqliteStore::upsert_coupon(const Coupon& c) {
+  auto lease = acquire();
+  Query q(*lease, kUpsertCoupon);
+  q.bind(c.code).bind(c.kind == CouponKind::kPercent ? "PERCENT" : "FIXED").bind(c.value);
+  q.bind(c.max_discount).bind(c.min_amount).bind(c.course_id).bind(opt_format(c.starts_at));
+  q.bind(opt_format(c.ends_at)).bind(c.max_redemptions).bind(c.active);
+  q.bind(format_utc(SystemClock::instance().now_ms()));
+  return q.run();
+}
+
+Result<std::optional<Flag>> SqliteStore::find_flag(const std::string& name) {
+  auto lease = acquire();
+  Query q(*lease, kSelectFlag);
+  q.bind(name);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return Flag{q.text(0), q.text(1), q.opt_text(2).value_or(""), q.opt_text(3).value_or(""),
+              time_or_zero(q, 4)};
+}
+
+Status SqliteStore::set_flag(const Flag& flag, const AuditEntry& audit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, [&]() -> Status {
+    Query q(c, kUpsertFlag);
+    q.bind(flag.name)
+        .bind(flag.value)
+        .bind(flag.reason)
+        .bind(flag.actor)
+        .bind(format_utc(flag.updated_at));
+    if (auto st = q.run(); !st) return st;
+    return insert_audit(c, audit, flag.updated_at);
+  });
+}
+
+Status SqliteStore::set_course_active(const std::string& id, bool active, const AuditEntry& audit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  const EpochMs now = SystemClock::instance().now_ms();
+  return in_write_transaction(c, [&]() -> Status {
+    Query q(c, kSetCourseActive);
+    q.bind(active).bind(format_utc(now)).bind(id);
+    if (auto st = q.run(); !st) return st;
+    if (q.changes() == 0) return fail(ErrorCode::kCourseNotFound, id);
+    return insert_audit(c, audit, now);
+  });
+}
+
+Result<std::optional<ConfirmAttempt>> SqliteStore::find_attempt(const std::string& payment_key) {
+  auto lease = acquire();
+  return select_attempt(*lease, kSelectAttemptByKey, payment_key);
+}
+
+Result<std::optional<ConfirmAttempt>> SqliteStore::find_attempt_by_order(
+    const std::string& order_id) {
+  auto lease = acquire();
+  return select_attempt(*lease, kSelectAttemptByOrder, order_id);
+}
+
+Result<bool> SqliteStore::has_active_enrollment(const std::string& user_id,
+                                                const std::string& course_id) {
+  auto lease = acquire();
+  Query q(*lease, kActiveEnrollment);
+  q.bind(user_id).bind(course_id);
+  return q.step();
+}
+
+Result<BeginResult> SqliteStore::begin_attempt(const ConfirmAttempt& a) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, [&]() -> Result<BeginResult> {
+    auto existing = select_attempt(c, kSelectAttemptByKey, a.payment_key);
+    if (!existing) return std::unexpected(existing.error());
+    if (*existing) return BeginResult{BeginOutcome::kExisting, std::move(*existing)};
+
+    auto by_order = select_attempt(c, kSelectAttemptByOrder, a.order_id);
+    if (!by_order) return std::unexpected(by_order.error());
+    if (*by_order) return BeginResult{BeginOutcome::kOrderTaken, std::move(*by_order)};
+    {
+      Query q(c, kPaymentByOrder);
+      q.bind(a.order_id);
+      auto row = q.step();
+      if (!row) return std::unexpected(row.error());
+      if (*row) return BeginResult{BeginOutcome::kOrderTaken, std::nullopt};
+    }
+    {
+      Query q(c, kActiveEnrollment);
+      q.bind(a.user_id).bind(a.course_id);
+      auto row = q.step();
+      if (!row) return std::unexpected(row.error());
+      if (*row) return BeginResult{BeginOutcome::kAlreadyEnrolled, std::nullopt};
+    }
+    {
+      Query q(c, kOpenAttemptForUser);
+      q.bind(a.user_id).bind(a.course_id);
+      auto row = q.step();
+      if (!row) return std::unexpected(row.error());
+      if (*row) return BeginResult{BeginOutcome::kUserBusy, std::nullopt};
+    }
+    if (a.coupon_code) {
+      Query q(c, kReserveCoupon);
+      q.bind(*a.coupon_code);
+      if (auto st = q.run(); !st) return std::unexpected(st.error());
+      if (q.changes() == 0) return BeginResult{BeginOutcome::kCouponExhausted, std::nullopt};
+    }
+    Query q(c, kInsertAttempt);
+    q.bind(a.payment_key).bind(a.order_id).bind(a.user_id).bind(a.course_id).bind(a.amount);
+    q.bind(a.coupon_code)
+        .bind(a.fingerprint)
+        .bind(a.idempotency_key)
+        .bind(a.coupon_code.has_value());
+    q.bind(format_utc(a.lease_until)).bind(format_utc(a.created_at)).bind(format_utc(a.created_at));
+    q.bind(format_utc(a.expires_at));
+    if (auto st = q.run(); !st) return std::unexpected(st.error());
+    return BeginResult{BeginOutcome::kStarted, std::nullopt};
+  });
+}
+
+Result<bool> SqliteStore::claim_attempt(const std::string& payment_key, EpochMs now,
+                                        EpochMs lease_until) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, [&]() -> Result<bool> {
+    Query q(c, kClaimAttempt);
+    q.bind(format_utc(lease_until)).bind(format_utc(now)).bind(payment_key).bind(format_utc(now));
+    if (auto st = q.run(); !st) return std::unexpected(st.error());
+    return q.changes() == 1;
+  });
+}
+
+Status SqliteStore::release_attempt(const std::string& payment_key, int toss_calls) {
+  auto lease = acquire();
+  Query q(*lease, kReleaseAttempt);
+  q.bind(format_utc(0)).bind(toss_calls).bind(payment_key);
+  return q.run();
+}
+
+Status SqliteStore::complete_attempt(const std::string& payment_key, const Payment& p,
+                                     int http_status, const std::string& response, EpochMs now,
+                                     int toss_calls) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  const std::string at = format_utc(now);
+  return in_write_transaction(c, [&]() -> Status {
+    {
+      Query q(c, kInsertPayment);
+      q.bind(p.provider_tx_id).bind(p.order_id).bind(p.user_id).bind(p.course_id).bind(p.amount);
+      q.bind(p.coupon_code).bind(p.status).bind(p.method).bind(p.approved_at).bind(p.source);
+      q.bind(at).bind(at);
+      if (auto st = q.run(); !st) return st;
+    }
+    {
+      Query q(c, kInsertEnrollment);
+      q.bind(p.provider_tx_id).bind(p.user_id).bind(p.course_id).bind(at).bind(at);
+      if (auto st = q.run(); !st) return st;
+    }
+    Query q(c, kAttemptDone);
+    q.bind(http_status).bind(response).bind(toss_calls).bind(at).bind(at).bind(payment_key);
+    return q.run();
+  });
+}
+
+Status SqliteStore::fail_attempt(const std::string& payment_key, const std::string& error_code,
+                                 int http_status, const std::string& response, EpochMs now,
+                                 int toss_calls) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  const std::string at = format_utc(now);
+  return in_write_transaction(c, [&]() -> Status {
+    auto attempt = select_attempt(c, kSelectAttemptByKey, payment_key);
+    if (!attempt) return std::unexpected(attempt.error());
+    if (!*attempt || (*attempt)->state != AttemptState::kInProgress) return {};
+    if ((*attempt)->coupon_reserved && (*attempt)->coupon_code) {
+      Query q(c, kReleaseCoupon);
+      q.bind(*(*attempt)->coupon_code);
+      if (auto st = q.run(); !st) return st;
+    }
+    Query q(c, kAttemptFailed);
+    q.bind(http_status).bind(error_code).bind(response).bind(toss_calls).bind(at).bind(at);
+    q.bind(payment_key);
+    return q.run();
+  });
+}
+
+Result<std::optional<Payment>> SqliteStore::find_payment(const std::string& payment_key) {
+  auto lease = acquire();
+  Query q(*lease, kSelectPayment);
+  q.bind(payment_key);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  Payment p;
+  p.provider_tx_id = q.text(0);
+  p.order_id = q.text(1);
+  p.user_id = q.text(2);
+  p.course_id = q.text(3);
+  p.amount = q.int64(4);
+  p.coupon_code = q.opt_text(5);
+  p.status = q.text(6);
+  p.method = q.opt_text(7).value_or("");
+  p.approved_at = q.opt_text(8).value_or("");
+  p.source = q.text(9);
+  return p;
+}
+
+Status SqliteStore::append_audit(const AuditEntry& entry, EpochMs now) {
+  auto lease = acquire();
+  return insert_audit(*lease, entry, now);
+}
+
+Result<StoreCounts> SqliteStore::counts() {
+  auto lease = acquire();
+  Query q(*lease,
+          "SELECT (SELECT COUNT(*) FROM payments), "
+          "(SELECT COUNT(*) FROM enrollments WHERE status = 'ACTIVE'), "
+          "(SELECT COUNT(*) FROM confirm_attempts), "
+          "(SELECT COUNT(*) FROM confirm_attempts WHERE state = 'IN_PROGRESS')");
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  return StoreCounts{q.int64(0), q.int64(1), q.int64(2), q.int64(3)};
+}
+
+Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size,
+                                          int busy_timeout_ms) {
+  std::string path = url;
+  if (url.starts_with("sqlite://")) {
+    path = url.substr(9);  // sqlite:///abs/path → /abs/path ; sqlite://rel.db → rel.db
+  } else if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    return fail(ErrorCode::kInternal, "PostgreSQL store is not built yet (issue 4)");
+  }
+  if (path.empty()) return fail(ErrorCode::kInternal, "empty store path");
+  auto store = SqliteStore::open(path, pool_size, busy_timeout_ms);
+  if (!store) return std::unexpected(store.error());
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+}  // namespace payedge

@@ -1,0 +1,56 @@
+// The embedded default store: one SQLite file in WAL mode, a small pool of connections,
+// writes in BEGIN IMMEDIATE transactions with synchronous=FULL.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+
+namespace payedge {
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, int pool_size,
+                                                   int busy_timeout_ms);
+
+  Status migrate() override;
+  Status ping() override;
+  Result<std::optional<Course>> find_course(const std::string& id) override;
+  Result<std::optional<Coupon>> find_coupon(const std::string& code) override;
+  Status upsert_course(const Course& course) override;
+  Status upsert_coupon(const Coupon& coupon) override;
+  Result<std::optional<Flag>> find_flag(const std::string& name) override;
+  Status set_flag(const Flag& flag, const AuditEntry& audit) override;
+  Status set_course_active(const std::string& id, bool active, const AuditEntry& audit) override;
+  Result<std::optional<ConfirmAttempt>> find_attempt(const std::string& payment_key) override;
+  Result<std::optional<ConfirmAttempt>> find_attempt_by_order(const std::string& order_id) override;
+  Result<bool> has_active_enrollment(const std::string& user_id,
+                                     const std::string& course_id) override;
+  Result<BeginResult> begin_attempt(const ConfirmAttempt& attempt) override;
+  Result<bool> claim_attempt(const std::string& payment_key, EpochMs now,
+                             EpochMs lease_until) override;
+  Status release_attempt(const std::string& payment_key, int toss_calls) override;
+  Status complete_attempt(const std::string& payment_key, const Payment& payment, int http_status,
+                          const std::string& response, EpochMs now, int toss_calls) override;
+  Status fail_attempt(const std::string& payment_key, const std::string& error_code,
+                      int http_status, const std::string& response, EpochMs now,
+                      int toss_calls) override;
+  Result<std::optional<Payment>> find_payment(const std::string& payment_key) override;
+  Status append_audit(const AuditEntry& entry, EpochMs now) override;
+  Result<StoreCounts> counts() override;
+
+ private:
+  class Lease;
+  Lease acquire();
+  void give_back(std::unique_ptr<sqlite::Connection> conn);
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<sqlite::Connection>> idle_;
+};
+
+}  // namespace payedge

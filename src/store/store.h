@@ -1,0 +1,140 @@
+// The Store interface: every durable read and write payedge makes. Implementations are
+// blocking and thread-safe; the server calls them from a small pool, never the I/O thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/catalog.h"
+#include "core/error.h"
+#include "core/time.h"
+
+namespace payedge {
+
+enum class AttemptState { kInProgress, kDone, kFailed };
+std::string_view to_string(AttemptState s);
+
+// The idempotency record and confirm-result cache for one paymentKey.
+struct ConfirmAttempt {
+  std::string payment_key;
+  std::string order_id;
+  std::string user_id;
+  std::string course_id;
+  Krw amount = 0;
+  std::optional<std::string> coupon_code;
+  std::string fingerprint;      // of the parameters that must match on a replay
+  std::string idempotency_key;  // sent to Toss on every try of this attempt
+  AttemptState state = AttemptState::kInProgress;
+  bool coupon_reserved = false;
+  int http_status = 0;  // the stored answer, once resolved
+  std::string error_code;
+  std::string response;  // the stored answer's JSON body, without requestId
+  int toss_calls = 0;
+  EpochMs lease_until = 0;  // who drives the attempt: a live owner holds the lease
+  EpochMs created_at = 0;
+  EpochMs updated_at = 0;
+  EpochMs expires_at = 0;  // the stored result is replayed until then
+};
+
+struct Payment {
+  std::string provider_tx_id;  // Toss paymentKey
+  std::string order_id;
+  std::string user_id;
+  std::string course_id;
+  Krw amount = 0;
+  std::optional<std::string> coupon_code;
+  std::string status = "DONE";
+  std::string method;
+  std::string approved_at;  // as Toss reported it
+  std::string source = "confirm";
+};
+
+struct Flag {
+  std::string name;
+  std::string value;
+  std::string reason;
+  std::string actor;
+  EpochMs updated_at = 0;
+};
+
+struct AuditEntry {
+  std::string actor;
+  std::string action;
+  std::string target;
+  std::string reason;
+  std::string details;  // JSON
+};
+
+enum class BeginOutcome {
+  kStarted,          // the attempt is recorded and leased to the caller
+  kExisting,         // an attempt for this paymentKey exists: see `existing`
+  kOrderTaken,       // the orderId belongs to another paymentKey
+  kAlreadyEnrolled,  // the user has an ACTIVE enrollment in the course
+  kUserBusy,         // another attempt of the user for the course is in progress
+  kCouponExhausted,  // no redemption left to reserve
+};
+
+struct BeginResult {
+  BeginOutcome outcome = BeginOutcome::kStarted;
+  std::optional<ConfirmAttempt> existing;
+};
+
+struct StoreCounts {
+  long long payments = 0;
+  long long active_enrollments = 0;
+  long long attempts = 0;
+  long long open_attempts = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status migrate() = 0;
+  virtual Status ping() = 0;
+
+  virtual Result<std::optional<Course>> find_course(const std::string& id) = 0;
+  virtual Result<std::optional<Coupon>> find_coupon(const std::string& code) = 0;
+  virtual Status upsert_course(const Course& course) = 0;
+  virtual Status upsert_coupon(const Coupon& coupon) = 0;
+
+  virtual Result<std::optional<Flag>> find_flag(const std::string& name) = 0;
+  // Sets the flag and writes the audit entry in one transaction.
+  virtual Status set_flag(const Flag& flag, const AuditEntry& audit) = 0;
+  virtual Status set_course_active(const std::string& id, bool active, const AuditEntry& audit) = 0;
+
+  virtual Result<std::optional<ConfirmAttempt>> find_attempt(const std::string& payment_key) = 0;
+  virtual Result<std::optional<ConfirmAttempt>> find_attempt_by_order(
+      const std::string& order_id) = 0;
+  virtual Result<bool> has_active_enrollment(const std::string& user_id,
+                                             const std::string& course_id) = 0;
+
+  // One transaction: re-checks enrollment and open attempts, reserves a coupon redemption,
+  // and inserts `attempt` (state IN_PROGRESS, leased until attempt.lease_until).
+  virtual Result<BeginResult> begin_attempt(const ConfirmAttempt& attempt) = 0;
+  // Takes over an IN_PROGRESS attempt whose lease ran out; false when someone holds it.
+  virtual Result<bool> claim_attempt(const std::string& payment_key, EpochMs now,
+                                     EpochMs lease_until) = 0;
+  // Gives the lease back, leaving the attempt unresolved (for a retry or the reconciler).
+  virtual Status release_attempt(const std::string& payment_key, int toss_calls) = 0;
+  // One transaction: the payment, its ACTIVE enrollment, and the attempt DONE with `response`.
+  virtual Status complete_attempt(const std::string& payment_key, const Payment& payment,
+                                  int http_status, const std::string& response, EpochMs now,
+                                  int toss_calls) = 0;
+  // One transaction: the attempt FAILED with `response`; its coupon redemption is released.
+  virtual Status fail_attempt(const std::string& payment_key, const std::string& error_code,
+                              int http_status, const std::string& response, EpochMs now,
+                              int toss_calls) = 0;
+
+  virtual Result<std::optional<Payment>> find_payment(const std::string& payment_key) = 0;
+  virtual Status append_audit(const AuditEntry& entry, EpochMs now) = 0;
+  virtual Result<StoreCounts> counts() = 0;
+};
+
+// "sqlite:///path/file.db" (or a bare path) → SQLite. PostgreSQL comes with its own issue.
+Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size = 4,
+                                          int busy_timeout_ms = 5000);
+
+}  // namespace payedge

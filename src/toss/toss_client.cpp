@@ -1,0 +1,155 @@
+#include "toss/toss_client.h"
+
+#include <chrono>
+
+#include "core/codec.h"
+#include "http/client.h"
+
+namespace payedge {
+namespace {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+bool retryable(const TossReply& r) {
+  if (r.server_error()) return true;
+  return r.http_status == 409 && r.code() == "IDEMPOTENT_REQUEST_PROCESSING";
+}
+
+}  // namespace
+
+std::string TossReply::code() const {
+  if (body.is_object() && body.contains("code") && body["code"].is_string()) return body["code"];
+  return {};
+}
+
+std::string TossReply::message() const {
+  if (body.is_object() && body.contains("message") && body["message"].is_string())
+    return body["message"];
+  return transport_error;
+}
+
+Result<TossEndpoint> parse_toss_url(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) {
+    // TLS to the real Toss API is not built yet; the simulator speaks plain HTTP on loopback.
+    return fail(ErrorCode::kInvalidRequest,
+                "toss url must start with http:// (https not supported yet)");
+  }
+  std::string rest = url.substr(kScheme.size());
+  TossEndpoint ep;
+  const auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  ep.prefix = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!ep.prefix.empty() && ep.prefix.back() == '/') ep.prefix.pop_back();
+  const auto colon = authority.rfind(':');
+  if (colon == std::string::npos) {
+    ep.host = authority;
+    ep.port = "80";
+  } else {
+    ep.host = authority.substr(0, colon);
+    ep.port = authority.substr(colon + 1);
+  }
+  if (ep.host.empty() || ep.port.empty())
+    return fail(ErrorCode::kInvalidRequest, "bad toss url " + url);
+  return ep;
+}
+
+std::string url_encode_path(std::string_view segment) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : segment) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+TossClient::TossClient(TossEndpoint endpoint, TossConfig config, std::string secret_key)
+    : endpoint_(std::move(endpoint)),
+      config_(config),
+      authorization_("Basic " + base64_encode(secret_key + ":")) {}
+
+awaitable<TossReply> TossClient::call(http::verb method, std::string target,
+                                      std::optional<json> body, std::string idempotency_key,
+                                      int timeout_ms) {
+  FetchRequest req;
+  req.host = endpoint_.host;
+  req.port = endpoint_.port;
+  req.method = method;
+  req.target = endpoint_.prefix + target;
+  req.timeout_ms = timeout_ms;
+  req.headers.emplace_back("Authorization", authorization_);
+  if (!idempotency_key.empty()) req.headers.emplace_back("Idempotency-Key", idempotency_key);
+  if (body) req.body = body->dump();
+  FetchResult res = co_await http_fetch(std::move(req));
+  TossReply reply;
+  reply.http_status = res.status;
+  reply.timed_out = res.timed_out;
+  reply.transport_error = std::move(res.error);
+  reply.latency_ms = res.latency_ms;
+  if (res.status != 0) {
+    reply.body = json::parse(res.body, nullptr, false);
+    if (reply.body.is_discarded()) reply.body = nullptr;
+  }
+  co_return reply;
+}
+
+awaitable<TossConfirmResult> TossClient::confirm(const std::string& payment_key,
+                                                 const std::string& order_id, Krw amount,
+                                                 const std::string& idempotency_key) {
+  TossConfirmResult result;
+  const json body = {{"paymentKey", payment_key}, {"orderId", order_id}, {"amount", amount}};
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.deadline_ms);
+  auto ex = co_await asio::this_coro::executor;
+  for (int attempt = 0;; ++attempt) {
+    const auto remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now())
+            .count();
+    const int timeout =
+        static_cast<int>(std::min<long long>(config_.attempt_timeout_ms, remaining));
+    if (timeout <= 0) break;
+    result.last =
+        co_await call(http::verb::post, "/v1/payments/confirm", body, idempotency_key, timeout);
+    ++result.tries;
+    result.total_latency_ms += result.last.latency_ms;
+    if (!retryable(result.last) || attempt + 1 >= config_.max_attempts) break;
+    // Full jitter: a uniform wait in [0, min(max, base·2^attempt)], if it fits the deadline.
+    const long long cap =
+        std::min<long long>(config_.backoff_max_ms, static_cast<long long>(config_.backoff_base_ms)
+                                                        << std::min(attempt, 20));
+    const long long wait = std::uniform_int_distribution<long long>(0, std::max(0LL, cap))(rng_);
+    if (SteadyClock::now() + std::chrono::milliseconds(wait) >= deadline) break;
+    asio::steady_timer timer(ex, std::chrono::milliseconds(wait));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+  co_return result;
+}
+
+awaitable<TossReply> TossClient::get_payment(const std::string& payment_key) {
+  co_return co_await call(http::verb::get, "/v1/payments/" + url_encode_path(payment_key),
+                          std::nullopt, {}, config_.attempt_timeout_ms);
+}
+
+awaitable<TossReply> TossClient::get_payment_by_order(const std::string& order_id) {
+  co_return co_await call(http::verb::get, "/v1/payments/orders/" + url_encode_path(order_id),
+                          std::nullopt, {}, config_.attempt_timeout_ms);
+}
+
+awaitable<TossReply> TossClient::cancel(const std::string& payment_key, const std::string& reason,
+                                        std::optional<Krw> amount,
+                                        const std::string& idempotency_key) {
+  json body = {{"cancelReason", reason}};
+  if (amount) body["cancelAmount"] = *amount;
+  co_return co_await call(http::verb::post,
+                          "/v1/payments/" + url_encode_path(payment_key) + "/cancel", body,
+                          idempotency_key, config_.attempt_timeout_ms);
+}
+
+}  // namespace payedge
