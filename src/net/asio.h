@@ -2,6 +2,10 @@
 // std::exchange without <utility>, so it comes first.
 #pragma once
 
+// clang-format off
+#include <utility>
+// clang-format on
+
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,7 +17,6 @@
 #include <exception>
 #include <functional>
 #include <type_traits>
-#include <utility>
 
 namespace payedge {
 

@@ -1,0 +1,105 @@
+// The CLI contracts of SPEC section 8 that need no server: exit codes, token, seed, price.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness.h"
+
+namespace payedge::testing {
+namespace {
+
+using nlohmann::json;
+
+TEST(Cli, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(run_payedge({}).exit_code, 2);
+  EXPECT_EQ(run_payedge({"no-such-command"}).exit_code, 2);
+  EXPECT_EQ(run_payedge({"token"}).exit_code, 2);  // --user is required
+  EXPECT_EQ(run_payedge({"--help"}).exit_code, 0);
+}
+
+TEST(Cli, SeedRefusesABadFileAndWritesNothing) {
+  TempDir dir;
+  std::ofstream(dir.file("bad.json"))
+      << R"({"courses":[{"id":"a","list_price":1000},{"id":"b","list_price":-1}]})";
+  auto r = run_payedge({"seed", dir.file("bad.json"), "--store", "sqlite://" + dir.file("db")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("courses[1]"), std::string::npos) << r.err;
+  auto migrate = run_payedge({"migrate", "--store", "sqlite://" + dir.file("db")});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  EXPECT_EQ(Db(dir.file("db")).count("courses"), 0);
+}
+
+TEST(Cli, SeedAcceptsToml) {
+  TempDir dir;
+  std::ofstream(dir.file("seed.toml"))
+      << "[[courses]]\nid = \"t1\"\ntitle = \"TOML\"\nlist_price = 12000\n"
+         "[[coupons]]\ncode = \"T10\"\nkind = \"PERCENT\"\nvalue = 10\n";
+  auto r = run_payedge({"seed", dir.file("seed.toml"), "--store", "sqlite://" + dir.file("db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Db db(dir.file("db"));
+  EXPECT_EQ(db.scalar("SELECT list_price FROM courses WHERE id = 't1'"), "12000");
+  EXPECT_EQ(db.scalar("SELECT kind FROM coupons WHERE code = 'T10'"), "PERCENT");
+}
+
+TEST(Cli, PriceExplainJson) {
+  TempDir dir;
+  std::ofstream(dir.file("seed.json")) << sample_seed_json();
+  const std::string store = "sqlite://" + dir.file("db");
+  ASSERT_EQ(run_payedge({"seed", dir.file("seed.json"), "--store", store}).exit_code, 0);
+  auto r = run_payedge({"price", "explain", "--course", "course-cpp", "--coupon", "WELCOME10",
+                        "--store", store, "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["course_id"], "course-cpp");
+  EXPECT_EQ(j["list_price"], 99000);
+  EXPECT_EQ(j["sale_price"], 79000);
+  EXPECT_EQ(j["sale_active"], true);
+  EXPECT_EQ(j["base"], 79000);
+  EXPECT_EQ(j["coupon_code"], "WELCOME10");
+  EXPECT_EQ(j["coupon_applied"], true);
+  EXPECT_EQ(j["discount"], 7900);
+  EXPECT_EQ(j["expected"], 71100);
+
+  auto expired = run_payedge({"price", "explain", "--course", "course-ml", "--coupon", "SUMMER2026",
+                              "--store", store, "--format", "json"});
+  json e = json::parse(expired.out);
+  EXPECT_EQ(e["sale_active"], false);
+  EXPECT_EQ(e["coupon_applied"], false);
+  EXPECT_EQ(e["coupon_error"], "expired");
+  EXPECT_EQ(e["expected"], 129000);
+
+  auto table = run_payedge({"price", "explain", "--course", "course-cpp", "--store", store});
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("79000"), std::string::npos);
+  EXPECT_EQ(run_payedge({"price", "explain", "--course", "nope", "--store", store}).exit_code, 1);
+}
+
+TEST(Cli, TokenIsAcceptedByTheService) {
+  Stack stack;
+  auto t = run_payedge({"token", "--user", "cli-user"}, test_env());
+  ASSERT_EQ(t.exit_code, 0);
+  std::string token = t.out.substr(0, t.out.find('\n'));
+  auto r = http_call(stack.api_port(), "POST", "/functions/v1/confirm-payment",
+                     json{{"paymentKey", "k-token-1"},
+                          {"orderId", "order-token-1"},
+                          {"amount", 1},
+                          {"courseId", "course-nope"}}
+                         .dump(),
+                     {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(r.json()["error"]["code"],
+            "E_COURSE_NOT_FOUND");  // authenticated, then refused on the course
+}
+
+TEST(Cli, DemoRunsAndStopsByItself) {
+  TempDir dir;
+  auto r = run_payedge({"demo", "--dir", dir.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("E_AMOUNT_MISMATCH"), std::string::npos);
+  EXPECT_NE(r.out.find("replayed"), std::string::npos);
+  Db db(dir.file("payedge.db"));
+  EXPECT_EQ(db.count("payments"), 2);
+  EXPECT_EQ(db.count("enrollments", "status = 'ACTIVE'"), 2);
+}
+
+}  // namespace
+}  // namespace payedge::testing

@@ -1,0 +1,339 @@
+// clang-format off
+#include <utility>  // before Boost.Asio: Boost 1.74 needs it
+// clang-format on
+
+#include "harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "auth/jwt.h"
+#include "core/time.h"
+
+namespace payedge::testing {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+constexpr int kStartupLimitMs = 20'000;  // a bound on waiting for readiness, not a sleep
+
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            int stdout_fd, int stderr_fd) {
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(stdout_fd, STDOUT_FILENO);
+    dup2(stderr_fd, STDERR_FILENO);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    std::string binary = PAYEDGE_BINARY;
+    argv.push_back(binary.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+ChildProcess::ChildProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
+                           std::string stdout_path) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  const int out_fd = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_ = spawn(args, env, out_fd, pipe_fds[1]);
+  close(out_fd);
+  close(pipe_fds[1]);
+  stderr_fd_ = pipe_fds[0];
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) stop();
+  if (stderr_fd_ >= 0) close(stderr_fd_);
+}
+
+int ChildProcess::wait_listening() {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kStartupLimitMs);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto nl = buffered_.find('\n'); nl != std::string::npos) {
+      std::string line = buffered_.substr(0, nl);
+      buffered_.erase(0, nl + 1);
+      if (line.rfind("listening on ", 0) == 0) return std::stoi(line.substr(line.rfind(':') + 1));
+      continue;  // anything before it is a bug in the contract, but keep reading
+    }
+    pollfd p{stderr_fd_, POLLIN, 0};
+    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          deadline - std::chrono::steady_clock::now())
+                                          .count());
+    if (poll(&p, 1, std::max(left, 1)) <= 0) break;
+    char buf[1024];
+    const ssize_t n = read(stderr_fd_, buf, sizeof buf);
+    if (n <= 0) break;  // the process ended
+    buffered_.append(buf, static_cast<size_t>(n));
+  }
+  return 0;
+}
+
+void ChildProcess::kill_hard() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+int ChildProcess::stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ChildProcess::stderr_rest() { return buffered_ + read_all(stderr_fd_); }
+
+RunResult run_payedge(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env) {
+  TempDir tmp;
+  const std::string out_path = tmp.file("out"), err_path = tmp.file("err");
+  const int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const pid_t pid = spawn(args, env, out_fd, err_fd);
+  close(out_fd);
+  close(err_fd);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path),
+          slurp(err_path)};
+}
+
+HttpReply http_call(int port, const std::string& method, const std::string& target,
+                    const std::string& body, const std::map<std::string, std::string>& headers) {
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(60));
+  stream.connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty() && req.find(http::field::content_type) == req.end())
+    req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(16 * 1024 * 1024);
+  http::read(stream, buffer, parser);
+  auto res = parser.release();
+  HttpReply out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = res.body();
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/payedge-test-XXXXXX";
+  path_ = mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+Db::Db(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    throw std::runtime_error("cannot open " + path);
+  }
+  sqlite3_busy_timeout(db, 10'000);
+  db_ = db;
+}
+
+Db::~Db() { sqlite3_close(static_cast<sqlite3*>(db_)); }
+
+std::vector<std::vector<std::string>> Db::rows(const std::string& sql) {
+  auto* db = static_cast<sqlite3*>(db_);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    throw std::runtime_error(std::string("sql: ") + sqlite3_errmsg(db) + " in " + sql);
+  }
+  std::vector<std::vector<std::string>> out;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const auto* t = sqlite3_column_text(stmt, i);
+      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+    out.push_back(std::move(row));
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+std::string Db::scalar(const std::string& sql) {
+  auto r = rows(sql);
+  return r.empty() || r[0].empty() ? "" : r[0][0];
+}
+
+long long Db::count(const std::string& table, const std::string& where) {
+  return std::stoll(scalar("SELECT COUNT(*) FROM " + table + " WHERE " + where));
+}
+
+void Db::exec(const std::string& sql) {
+  char* msg = nullptr;
+  if (sqlite3_exec(static_cast<sqlite3*>(db_), sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string m = msg ? msg : "?";
+    sqlite3_free(msg);
+    throw std::runtime_error("sql: " + m);
+  }
+}
+
+std::map<std::string, std::string> test_env() {
+  return {{"TOSS_SECRET_KEY", kTossSecret}, {"SUPABASE_JWT_SECRET", kJwtSecret}};
+}
+
+std::string token_for(const std::string& user, int ttl_s) {
+  return sign_jwt(user, kJwtSecret, SystemClock::instance().now_ms(), ttl_s);
+}
+
+std::vector<nlohmann::json> read_json_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+std::string sample_seed_json() {
+  const EpochMs now = SystemClock::instance().now_ms();
+  const EpochMs day = 24LL * 3600 * 1000;
+  nlohmann::json seed = {
+      {"courses",
+       {{{"id", "course-cpp"},
+         {"title", "C++"},
+         {"list_price", 99000},
+         {"sale_price", 79000},
+         {"sale_starts_at", format_utc(now - day)},
+         {"sale_ends_at", format_utc(now + 7 * day)}},
+        {{"id", "course-sql"}, {"title", "SQL"}, {"list_price", 49000}},
+        {{"id", "course-ml"},
+         {"title", "ML"},
+         {"list_price", 129000},
+         {"sale_price", 99000},
+         {"sale_starts_at", format_utc(now - 30 * day)},
+         {"sale_ends_at", format_utc(now - day)}},
+        {{"id", "course-old"}, {"title", "Old"}, {"list_price", 39000}, {"active", false}}}},
+      {"coupons",
+       {{{"code", "WELCOME10"}, {"kind", "PERCENT"}, {"value", 10}, {"max_discount", 10000}},
+        {{"code", "SQL5000"},
+         {"kind", "FIXED"},
+         {"value", 5000},
+         {"course_id", "course-sql"},
+         {"max_redemptions", 2}},
+        {{"code", "SUMMER2026"},
+         {"kind", "PERCENT"},
+         {"value", 20},
+         {"ends_at", format_utc(now - day)}},
+        {{"code", "ONCE"}, {"kind", "FIXED"}, {"value", 1000}, {"max_redemptions", 1}}}}};
+  return seed.dump();
+}
+
+Stack::Stack(std::vector<std::string> sim_args) {
+  db_path_ = dir_.file("payedge.db");
+  log_path_ = dir_.file("payedge.log");
+  { std::ofstream(dir_.file("seed.json")) << sample_seed_json(); }
+  auto seeded =
+      run_payedge({"seed", dir_.file("seed.json"), "--store", "sqlite://" + db_path_}, test_env());
+  if (seeded.exit_code != 0) throw std::runtime_error("seed failed: " + seeded.err);
+  std::vector<std::string> args = {"sim", "--listen", "127.0.0.1:0"};
+  args.insert(args.end(), sim_args.begin(), sim_args.end());
+  sim_ = std::make_unique<ChildProcess>(args, test_env());
+  sim_port_ = sim_->wait_listening();
+  if (!sim_port_) throw std::runtime_error("simulator did not start: " + sim_->stderr_rest());
+  start_service();
+  db_ = std::make_unique<Db>(db_path_);
+}
+
+void Stack::start_service() {
+  service_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{
+          "serve", "--listen", "127.0.0.1:0", "--store", "sqlite://" + db_path_, "--toss-url",
+          "http://127.0.0.1:" + std::to_string(sim_port_), "--log-file", log_path_},
+      test_env());
+  api_port_ = service_->wait_listening();
+  if (!api_port_) throw std::runtime_error("service did not start: " + service_->stderr_rest());
+}
+
+void Stack::restart_service() {
+  service_.reset();
+  start_service();
+}
+
+std::string Stack::new_session(const std::string& order_id, long long amount) {
+  auto r = http_call(sim_port_, "POST", "/__sim/sessions",
+                     nlohmann::json{{"orderId", order_id}, {"amount", amount}}.dump());
+  if (r.status != 200) throw std::runtime_error("session: " + r.body);
+  return r.json()["paymentKey"];
+}
+
+HttpReply Stack::confirm(const nlohmann::json& body, const std::string& user,
+                         const std::map<std::string, std::string>& extra_headers) {
+  std::map<std::string, std::string> headers = {{"Authorization", "Bearer " + token_for(user)}};
+  for (const auto& [k, v] : extra_headers) headers[k] = v;
+  return http_call(api_port_, "POST", "/functions/v1/confirm-payment", body.dump(), headers);
+}
+
+nlohmann::json Stack::sim_stats() { return http_call(sim_port_, "GET", "/__sim/stats").json(); }
+
+void Stack::set_faults(const nlohmann::json& faults) {
+  auto r = http_call(sim_port_, "POST", "/__sim/faults", faults.dump());
+  if (r.status != 200) throw std::runtime_error("faults: " + r.body);
+}
+
+}  // namespace payedge::testing

@@ -1,0 +1,124 @@
+// Black-box test harness: runs the real `payedge` binary as child processes, talks HTTP to
+// them over loopback, and reads the SQLite file they write.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace payedge::testing {
+
+inline const std::string kTossSecret = "test_sk_integration_0001";
+inline const std::string kJwtSecret = "integration-jwt-secret";
+
+// A child process whose first stderr line is "listening on HOST:PORT" (or which just runs).
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+               std::string stdout_path = "/dev/null");
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // Reads stderr until the listening line; returns the port, or 0 if the process ended first.
+  int wait_listening();
+  void kill_hard();           // SIGKILL, as a crash
+  int stop();                 // SIGTERM, then wait; returns the exit status
+  std::string stderr_rest();  // what it printed after the listening line (after it ended)
+
+ private:
+  pid_t pid_ = -1;
+  int stderr_fd_ = -1;
+  std::string buffered_;
+};
+
+// Runs the binary to completion; returns {exit code, stdout, stderr}.
+struct RunResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+RunResult run_payedge(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env = {});
+
+struct HttpReply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+HttpReply http_call(int port, const std::string& method, const std::string& target,
+                    const std::string& body = "",
+                    const std::map<std::string, std::string>& headers = {});
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Read-only look into the service's SQLite file.
+class Db {
+ public:
+  explicit Db(const std::string& path);
+  ~Db();
+  std::vector<std::vector<std::string>> rows(const std::string& sql);
+  std::string scalar(const std::string& sql);  // first column of the first row, "" if none
+  long long count(const std::string& table, const std::string& where = "1=1");
+  void exec(const std::string& sql);  // tests use it for setup only (e.g. flipping a flag)
+
+ private:
+  void* db_ = nullptr;
+};
+
+std::map<std::string, std::string> test_env();
+std::string token_for(const std::string& user, int ttl_s = 3600);
+std::vector<nlohmann::json> read_json_lines(const std::string& path);
+
+// The simulator plus the service on a fresh SQLite file seeded with the sample catalogue.
+class Stack {
+ public:
+  explicit Stack(std::vector<std::string> sim_args = {});
+  int sim_port() const { return sim_port_; }
+  int api_port() const { return api_port_; }
+  Db& db() { return *db_; }
+  const std::string& log_path() const { return log_path_; }
+  TempDir& dir() { return dir_; }
+
+  // A payment session at the simulator (the Toss payment window): returns the paymentKey.
+  std::string new_session(const std::string& order_id, long long amount);
+  HttpReply confirm(const nlohmann::json& body, const std::string& user = "user-1",
+                    const std::map<std::string, std::string>& extra_headers = {});
+  nlohmann::json sim_stats();
+  void set_faults(const nlohmann::json& faults);
+  void restart_service();
+  ChildProcess& service() { return *service_; }
+
+ private:
+  void start_service();
+
+  TempDir dir_;
+  std::string db_path_;
+  std::string log_path_;
+  std::unique_ptr<ChildProcess> sim_;
+  std::unique_ptr<ChildProcess> service_;
+  std::unique_ptr<Db> db_;
+  int sim_port_ = 0;
+  int api_port_ = 0;
+};
+
+// The sample catalogue, written as a seed file: course-cpp 99,000 on sale for 79,000,
+// course-sql 49,000, course-ml 129,000 (sale ended), course-old inactive; coupons WELCOME10,
+// SQL5000 (course-sql, 2 redemptions), SUMMER2026 (expired), ONCE (1 redemption).
+std::string sample_seed_json();
+
+}  // namespace payedge::testing
