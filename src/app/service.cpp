@@ -35,6 +35,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   s->toss_ = std::make_unique<TossClient>(*endpoint, c.toss, c.secrets.toss_secret_key);
   s->confirm_ =
       std::make_unique<ConfirmService>(s->pool_, *s->store_, *s->toss_, c, clock, s->metrics_);
+  s->reconciler_ = std::make_unique<Reconciler>(s->pool_, *s->store_, *s->confirm_, c, clock);
+  s->reconcile_timer_ = std::make_unique<asio::steady_timer>(ioc);
   s->api_ =
       std::make_unique<Api>(s->pool_, *s->store_, *s->confirm_, c, clock, s->metrics_, *s->log_);
   HttpServerOptions options{c.server.max_body_bytes, c.server.read_timeout_ms,
@@ -45,9 +47,33 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   return s;
 }
 
-Result<tcp::endpoint> Service::start() { return server_->start(config_.server.listen); }
+Result<tcp::endpoint> Service::start() {
+  auto ep = server_->start(config_.server.listen);
+  if (ep && config_.idempotency.reconcile_interval_s > 0) {
+    asio::co_spawn(ioc_, reconcile_periodically(), asio::detached);
+  }
+  return ep;
+}
 
-void Service::stop() { server_->stop(); }
+void Service::stop() {
+  stopping_ = true;
+  server_->stop();
+  reconcile_timer_->cancel();
+}
+
+awaitable<void> Service::reconcile_periodically() {
+  ReconcileOptions options;
+  options.older_than_ms = config_.idempotency.reconcile_older_than_s * 1000LL;
+  options.actor = "serve";
+  options.reason = "periodic reconcile";
+  while (!stopping_) {
+    reconcile_timer_->expires_after(std::chrono::seconds(config_.idempotency.reconcile_interval_s));
+    boost::system::error_code ec;
+    co_await reconcile_timer_->async_wait(asio::redirect_error(use_awaitable, ec));
+    if (stopping_) break;
+    co_await reconciler_->run_once(options);
+  }
+}
 
 SimService::SimService(asio::io_context& ioc, SimOptions options, const Clock& clock)
     : sim_(std::move(options), clock),

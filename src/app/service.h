@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "confirm/confirm_service.h"
+#include "confirm/reconciler.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "obs/metrics.h"
@@ -28,6 +29,7 @@ class Service {
 
  private:
   Service(asio::io_context& ioc, Config config, const Clock& clock);
+  awaitable<void> reconcile_periodically();
 
   asio::io_context& ioc_;
   Config config_;
@@ -39,6 +41,9 @@ class Service {
   Metrics metrics_;
   std::unique_ptr<TossClient> toss_;
   std::unique_ptr<ConfirmService> confirm_;
+  std::unique_ptr<Reconciler> reconciler_;
+  std::unique_ptr<asio::steady_timer> reconcile_timer_;
+  bool stopping_ = false;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
 };

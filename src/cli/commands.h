@@ -12,5 +12,6 @@ void add_demo(CLI::App& app, int& exit_code);
 void add_store_commands(CLI::App& app, int& exit_code);  // migrate, seed
 void add_token(CLI::App& app, int& exit_code);
 void add_price(CLI::App& app, int& exit_code);
+void add_ops(CLI::App& app, int& exit_code);  // reconcile, verify
 
 }  // namespace payedge::cli

@@ -67,6 +67,8 @@ Result<Config> load_config(const std::string& path) {
     read(t, "idempotency", "result_ttl_days", c.idempotency.result_ttl_days);
     read(t, "idempotency", "wait_ms", c.idempotency.wait_ms);
     read(t, "idempotency", "lease_ms", c.idempotency.lease_ms);
+    read(t, "idempotency", "reconcile_interval_s", c.idempotency.reconcile_interval_s);
+    read(t, "idempotency", "reconcile_older_than_s", c.idempotency.reconcile_older_than_s);
     read(t, "log", "file", c.log.file);
   }
   c.secrets = secrets_from_env();

@@ -43,9 +43,11 @@ struct WebhookConfig {
 };
 
 struct IdempotencyConfig {
-  int result_ttl_days = 15;  // Toss keeps its Idempotency-Keys 15 days
-  int wait_ms = 3000;        // how long a duplicate waits for the first confirm in-process
-  int lease_ms = 30'000;     // an owner's hold on an attempt; past it, a retry may take over
+  int result_ttl_days = 15;         // Toss keeps its Idempotency-Keys 15 days
+  int wait_ms = 3000;               // how long a duplicate waits for the first confirm in-process
+  int lease_ms = 30'000;            // an owner's hold on an attempt; past it, a retry may take over
+  int reconcile_interval_s = 30;    // how often `serve` settles open attempts (0: never)
+  int reconcile_older_than_s = 60;  // an attempt this long untouched is the reconciler's
 };
 
 struct LogConfig {

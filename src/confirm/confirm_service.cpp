@@ -84,7 +84,12 @@ awaitable<ConfirmOutcome> ConfirmService::confirm(const ConfirmRequest& req,
   if (*existing) co_return co_await handle_existing(**existing, req, user_id);
   auto by_order = co_await blocking([&] { return store_.find_attempt_by_order(req.order_id); });
   if (!by_order) co_return outcome_error(by_order.error());
-  if (*by_order) co_return outcome_error(conflict("orderId belongs to another paymentKey", false));
+  if (*by_order) {
+    // Inserted by a concurrent request between the two look-ups: the same attempt after all.
+    if ((*by_order)->payment_key == req.payment_key)
+      co_return co_await handle_existing(**by_order, req, user_id);
+    co_return outcome_error(conflict("orderId belongs to another paymentKey", false));
+  }
 
   // 2. Switches, course, price.
   auto flag = co_await blocking([&] { return store_.find_flag("payments_enabled"); });
@@ -192,19 +197,102 @@ awaitable<ConfirmOutcome> ConfirmService::wait_for(std::shared_ptr<InFlight> fli
   co_return out;
 }
 
-awaitable<ConfirmOutcome> ConfirmService::drive(ConfirmAttempt attempt) {
+template <class Body>
+awaitable<ConfirmOutcome> ConfirmService::own(const std::string& payment_key, Body body) {
   auto flight = std::make_shared<InFlight>();
-  in_flight_[attempt.payment_key] = flight;
+  in_flight_[payment_key] = flight;
   ConfirmOutcome out;
   try {
-    out = co_await drive_toss(attempt);
+    out = co_await body();
   } catch (const std::exception& e) {
     out = outcome_error(make_error(ErrorCode::kInternal, e.what()));
   }
   flight->outcome = out;
-  in_flight_.erase(attempt.payment_key);
+  in_flight_.erase(payment_key);
   for (auto* waiter : flight->waiters) waiter->cancel();
   co_return out;
+}
+
+awaitable<ConfirmOutcome> ConfirmService::drive(ConfirmAttempt attempt) {
+  co_return co_await own(attempt.payment_key, [&]() { return drive_toss(attempt); });
+}
+
+std::string_view to_string(ReconcileAction a) {
+  switch (a) {
+    case ReconcileAction::kRecorded:
+      return "recorded";
+    case ReconcileAction::kRedriven:
+      return "redriven";
+    case ReconcileAction::kFailed:
+      return "failed";
+    case ReconcileAction::kWaiting:
+      return "waiting";
+    case ReconcileAction::kUnresolved:
+      return "unresolved";
+  }
+  return "?";
+}
+
+ReconcileAction decide_reconcile(int http_status, const std::string& toss_status) {
+  if (http_status == 404) return ReconcileAction::kFailed;  // Toss never had this paymentKey
+  if (http_status != 200) return ReconcileAction::kUnresolved;
+  if (toss_status == "DONE") return ReconcileAction::kRecorded;
+  if (toss_status == "READY" || toss_status == "IN_PROGRESS") return ReconcileAction::kRedriven;
+  if (toss_status == "WAITING_FOR_DEPOSIT") return ReconcileAction::kWaiting;
+  if (toss_status == "EXPIRED" || toss_status == "ABORTED" || toss_status == "CANCELED" ||
+      toss_status == "PARTIAL_CANCELED") {
+    // Canceled before we recorded it: the money went back, so there is nothing to enroll.
+    return ReconcileAction::kFailed;
+  }
+  return ReconcileAction::kUnresolved;
+}
+
+awaitable<ReconcileResult> ConfirmService::reconcile(const ConfirmAttempt& attempt, bool dry_run) {
+  ReconcileResult result;
+  auto reply = co_await toss_.get_payment(attempt.payment_key);
+  metrics_.observe_toss(reply.http_status, reply.timed_out, reply.latency_ms);
+  const std::string status =
+      reply.body.is_object() ? reply.body.value("status", std::string()) : std::string();
+  result.toss_status = !status.empty()         ? status
+                       : !reply.code().empty() ? reply.code()
+                                               : reply.transport_error;
+  result.action = decide_reconcile(reply.http_status, status);
+  if (dry_run) co_return result;
+
+  ConfirmOutcome base;
+  base.toss_http_status = reply.http_status;
+  base.toss_latency_ms = reply.latency_ms;
+  switch (result.action) {
+    case ReconcileAction::kRecorded:
+      result.outcome = co_await own(attempt.payment_key, [&]() {
+        return record_success(attempt, reply.body, base, attempt.toss_calls, "reconcile");
+      });
+      if (result.outcome.error) result.action = ReconcileAction::kUnresolved;
+      break;
+    case ReconcileAction::kRedriven:
+      result.outcome = co_await drive(attempt);
+      // Only a settled re-drive counts; a rejection closes it, anything else stays open.
+      if (result.outcome.error) {
+        result.action = result.outcome.error->code == ErrorCode::kTossRejected
+                            ? ReconcileAction::kFailed
+                            : ReconcileAction::kUnresolved;
+      }
+      break;
+    case ReconcileAction::kFailed: {
+      Error e = make_error(ErrorCode::kTossRejected, "reconciled: " + result.toss_status);
+      e.toss_code = result.toss_status;
+      result.outcome = co_await own(attempt.payment_key, [&]() {
+        return record_rejection(attempt, e, base, attempt.toss_calls);
+      });
+      break;
+    }
+    case ReconcileAction::kWaiting:
+    case ReconcileAction::kUnresolved:
+      (void)co_await blocking(
+          [&] { return store_.release_attempt(attempt.payment_key, attempt.toss_calls); });
+      break;
+  }
+  co_return result;
 }
 
 awaitable<ConfirmOutcome> ConfirmService::drive_toss(const ConfirmAttempt& attempt) {
@@ -256,7 +344,8 @@ awaitable<ConfirmOutcome> ConfirmService::drive_toss(const ConfirmAttempt& attem
 
 awaitable<ConfirmOutcome> ConfirmService::record_success(const ConfirmAttempt& attempt,
                                                          const json& toss_payment,
-                                                         ConfirmOutcome out, int toss_calls) {
+                                                         ConfirmOutcome out, int toss_calls,
+                                                         std::string source) {
   const std::string status = toss_payment.value("status", "");
   const std::string order_id = toss_payment.value("orderId", "");
   const Krw amount = toss_payment.value("totalAmount", Krw{-1});
@@ -282,7 +371,7 @@ awaitable<ConfirmOutcome> ConfirmService::record_success(const ConfirmAttempt& a
   p.status = "DONE";
   p.method = toss_payment.value("method", "");
   p.approved_at = toss_payment.value("approvedAt", "");
-  p.source = "confirm";
+  p.source = source;
   json result = success_result(p);
   const std::string response = result.dump();
   auto st = co_await blocking([&] {

@@ -36,6 +36,25 @@ struct ConfirmOutcome {
 // The fields of a request that must match for a replay: same payment, order, amount, buyer, course.
 std::string confirm_fingerprint(const ConfirmRequest& req, const std::string& user_id);
 
+// What the reconciler did with one open attempt.
+enum class ReconcileAction {
+  kRecorded,    // Toss had it DONE: payment and enrollment written
+  kRedriven,    // Toss still waited for our confirm: sent it again with the same key
+  kFailed,      // Toss says it will never be paid (expired, aborted, unknown): closed
+  kWaiting,     // not a verdict yet (e.g. WAITING_FOR_DEPOSIT)
+  kUnresolved,  // Toss could not be asked, or the re-drive was inconclusive
+};
+std::string_view to_string(ReconcileAction a);
+
+// The decision for a Toss payment status (or HTTP status when there is no payment).
+ReconcileAction decide_reconcile(int http_status, const std::string& toss_status);
+
+struct ReconcileResult {
+  ReconcileAction action = ReconcileAction::kUnresolved;
+  std::string toss_status;  // Toss's payment status, or its error code
+  ConfirmOutcome outcome;
+};
+
 class ConfirmService {
  public:
   ConfirmService(asio::thread_pool& store_pool, Store& store, TossClient& toss,
@@ -43,6 +62,10 @@ class ConfirmService {
 
   // Must run on the single I/O thread: the in-flight table is not locked.
   awaitable<ConfirmOutcome> confirm(const ConfirmRequest& req, const std::string& user_id);
+
+  // Settles one open attempt that the caller has claimed, by asking Toss what became of it.
+  // With `dry_run` it only asks and reports.
+  awaitable<ReconcileResult> reconcile(const ConfirmAttempt& attempt, bool dry_run);
 
  private:
   struct InFlight {
@@ -53,11 +76,15 @@ class ConfirmService {
   awaitable<ConfirmOutcome> handle_existing(const ConfirmAttempt& attempt,
                                             const ConfirmRequest& req, const std::string& user_id);
   awaitable<ConfirmOutcome> wait_for(std::shared_ptr<InFlight> flight);
+  // Runs `body` as the in-process owner of the attempt: duplicates arriving meanwhile wait.
+  template <class Body>
+  awaitable<ConfirmOutcome> own(const std::string& payment_key, Body body);
   awaitable<ConfirmOutcome> drive(ConfirmAttempt attempt);
   awaitable<ConfirmOutcome> drive_toss(const ConfirmAttempt& attempt);
   awaitable<ConfirmOutcome> record_success(const ConfirmAttempt& attempt,
                                            const nlohmann::json& toss_payment,
-                                           ConfirmOutcome outcome, int toss_calls);
+                                           ConfirmOutcome outcome, int toss_calls,
+                                           std::string source = "confirm");
   awaitable<ConfirmOutcome> record_rejection(const ConfirmAttempt& attempt, Error error,
                                              ConfirmOutcome outcome, int toss_calls);
   awaitable<ConfirmOutcome> leave_unresolved(const ConfirmAttempt& attempt, Error error,

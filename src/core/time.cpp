@@ -10,8 +10,12 @@ namespace {
 
 using namespace std::chrono;
 
+// Exactly `len` ASCII digits: from_chars alone would take a sign.
 bool read_int(std::string_view s, size_t pos, size_t len, int& out) {
   if (pos + len > s.size()) return false;
+  for (size_t i = pos; i < pos + len; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
   auto r = std::from_chars(s.data() + pos, s.data() + pos + len, out);
   return r.ec == std::errc() && r.ptr == s.data() + pos + len;
 }
@@ -87,6 +91,21 @@ std::optional<EpochMs> parse_rfc3339(std::string_view s) {
   }
   const EpochMs offset = (oh * 60LL + om) * 60'000LL;
   return s[pos] == '+' ? ms - offset : ms + offset;
+}
+
+std::optional<EpochMs> parse_duration_ms(std::string_view s) {
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  EpochMs n = 0;
+  std::from_chars(s.data(), s.data() + digits, n);
+  const std::string_view unit = s.substr(digits);
+  if (unit == "ms") return n;
+  if (unit.empty() || unit == "s") return n * 1000;
+  if (unit == "m") return n * 60'000;
+  if (unit == "h") return n * 3'600'000;
+  if (unit == "d") return n * 86'400'000;
+  return std::nullopt;
 }
 
 }  // namespace payedge

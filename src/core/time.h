@@ -39,4 +39,7 @@ std::string format_with_offset(EpochMs t, int offset_minutes);
 // RFC 3339 with 'Z' or ±hh:mm, optional fraction; a bare date "2026-11-26" is midnight UTC.
 std::optional<EpochMs> parse_rfc3339(std::string_view s);
 
+// "500ms", "60s", "5m", "2h", "7d" → milliseconds; a bare number is seconds.
+std::optional<EpochMs> parse_duration_ms(std::string_view s);
+
 }  // namespace payedge

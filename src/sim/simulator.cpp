@@ -177,6 +177,11 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
 
 awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
   ++confirm_calls_;
+  ++in_flight_;
+  struct Done {
+    int& n;
+    ~Done() { --n; }
+  } done{in_flight_};
   json body = json::parse(req.msg.body(), nullptr, false);
   if (!body.is_object() || !body.contains("paymentKey") || !body["paymentKey"].is_string() ||
       !body.contains("orderId") || !body["orderId"].is_string() || !body.contains("amount") ||
@@ -399,6 +404,7 @@ HttpResponse Simulator::stats() const {
                                  {"approvals", approvals_},
                                  {"approvals_by_payment_key", approvals},
                                  {"duplicate_confirms", duplicate_confirms_},
+                                 {"in_flight", in_flight_},
                                  {"payments", payments_.size()},
                                  {"faults", faults_.to_json()}}
                                 .dump());

@@ -67,6 +67,7 @@ class Simulator {
   std::map<std::string, std::string> orders_;   // orderId → paymentKey
   std::map<std::string, IdempotentReply> idempotency_;
   unsigned long long confirm_calls_ = 0;
+  int in_flight_ = 0;  // confirms being handled right now (tests wait for 0)
   unsigned long long faults_injected_ = 0;
   unsigned long long approvals_ = 0;
   unsigned long long duplicate_confirms_ = 0;  // confirms of a DONE payment outside a key replay

@@ -88,6 +88,13 @@ struct StoreCounts {
   long long open_attempts = 0;
 };
 
+// A broken SPEC section 2 invariant, as `ops verify` reports it.
+struct Violation {
+  std::string kind;
+  std::string payment_key;
+  std::string detail;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -115,8 +122,9 @@ class Store {
   // and inserts `attempt` (state IN_PROGRESS, leased until attempt.lease_until).
   virtual Result<BeginResult> begin_attempt(const ConfirmAttempt& attempt) = 0;
   // Takes over an IN_PROGRESS attempt whose lease ran out; false when someone holds it.
+  // With `break_lease`, takes it even from a live owner: only when no `serve` runs.
   virtual Result<bool> claim_attempt(const std::string& payment_key, EpochMs now,
-                                     EpochMs lease_until) = 0;
+                                     EpochMs lease_until, bool break_lease = false) = 0;
   // Gives the lease back, leaving the attempt unresolved (for a retry or the reconciler).
   virtual Status release_attempt(const std::string& payment_key, int toss_calls) = 0;
   // One transaction: the payment, its ACTIVE enrollment, and the attempt DONE with `response`.
@@ -131,6 +139,15 @@ class Store {
   virtual Result<std::optional<Payment>> find_payment(const std::string& payment_key) = 0;
   virtual Status append_audit(const AuditEntry& entry, EpochMs now) = 0;
   virtual Result<StoreCounts> counts() = 0;
+
+  // Attempts in `state` last touched before `updated_before`, oldest first (reconciler, verify).
+  virtual Result<std::vector<ConfirmAttempt>> list_attempts(AttemptState state,
+                                                            EpochMs updated_before, int limit) = 0;
+  virtual Result<std::vector<Payment>> list_payments(int limit) = 0;
+  // What the database alone can tell is wrong: payments without exactly one ACTIVE
+  // enrollment, enrollments without a live payment, DONE attempts without a payment,
+  // coupons redeemed past their maximum.
+  virtual Result<std::vector<Violation>> local_violations() = 0;
 };
 
 // "sqlite:///path/file.db" (or a bare path) → SQLite. PostgreSQL comes with its own issue.

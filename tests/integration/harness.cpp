@@ -284,35 +284,54 @@ std::string sample_seed_json() {
   return seed.dump();
 }
 
-Stack::Stack(std::vector<std::string> sim_args) {
+Stack::Stack(StackOptions options) : options_(std::move(options)) {
   db_path_ = dir_.file("payedge.db");
   log_path_ = dir_.file("payedge.log");
-  { std::ofstream(dir_.file("seed.json")) << sample_seed_json(); }
-  auto seeded =
-      run_payedge({"seed", dir_.file("seed.json"), "--store", "sqlite://" + db_path_}, test_env());
+  config_path_ = dir_.file("payedge.toml");
+  {
+    std::ofstream(dir_.file("seed.json")) << sample_seed_json();
+    std::ofstream(config_path_) << options_.config_toml;
+  }
+  auto seeded = run_payedge({"seed", dir_.file("seed.json"), "--store", store_url()}, test_env());
   if (seeded.exit_code != 0) throw std::runtime_error("seed failed: " + seeded.err);
   std::vector<std::string> args = {"sim", "--listen", "127.0.0.1:0"};
-  args.insert(args.end(), sim_args.begin(), sim_args.end());
+  args.insert(args.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim_ = std::make_unique<ChildProcess>(args, test_env());
   sim_port_ = sim_->wait_listening();
   if (!sim_port_) throw std::runtime_error("simulator did not start: " + sim_->stderr_rest());
-  start_service();
+  services_.resize(static_cast<size_t>(options_.instances));
+  api_ports_.resize(services_.size());
+  for (size_t i = 0; i < services_.size(); ++i) start_service(i);
   db_ = std::make_unique<Db>(db_path_);
 }
 
-void Stack::start_service() {
-  service_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{
-          "serve", "--listen", "127.0.0.1:0", "--store", "sqlite://" + db_path_, "--toss-url",
-          "http://127.0.0.1:" + std::to_string(sim_port_), "--log-file", log_path_},
+void Stack::start_service(size_t i) {
+  services_[i] = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"serve", "--config", config_path_, "--listen", "127.0.0.1:0",
+                               "--store", store_url(), "--toss-url", toss_url(), "--log-file",
+                               log_path_},
       test_env());
-  api_port_ = service_->wait_listening();
-  if (!api_port_) throw std::runtime_error("service did not start: " + service_->stderr_rest());
+  api_ports_[i] = services_[i]->wait_listening();
+  if (!api_ports_[i])
+    throw std::runtime_error("service did not start: " + services_[i]->stderr_rest());
 }
 
-void Stack::restart_service() {
-  service_.reset();
-  start_service();
+void Stack::restart_service(size_t i) {
+  services_[i].reset();
+  start_service(i);
+}
+
+void Stack::kill_service(size_t i) { services_[i]->kill_hard(); }
+
+void Stack::stop_services() {
+  for (auto& s : services_) s->stop();
+}
+
+RunResult Stack::ops(std::vector<std::string> args) {
+  args.insert(args.begin(), "ops");
+  for (std::string flag : {"--store", "--toss-url"})
+    args.push_back(flag), args.push_back(flag == "--store" ? store_url() : toss_url());
+  return run_payedge(args, test_env());
 }
 
 std::string Stack::new_session(const std::string& order_id, long long amount) {
@@ -323,10 +342,11 @@ std::string Stack::new_session(const std::string& order_id, long long amount) {
 }
 
 HttpReply Stack::confirm(const nlohmann::json& body, const std::string& user,
-                         const std::map<std::string, std::string>& extra_headers) {
+                         const std::map<std::string, std::string>& extra_headers, size_t instance) {
   std::map<std::string, std::string> headers = {{"Authorization", "Bearer " + token_for(user)}};
   for (const auto& [k, v] : extra_headers) headers[k] = v;
-  return http_call(api_port_, "POST", "/functions/v1/confirm-payment", body.dump(), headers);
+  return http_call(api_port(instance), "POST", "/functions/v1/confirm-payment", body.dump(),
+                   headers);
 }
 
 nlohmann::json Stack::sim_stats() { return http_call(sim_port_, "GET", "/__sim/stats").json(); }

@@ -84,36 +84,50 @@ std::map<std::string, std::string> test_env();
 std::string token_for(const std::string& user, int ttl_s = 3600);
 std::vector<nlohmann::json> read_json_lines(const std::string& path);
 
+struct StackOptions {
+  std::vector<std::string> sim_args;
+  std::string config_toml;  // extra payedge.toml for every serve instance
+  int instances = 1;        // serve processes sharing the one SQLite file
+};
+
 // The simulator plus the service on a fresh SQLite file seeded with the sample catalogue.
 class Stack {
  public:
-  explicit Stack(std::vector<std::string> sim_args = {});
+  explicit Stack(StackOptions options = {});
   int sim_port() const { return sim_port_; }
-  int api_port() const { return api_port_; }
+  int api_port(size_t instance = 0) const { return api_ports_.at(instance); }
   Db& db() { return *db_; }
   const std::string& log_path() const { return log_path_; }
+  const std::string& db_path() const { return db_path_; }
+  std::string store_url() const { return "sqlite://" + db_path_; }
+  std::string toss_url() const { return "http://127.0.0.1:" + std::to_string(sim_port_); }
   TempDir& dir() { return dir_; }
 
   // A payment session at the simulator (the Toss payment window): returns the paymentKey.
   std::string new_session(const std::string& order_id, long long amount);
   HttpReply confirm(const nlohmann::json& body, const std::string& user = "user-1",
-                    const std::map<std::string, std::string>& extra_headers = {});
+                    const std::map<std::string, std::string>& extra_headers = {},
+                    size_t instance = 0);
   nlohmann::json sim_stats();
   void set_faults(const nlohmann::json& faults);
-  void restart_service();
-  ChildProcess& service() { return *service_; }
+  void restart_service(size_t instance = 0);
+  void kill_service(size_t instance = 0);  // SIGKILL
+  void stop_services();
+  RunResult ops(std::vector<std::string> args);  // `payedge ops ...` against this stack
 
  private:
-  void start_service();
+  void start_service(size_t instance);
 
+  StackOptions options_;
   TempDir dir_;
   std::string db_path_;
   std::string log_path_;
+  std::string config_path_;
   std::unique_ptr<ChildProcess> sim_;
-  std::unique_ptr<ChildProcess> service_;
+  std::vector<std::unique_ptr<ChildProcess>> services_;
+  std::vector<int> api_ports_;
   std::unique_ptr<Db> db_;
   int sim_port_ = 0;
-  int api_port_ = 0;
 };
 
 // The sample catalogue, written as a seed file: course-cpp 99,000 on sale for 79,000,

@@ -91,6 +91,50 @@ constexpr std::string_view kSelectPayment =
     "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, "
     "approved_at, source FROM payments WHERE provider_tx_id = ?";
 
+Payment read_payment(const Query& q);
+
+const std::string kListAttempts = fmt::format(
+    "SELECT {} FROM confirm_attempts WHERE state = ? AND updated_at < ? ORDER BY updated_at LIMIT "
+    "?",
+    kAttemptColumns);
+constexpr std::string_view kListPayments =
+    "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, "
+    "approved_at, source FROM payments ORDER BY created_at LIMIT ?";
+
+struct LocalCheck {
+  std::string_view kind;
+  std::string_view sql;  // returns (payment_key, detail)
+};
+constexpr LocalCheck kLocalChecks[] = {
+    {"missing_enrollment",
+     "SELECT p.provider_tx_id, 'DONE payment has ' || (SELECT COUNT(*) FROM enrollments e WHERE "
+     "e.payment_key = p.provider_tx_id AND e.status = 'ACTIVE') || ' ACTIVE enrollments' FROM "
+     "payments p "
+     "WHERE p.status = 'DONE' AND (SELECT COUNT(*) FROM enrollments e WHERE e.payment_key = "
+     "p.provider_tx_id AND e.status = 'ACTIVE') <> 1"},
+    {"enrollment_without_payment",
+     "SELECT e.payment_key, 'ACTIVE enrollment, payment ' || COALESCE(p.status, 'missing') FROM "
+     "enrollments e LEFT JOIN payments p ON p.provider_tx_id = e.payment_key WHERE e.status = "
+     "'ACTIVE' "
+     "AND (p.provider_tx_id IS NULL OR p.status = 'CANCELED')"},
+    {"done_attempt_without_payment",
+     "SELECT a.payment_key, 'attempt DONE but no payment row' FROM confirm_attempts a WHERE "
+     "a.state = "
+     "'DONE' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider_tx_id = a.payment_key)"},
+    {"coupon_over_redeemed",
+     "SELECT code, 'redemptions ' || redemptions || ' > max ' || max_redemptions FROM coupons "
+     "WHERE "
+     "max_redemptions IS NOT NULL AND redemptions > max_redemptions"},
+    {"coupon_redemptions_drift",
+     "SELECT c.code, 'redemptions ' || c.redemptions || ' but ' || (SELECT COUNT(*) FROM "
+     "confirm_attempts a "
+     "WHERE a.coupon_code = c.code AND a.coupon_reserved <> 0) || ' reserving attempts' FROM "
+     "coupons c "
+     "WHERE c.redemptions < (SELECT COUNT(*) FROM confirm_attempts a WHERE a.coupon_code = c.code "
+     "AND "
+     "a.coupon_reserved <> 0)"},
+};
+
 std::optional<EpochMs> opt_time(const Query& q, int col) {
   auto t = q.opt_text(col);
   return t ? parse_rfc3339(*t) : std::nullopt;
@@ -430,12 +474,15 @@ Result<BeginResult> SqliteStore::begin_attempt(const ConfirmAttempt& a) {
 }
 
 Result<bool> SqliteStore::claim_attempt(const std::string& payment_key, EpochMs now,
-                                        EpochMs lease_until) {
+                                        EpochMs lease_until, bool break_lease) {
   auto lease = acquire();
   Connection& c = *lease;
   return in_write_transaction(c, [&]() -> Result<bool> {
     Query q(c, kClaimAttempt);
-    q.bind(format_utc(lease_until)).bind(format_utc(now)).bind(payment_key).bind(format_utc(now));
+    // A broken lease compares against the end of time, so any holder loses it.
+    const std::string cutoff =
+        break_lease ? std::string("9999-12-31T23:59:59.999Z") : format_utc(now);
+    q.bind(format_utc(lease_until)).bind(format_utc(now)).bind(payment_key).bind(cutoff);
     if (auto st = q.run(); !st) return std::unexpected(st.error());
     return q.changes() == 1;
   });
@@ -502,6 +549,11 @@ Result<std::optional<Payment>> SqliteStore::find_payment(const std::string& paym
   auto row = q.step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::nullopt;
+  return read_payment(q);
+}
+
+namespace {
+Payment read_payment(const Query& q) {
   Payment p;
   p.provider_tx_id = q.text(0);
   p.order_id = q.text(1);
@@ -515,6 +567,7 @@ Result<std::optional<Payment>> SqliteStore::find_payment(const std::string& paym
   p.source = q.text(9);
   return p;
 }
+}  // namespace
 
 Status SqliteStore::append_audit(const AuditEntry& entry, EpochMs now) {
   auto lease = acquire();
@@ -531,6 +584,48 @@ Result<StoreCounts> SqliteStore::counts() {
   auto row = q.step();
   if (!row) return std::unexpected(row.error());
   return StoreCounts{q.int64(0), q.int64(1), q.int64(2), q.int64(3)};
+}
+
+Result<std::vector<ConfirmAttempt>> SqliteStore::list_attempts(AttemptState state,
+                                                               EpochMs updated_before, int limit) {
+  auto lease = acquire();
+  Query q(*lease, kListAttempts);
+  q.bind(to_string(state)).bind(format_utc(updated_before)).bind(limit);
+  std::vector<ConfirmAttempt> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read_attempt(q));
+  }
+}
+
+Result<std::vector<Payment>> SqliteStore::list_payments(int limit) {
+  auto lease = acquire();
+  Query q(*lease, kListPayments);
+  q.bind(limit);
+  std::vector<Payment> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read_payment(q));
+  }
+}
+
+Result<std::vector<Violation>> SqliteStore::local_violations() {
+  auto lease = acquire();
+  std::vector<Violation> out;
+  for (const auto& check : kLocalChecks) {
+    Query q(*lease, check.sql);
+    while (true) {
+      auto row = q.step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      out.push_back(Violation{std::string(check.kind), q.text(0), q.text(1)});
+    }
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size,

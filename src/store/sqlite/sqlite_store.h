@@ -31,8 +31,8 @@ class SqliteStore final : public Store {
   Result<bool> has_active_enrollment(const std::string& user_id,
                                      const std::string& course_id) override;
   Result<BeginResult> begin_attempt(const ConfirmAttempt& attempt) override;
-  Result<bool> claim_attempt(const std::string& payment_key, EpochMs now,
-                             EpochMs lease_until) override;
+  Result<bool> claim_attempt(const std::string& payment_key, EpochMs now, EpochMs lease_until,
+                             bool break_lease) override;
   Status release_attempt(const std::string& payment_key, int toss_calls) override;
   Status complete_attempt(const std::string& payment_key, const Payment& payment, int http_status,
                           const std::string& response, EpochMs now, int toss_calls) override;
@@ -42,6 +42,10 @@ class SqliteStore final : public Store {
   Result<std::optional<Payment>> find_payment(const std::string& payment_key) override;
   Status append_audit(const AuditEntry& entry, EpochMs now) override;
   Result<StoreCounts> counts() override;
+  Result<std::vector<ConfirmAttempt>> list_attempts(AttemptState state, EpochMs updated_before,
+                                                    int limit) override;
+  Result<std::vector<Payment>> list_payments(int limit) override;
+  Result<std::vector<Violation>> local_violations() override;
 
  private:
   class Lease;

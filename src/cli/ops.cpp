@@ -1,0 +1,146 @@
+// `payedge ops reconcile` and `payedge ops verify` (the other ops verbs come with their issues).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "confirm/reconciler.h"
+#include "confirm/verifier.h"
+
+namespace payedge::cli {
+namespace {
+
+struct OpsOptions {
+  std::string config, store, toss_url, reason, actor, format = "table", older_than = "60s";
+  bool dry_run = false;
+  bool break_leases = false;
+};
+
+std::string login_name() {
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  if (const char* l = getlogin(); l) return l;
+  return "unknown";
+}
+
+void add_common(CLI::App* cmd, OpsOptions& o) {
+  cmd->add_option("--store", o.store, "store URL");
+  cmd->add_option("--toss-url", o.toss_url, "Toss API base URL");
+  cmd->add_option("--config", o.config, "payedge.toml");
+  cmd->add_option("--actor", o.actor, "who does this (default: the login name)");
+  cmd->add_option("--format", o.format, "table|json")->check(CLI::IsMember({"table", "json"}));
+}
+
+// Everything an ops verb that talks to Toss needs, on one I/O thread.
+struct OpsContext {
+  Config config;
+  asio::io_context ioc{1};
+  asio::thread_pool pool{1};
+  std::unique_ptr<Store> store;
+  std::unique_ptr<TossClient> toss;
+  Metrics metrics;
+  std::unique_ptr<ConfirmService> confirm;
+
+  ~OpsContext() { pool.join(); }
+
+  static Result<std::unique_ptr<OpsContext>> open(const OpsOptions& o) {
+    auto ctx = std::make_unique<OpsContext>();
+    auto config = load_cli_config(o.config);
+    if (!config) return std::unexpected(config.error());
+    ctx->config = *config;
+    if (!o.store.empty()) ctx->config.store.url = o.store;
+    if (!o.toss_url.empty()) ctx->config.toss.base_url = o.toss_url;
+    auto store = open_store(ctx->config.store.url, 2, ctx->config.store.busy_timeout_ms);
+    if (!store) return std::unexpected(store.error());
+    ctx->store = std::move(*store);
+    if (auto st = ctx->store->migrate(); !st) return std::unexpected(st.error());
+    auto ep = parse_toss_url(ctx->config.toss.base_url);
+    if (!ep) return std::unexpected(ep.error());
+    ctx->toss =
+        std::make_unique<TossClient>(*ep, ctx->config.toss, ctx->config.secrets.toss_secret_key);
+    ctx->confirm = std::make_unique<ConfirmService>(ctx->pool, *ctx->store, *ctx->toss, ctx->config,
+                                                    SystemClock::instance(), ctx->metrics);
+    return ctx;
+  }
+
+  template <class T>
+  T run(awaitable<T> task) {
+    std::optional<T> result;
+    asio::co_spawn(ioc, std::move(task), [&](std::exception_ptr e, T value) {
+      if (e) std::rethrow_exception(e);
+      result = std::move(value);
+    });
+    ioc.run();
+    return std::move(*result);
+  }
+};
+
+}  // namespace
+
+void add_ops(CLI::App& app, int& exit_code) {
+  auto* ops = app.add_subcommand("ops", "Careful manual operations (each one audited)");
+  ops->require_subcommand(1);
+  auto o = std::make_shared<OpsOptions>();
+
+  auto* reconcile =
+      ops->add_subcommand("reconcile", "Settle confirm attempts left open, by asking Toss");
+  add_common(reconcile, *o);
+  reconcile->add_option("--older-than", o->older_than,
+                        "only attempts untouched this long (e.g. 60s, 5m)");
+  reconcile->add_option("--reason", o->reason, "why (recorded in audit_log)");
+  reconcile->add_flag("--dry-run", o->dry_run, "ask Toss and report, change nothing");
+  reconcile->add_flag("--break-leases", o->break_leases,
+                      "also take attempts a serve process holds: only when every serve is stopped");
+  reconcile->callback([o, &exit_code] {
+    auto older = parse_duration_ms(o->older_than);
+    if (!older)
+      return print_error(make_error(ErrorCode::kInvalidRequest, "--older-than like 60s")),
+             void(exit_code = 2);
+    auto ctx = OpsContext::open(*o);
+    if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
+    Reconciler reconciler((*ctx)->pool, *(*ctx)->store, *(*ctx)->confirm, (*ctx)->config,
+                          SystemClock::instance());
+    ReconcileOptions ro;
+    ro.older_than_ms = *older;
+    ro.break_leases = o->break_leases;
+    ro.dry_run = o->dry_run;
+    ro.actor = o->actor.empty() ? login_name() : o->actor;
+    ro.reason = o->reason.empty() ? "ops reconcile" : o->reason;
+    ReconcileReport report = (*ctx)->run(reconciler.run_once(ro));
+    if (o->format == "json") {
+      std::printf("%s\n", report.to_json().dump().c_str());
+    } else {
+      std::printf("examined %d open attempts%s; held by a live serve: %d\n", report.examined,
+                  o->dry_run ? " (dry run)" : "", report.leased_elsewhere);
+      for (const auto& a : report.actions) {
+        std::printf(
+            "  %-10s %s  order %s  %s KRW  Toss: %s\n", a["action"].get<std::string>().c_str(),
+            a["payment_key"].get<std::string>().c_str(), a["order_id"].get<std::string>().c_str(),
+            a["amount"].dump().c_str(), a["toss_status"].get<std::string>().c_str());
+      }
+    }
+    if (report.by_action.contains("unresolved")) exit_code = 1;
+  });
+
+  auto* verify =
+      ops->add_subcommand("verify", "Cross-check the store against Toss; exit 1 on any violation");
+  add_common(verify, *o);
+  verify->callback([o, &exit_code] {
+    auto ctx = OpsContext::open(*o);
+    if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
+    VerifyReport report =
+        (*ctx)->run(verify_against_toss((*ctx)->pool, *(*ctx)->store, *(*ctx)->toss));
+    if (o->format == "json") {
+      std::printf("%s\n", report.to_json().dump().c_str());
+    } else {
+      std::printf("checked %d, violations %zu\n", report.checked, report.violations.size());
+      for (const auto& v : report.violations) {
+        std::printf("  %-28s %s  %s\n", v.kind.c_str(), v.payment_key.c_str(), v.detail.c_str());
+      }
+    }
+    if (!report.violations.empty()) exit_code = 1;
+  });
+}
+
+}  // namespace payedge::cli

@@ -1,0 +1,64 @@
+#include "confirm/reconciler.h"
+
+#include "obs/mask.h"
+
+namespace payedge {
+
+using nlohmann::json;
+
+json ReconcileReport::to_json() const {
+  json counts = json::object();
+  for (const auto& [k, v] : by_action) counts[k] = v;
+  return {{"examined", examined},
+          {"leased_elsewhere", leased_elsewhere},
+          {"by_action", counts},
+          {"actions", actions}};
+}
+
+Reconciler::Reconciler(asio::thread_pool& pool, Store& store, ConfirmService& confirm,
+                       const Config& config, const Clock& clock)
+    : pool_(pool), store_(store), confirm_(confirm), config_(config), clock_(clock) {}
+
+awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
+  ReconcileReport report;
+  const EpochMs now = clock_.now_ms();
+  auto open = co_await run_blocking(pool_, [&] {
+    return store_.list_attempts(AttemptState::kInProgress, now - o.older_than_ms + 1, o.limit);
+  });
+  if (!open) co_return report;
+  for (const ConfirmAttempt& attempt : *open) {
+    ++report.examined;
+    if (!o.dry_run) {
+      const EpochMs t = clock_.now_ms();
+      auto claimed = co_await run_blocking(pool_, [&] {
+        return store_.claim_attempt(attempt.payment_key, t, t + config_.idempotency.lease_ms,
+                                    o.break_leases);
+      });
+      if (!claimed || !*claimed) {
+        ++report.leased_elsewhere;
+        continue;
+      }
+    }
+    ReconcileResult r = co_await confirm_.reconcile(attempt, o.dry_run);
+    const std::string action(to_string(r.action));
+    ++report.by_action[action];
+    json entry = {{"payment_key", attempt.payment_key},
+                  {"order_id", attempt.order_id},
+                  {"user_id", attempt.user_id},
+                  {"course_id", attempt.course_id},
+                  {"amount", attempt.amount},
+                  {"toss_status", r.toss_status},
+                  {"action", action},
+                  {"dry_run", o.dry_run}};
+    if (r.outcome.error) entry["error_code"] = r.outcome.error->name();
+    report.actions.push_back(entry);
+    if (!o.dry_run && r.action != ReconcileAction::kUnresolved) {
+      AuditEntry audit{o.actor, "reconcile." + action, attempt.payment_key, o.reason, entry.dump()};
+      (void)co_await run_blocking(pool_,
+                                  [&] { return store_.append_audit(audit, clock_.now_ms()); });
+    }
+  }
+  co_return report;
+}
+
+}  // namespace payedge

@@ -1,0 +1,44 @@
+// The reconciler: settles confirm attempts left open by timeouts, Toss 5xx or crashes, by
+// asking Toss (SPEC section 2: every payment Toss reports DONE for a confirm we sent ends up
+// as one payment row with one ACTIVE enrollment). `ops reconcile` and `serve` both run it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "confirm/confirm_service.h"
+
+namespace payedge {
+
+struct ReconcileOptions {
+  EpochMs older_than_ms = 60'000;
+  bool break_leases = false;  // take attempts from live owners: only when no serve runs
+  bool dry_run = false;
+  int limit = 10'000;
+  std::string actor = "reconciler";
+  std::string reason = "periodic";
+};
+
+struct ReconcileReport {
+  int examined = 0;
+  int leased_elsewhere = 0;  // a live owner holds it; left alone
+  std::map<std::string, int> by_action;
+  nlohmann::json actions = nlohmann::json::array();
+  nlohmann::json to_json() const;
+};
+
+class Reconciler {
+ public:
+  Reconciler(asio::thread_pool& pool, Store& store, ConfirmService& confirm, const Config& config,
+             const Clock& clock);
+  awaitable<ReconcileReport> run_once(const ReconcileOptions& options);
+
+ private:
+  asio::thread_pool& pool_;
+  Store& store_;
+  ConfirmService& confirm_;
+  const Config& config_;
+  const Clock& clock_;
+};
+
+}  // namespace payedge

@@ -1,0 +1,84 @@
+#include "confirm/verifier.h"
+
+#include <fmt/format.h>
+
+namespace payedge {
+
+using nlohmann::json;
+
+namespace {
+constexpr int kMaxRows = 1'000'000;
+constexpr EpochMs kEndOfTime = 253402300799000;  // 9999-12-31
+}  // namespace
+
+json VerifyReport::to_json() const {
+  json v = json::array();
+  for (const auto& x : violations)
+    v.push_back({{"kind", x.kind}, {"payment_key", x.payment_key}, {"detail", x.detail}});
+  return {{"checked", checked}, {"violations", v}};
+}
+
+awaitable<VerifyReport> verify_against_toss(asio::thread_pool& pool, Store& store,
+                                            TossClient& toss) {
+  VerifyReport report;
+  auto fail_store = [&](const Error& e) {
+    report.violations.push_back({"store_unreadable", "", e.detail});
+    return report;
+  };
+  auto local = co_await run_blocking(pool, [&] { return store.local_violations(); });
+  if (!local) co_return fail_store(local.error());
+  report.violations = std::move(*local);
+
+  // Every payment row must be a payment Toss has, for the same order and amount.
+  auto payments = co_await run_blocking(pool, [&] { return store.list_payments(kMaxRows); });
+  if (!payments) co_return fail_store(payments.error());
+  for (const Payment& p : *payments) {
+    ++report.checked;
+    if (p.source == "manual")
+      continue;  // injected by hand; `ops payment inject` checks Toss itself
+    auto reply = co_await toss.get_payment(p.provider_tx_id);
+    if (reply.http_status == 404) {
+      report.violations.push_back(
+          {"payment_unknown_at_toss", p.provider_tx_id, "Toss has no such payment"});
+      continue;
+    }
+    if (reply.http_status != 200 || !reply.body.is_object()) {
+      report.violations.push_back(
+          {"toss_unreachable", p.provider_tx_id,
+           fmt::format("GET payment answered {} {}", reply.http_status, reply.message())});
+      continue;
+    }
+    const std::string status = reply.body.value("status", std::string());
+    if (reply.body.value("orderId", std::string()) != p.order_id ||
+        reply.body.value("totalAmount", Krw{-1}) != p.amount) {
+      report.violations.push_back({"payment_mismatch_at_toss", p.provider_tx_id,
+                                   fmt::format("ours {} / {} KRW, Toss {} / {} KRW", p.order_id,
+                                               p.amount, reply.body.value("orderId", std::string()),
+                                               reply.body.value("totalAmount", Krw{-1}))});
+    }
+    if (status != p.status) {
+      report.violations.push_back({"payment_status_drift", p.provider_tx_id,
+                                   fmt::format("ours {}, Toss {}", p.status, status)});
+    }
+  }
+
+  // Every attempt Toss approved must have become a payment (after the reconciler ran).
+  for (AttemptState state : {AttemptState::kInProgress, AttemptState::kFailed}) {
+    auto attempts = co_await run_blocking(
+        pool, [&] { return store.list_attempts(state, kEndOfTime, kMaxRows); });
+    if (!attempts) co_return fail_store(attempts.error());
+    for (const ConfirmAttempt& a : *attempts) {
+      ++report.checked;
+      auto reply = co_await toss.get_payment(a.payment_key);
+      if (reply.http_status == 200 && reply.body.is_object() &&
+          reply.body.value("status", std::string()) == "DONE") {
+        report.violations.push_back(
+            {state == AttemptState::kInProgress ? "unrecorded_payment" : "failed_but_paid",
+             a.payment_key, fmt::format("Toss has it DONE; our attempt is {}", to_string(state))});
+      }
+    }
+  }
+  co_return report;
+}
+
+}  // namespace payedge
