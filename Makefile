@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test unit integration format format-check lint bench clean
+.PHONY: all deps build demo test chaos format format-check lint bench clean
 
 all: build
 
@@ -21,6 +21,10 @@ demo: build
 
 test: build format-check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+chaos: build
+	PAYEDGE_CHAOS_ORDERS=$${PAYEDGE_CHAOS_ORDERS:-3000} PAYEDGE_CHAOS_CLIENTS=$${PAYEDGE_CHAOS_CLIENTS:-24} \
+	  $(BUILD)/tests/payedge_chaos_tests
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')

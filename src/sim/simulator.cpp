@@ -66,6 +66,11 @@ json SimFaults::to_json() const {
 Simulator::Simulator(SimOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
 
+void Simulator::count_fault(const char* kind) {
+  ++faults_injected_;
+  ++faults_by_kind_[kind];
+}
+
 bool Simulator::roll(double rate) {
   if (rate <= 0) return false;
   return std::uniform_real_distribution<double>(0, 1)(rng_) < rate;
@@ -133,6 +138,7 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
       payments_.clear(), orders_.clear(), idempotency_.clear(), confirms_by_key_.clear(),
           approvals_by_key_.clear();
       confirm_calls_ = faults_injected_ = approvals_ = duplicate_confirms_ = 0;
+      faults_by_kind_.clear();
       faults_ = {};
       co_return json_response(200, R"({"ok":true})");
     }
@@ -218,14 +224,14 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
     if (!idem_key.empty()) idempotency_.erase(idem_key);
   };
   if (roll(faults_.timeout_rate)) {
-    ++faults_injected_;
+    count_fault("timeout");
     co_await pause_ms(options_.timeout_hang_ms);
     forget_key();
     req.drop_connection = true;
     co_return HttpResponse{};
   }
   if (roll(faults_.error_rate)) {
-    ++faults_injected_;
+    count_fault("error");
     forget_key();
     co_return toss_error(
         faults_.error_status,
@@ -284,7 +290,7 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
   }
   if (!idem_key.empty()) idempotency_[idem_key] = IdempotentReply{true, status, reply};
   if (status == 200 && roll(faults_.approve_then_fail_rate)) {
-    ++faults_injected_;
+    count_fault("approve_then_fail");
     if (std::uniform_int_distribution<int>(0, 1)(rng_) == 0) {
       req.drop_connection = true;  // the answer is cut
       co_return HttpResponse{};
@@ -401,6 +407,7 @@ HttpResponse Simulator::stats() const {
   return json_response(200, json{{"confirm_calls", confirm_calls_},
                                  {"confirms_by_payment_key", by_key},
                                  {"faults_injected", faults_injected_},
+                                 {"faults_by_kind", faults_by_kind_},
                                  {"approvals", approvals_},
                                  {"approvals_by_payment_key", approvals},
                                  {"duplicate_confirms", duplicate_confirms_},

@@ -57,6 +57,7 @@ class Simulator {
   SimPayment& new_session(const std::string& payment_key, const std::string& order_id, Krw amount);
   void refresh_expiry(SimPayment& p);
   bool roll(double rate);
+  void count_fault(const char* kind);
   awaitable<void> pause_ms(int ms);
 
   SimOptions options_;
@@ -69,6 +70,7 @@ class Simulator {
   unsigned long long confirm_calls_ = 0;
   int in_flight_ = 0;  // confirms being handled right now (tests wait for 0)
   unsigned long long faults_injected_ = 0;
+  std::map<std::string, unsigned long long> faults_by_kind_;
   unsigned long long approvals_ = 0;
   unsigned long long duplicate_confirms_ = 0;  // confirms of a DONE payment outside a key replay
   std::map<std::string, unsigned long long> confirms_by_key_;
