@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config git
   libboost-dev libssl-dev libsqlite3-dev sqlite3 libpq-dev
   libsimdjson-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev
-  libgtest-dev libbenchmark-dev clang-format curl
+  libgtest-dev libbenchmark-dev clang-format curl postgresql
 )
 missing=()
 for p in "${packages[@]}"; do

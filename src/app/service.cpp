@@ -35,7 +35,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   s->toss_ = std::make_unique<TossClient>(*endpoint, c.toss, c.secrets.toss_secret_key);
   s->confirm_ =
       std::make_unique<ConfirmService>(s->pool_, *s->store_, *s->toss_, c, clock, s->metrics_);
-  s->reconciler_ = std::make_unique<Reconciler>(s->pool_, *s->store_, *s->confirm_, c, clock);
+  s->reconciler_ =
+      std::make_unique<Reconciler>(s->pool_, *s->store_, *s->confirm_, c, clock, s->log_);
   s->reconcile_timer_ = std::make_unique<asio::steady_timer>(ioc);
   s->api_ =
       std::make_unique<Api>(s->pool_, *s->store_, *s->confirm_, c, clock, s->metrics_, *s->log_);

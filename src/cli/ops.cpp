@@ -14,6 +14,7 @@ namespace {
 
 struct OpsOptions {
   std::string config, store, toss_url, reason, actor, format = "table", older_than = "60s";
+  std::string name, value;
   bool dry_run = false;
   bool break_leases = false;
 };
@@ -24,12 +25,28 @@ std::string login_name() {
   return "unknown";
 }
 
+void add_store_options(CLI::App* cmd, OpsOptions& o) {
+  cmd->add_option("--store", o.store, "store URL");
+  cmd->add_option("--config", o.config, "payedge.toml");
+  cmd->add_option("--actor", o.actor, "who does this (default: the login name)");
+}
+
 void add_common(CLI::App* cmd, OpsOptions& o) {
   cmd->add_option("--store", o.store, "store URL");
   cmd->add_option("--toss-url", o.toss_url, "Toss API base URL");
   cmd->add_option("--config", o.config, "payedge.toml");
   cmd->add_option("--actor", o.actor, "who does this (default: the login name)");
   cmd->add_option("--format", o.format, "table|json")->check(CLI::IsMember({"table", "json"}));
+}
+
+Result<std::unique_ptr<Store>> open_ops_store(const OpsOptions& o) {
+  auto config = load_cli_config(o.config);
+  if (!config) return std::unexpected(config.error());
+  auto store =
+      open_store(o.store.empty() ? config->store.url : o.store, 1, config->store.busy_timeout_ms);
+  if (!store) return store;
+  if (auto st = (*store)->migrate(); !st) return std::unexpected(st.error());
+  return store;
 }
 
 // Everything an ops verb that talks to Toss needs, on one I/O thread.
@@ -122,6 +139,73 @@ void add_ops(CLI::App& app, int& exit_code) {
     }
     if (report.by_action.contains("unresolved")) exit_code = 1;
   });
+
+  // Switches: the runbook's toggles (6), each one audited in the same transaction.
+  auto* flag = ops->add_subcommand("flag", "Feature flags and kill switches");
+  flag->require_subcommand(1);
+  auto* flag_set = flag->add_subcommand("set", "Set a flag, e.g. payments_enabled off");
+  add_store_options(flag_set, *o);
+  flag_set->add_option("NAME", o->name, "flag name (payments_enabled, payment_banner, …)")
+      ->required();
+  flag_set->add_option("VALUE", o->value, "on|off, or text for payment_banner")->required();
+  flag_set->add_option("--reason", o->reason, "why (recorded in audit_log)")->required();
+  flag_set->add_flag("--dry-run", o->dry_run, "show what would change");
+  flag_set->callback([o, &exit_code] {
+    if (o->name == "payments_enabled" && o->value != "on" && o->value != "off") {
+      return print_error(make_error(ErrorCode::kInvalidRequest, "payments_enabled takes on|off")),
+             void(exit_code = 2);
+    }
+    auto store = open_ops_store(*o);
+    if (!store) return print_error(store.error()), void(exit_code = 1);
+    auto before = (*store)->find_flag(o->name);
+    if (!before) return print_error(before.error()), void(exit_code = 1);
+    const std::string old_value = *before ? (*before)->value : "(unset)";
+    if (o->dry_run) {
+      std::printf("dry run: %s %s → %s\n", o->name.c_str(), old_value.c_str(), o->value.c_str());
+      return;
+    }
+    const std::string actor = o->actor.empty() ? login_name() : o->actor;
+    const EpochMs now = SystemClock::instance().now_ms();
+    const nlohmann::json details = {{"from", old_value}, {"to", o->value}};
+    auto st = (*store)->set_flag(Flag{o->name, o->value, o->reason, actor, now},
+                                 AuditEntry{actor, "flag.set", o->name, o->reason, details.dump()});
+    if (!st) return print_error(st.error()), void(exit_code = 1);
+    std::printf("%s: %s → %s (by %s: %s)\n", o->name.c_str(), old_value.c_str(), o->value.c_str(),
+                actor.c_str(), o->reason.c_str());
+  });
+
+  auto* course = ops->add_subcommand("course", "Per-course sales toggle (courses.active)");
+  course->require_subcommand(1);
+  for (const char* verb : {"activate", "deactivate"}) {
+    auto* cmd = course->add_subcommand(verb, std::string(verb) + " a course");
+    add_store_options(cmd, *o);
+    cmd->add_option("ID", o->name, "course id")->required();
+    cmd->add_option("--reason", o->reason, "why (recorded in audit_log)")->required();
+    cmd->add_flag("--dry-run", o->dry_run, "show what would change");
+    const bool active = std::string_view(verb) == "activate";
+    cmd->callback([o, active, &exit_code] {
+      auto store = open_ops_store(*o);
+      if (!store) return print_error(store.error()), void(exit_code = 1);
+      auto found = (*store)->find_course(o->name);
+      if (!found) return print_error(found.error()), void(exit_code = 1);
+      if (!*found)
+        return print_error(make_error(ErrorCode::kCourseNotFound, o->name)), void(exit_code = 1);
+      if (o->dry_run) {
+        std::printf("dry run: course %s active %s → %s\n", o->name.c_str(),
+                    (*found)->active ? "true" : "false", active ? "true" : "false");
+        return;
+      }
+      const std::string actor = o->actor.empty() ? login_name() : o->actor;
+      const nlohmann::json details = {{"from", (*found)->active}, {"to", active}};
+      auto st = (*store)->set_course_active(
+          o->name, active,
+          AuditEntry{actor, active ? "course.activate" : "course.deactivate", o->name, o->reason,
+                     details.dump()});
+      if (!st) return print_error(st.error()), void(exit_code = 1);
+      std::printf("course %s: active=%s (by %s: %s)\n", o->name.c_str(), active ? "true" : "false",
+                  actor.c_str(), o->reason.c_str());
+    });
+  }
 
   auto* verify =
       ops->add_subcommand("verify", "Cross-check the store against Toss; exit 1 on any violation");

@@ -1,6 +1,6 @@
 #include "confirm/reconciler.h"
 
-#include "obs/mask.h"
+#include "core/codec.h"
 
 namespace payedge {
 
@@ -16,8 +16,8 @@ json ReconcileReport::to_json() const {
 }
 
 Reconciler::Reconciler(asio::thread_pool& pool, Store& store, ConfirmService& confirm,
-                       const Config& config, const Clock& clock)
-    : pool_(pool), store_(store), confirm_(confirm), config_(config), clock_(clock) {}
+                       const Config& config, const Clock& clock, LogSink* log)
+    : pool_(pool), store_(store), confirm_(confirm), config_(config), clock_(clock), log_(log) {}
 
 awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
   ReconcileReport report;
@@ -52,6 +52,25 @@ awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
                   {"dry_run", o.dry_run}};
     if (r.outcome.error) entry["error_code"] = r.outcome.error->name();
     report.actions.push_back(entry);
+    if (log_ && !o.dry_run) {
+      RequestLog line;
+      line.ts = clock_.now_ms();
+      line.fn = "reconciler";
+      line.request_id = "reconcile-" + random_hex(8);
+      line.success =
+          r.action == ReconcileAction::kRecorded || r.action == ReconcileAction::kRedriven;
+      line.level = r.action == ReconcileAction::kUnresolved ? "warn" : "info";
+      if (r.outcome.error) line.error_code = std::string(r.outcome.error->name());
+      line.error_detail = "action=" + action;
+      line.user_id = attempt.user_id;
+      line.course_id = attempt.course_id;
+      line.order_id = attempt.order_id;
+      line.payment_key = attempt.payment_key;
+      line.amount = attempt.amount;
+      line.toss_http_status = r.outcome.toss_http_status;
+      line.toss_code = r.toss_status;
+      log_->write(line);
+    }
     if (!o.dry_run && r.action != ReconcileAction::kUnresolved) {
       AuditEntry audit{o.actor, "reconcile." + action, attempt.payment_key, o.reason, entry.dump()};
       (void)co_await run_blocking(pool_,

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "confirm/confirm_service.h"
+#include "obs/request_log.h"
 
 namespace payedge {
 
@@ -29,8 +30,9 @@ struct ReconcileReport {
 
 class Reconciler {
  public:
+  // `log`, when given, gets one line (fn "reconciler") per settled attempt.
   Reconciler(asio::thread_pool& pool, Store& store, ConfirmService& confirm, const Config& config,
-             const Clock& clock);
+             const Clock& clock, LogSink* log = nullptr);
   awaitable<ReconcileReport> run_once(const ReconcileOptions& options);
 
  private:
@@ -39,6 +41,7 @@ class Reconciler {
   ConfirmService& confirm_;
   const Config& config_;
   const Clock& clock_;
+  LogSink* log_;
 };
 
 }  // namespace payedge

@@ -1,15 +1,22 @@
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql_store.h"
 
 #include <fmt/format.h>
 
 #include "store/migrations.h"
+#include "store/postgres/pg_connection.h"
+#include "store/sqlite/sqlite_db.h"
 
 namespace payedge {
 
-using sqlite::Connection;
-using sqlite::Query;
+using Connection = SqlConnection;
 
 namespace {
+
+constexpr SqlDialect kSqliteDialect{"sqlite", "BEGIN IMMEDIATE",
+                                    "INTEGER PRIMARY KEY AUTOINCREMENT", ""};
+// The advisory lock serialises migrations of instances that start together.
+constexpr SqlDialect kPostgresDialect{"postgresql", "BEGIN", "BIGSERIAL PRIMARY KEY",
+                                      "SELECT pg_advisory_xact_lock(7277334)"};
 
 constexpr std::string_view kAttemptColumns =
     "payment_key, order_id, user_id, course_id, amount, coupon_code, fingerprint, "
@@ -84,7 +91,7 @@ constexpr std::string_view kAttemptDone =
     "UPDATE confirm_attempts SET state = 'DONE', http_status = ?, error_code = NULL, response = ?, "
     "toss_calls = ?, lease_until = ?, updated_at = ? WHERE payment_key = ?";
 constexpr std::string_view kAttemptFailed =
-    "UPDATE confirm_attempts SET state = 'FAILED', coupon_reserved = 0, http_status = ?, "
+    "UPDATE confirm_attempts SET state = 'FAILED', coupon_reserved = FALSE, http_status = ?, "
     "error_code = ?, response = ?, toss_calls = ?, lease_until = ?, updated_at = ? "
     "WHERE payment_key = ? AND state = 'IN_PROGRESS'";
 constexpr std::string_view kSelectPayment =
@@ -128,11 +135,11 @@ constexpr LocalCheck kLocalChecks[] = {
     {"coupon_redemptions_drift",
      "SELECT c.code, 'redemptions ' || c.redemptions || ' but ' || (SELECT COUNT(*) FROM "
      "confirm_attempts a "
-     "WHERE a.coupon_code = c.code AND a.coupon_reserved <> 0) || ' reserving attempts' FROM "
+     "WHERE a.coupon_code = c.code AND a.coupon_reserved = TRUE) || ' reserving attempts' FROM "
      "coupons c "
      "WHERE c.redemptions < (SELECT COUNT(*) FROM confirm_attempts a WHERE a.coupon_code = c.code "
      "AND "
-     "a.coupon_reserved <> 0)"},
+     "a.coupon_reserved = TRUE)"},
 };
 
 std::optional<EpochMs> opt_time(const Query& q, int col) {
@@ -160,7 +167,7 @@ ConfirmAttempt read_attempt(const Query& q) {
   a.state = state == "DONE"     ? AttemptState::kDone
             : state == "FAILED" ? AttemptState::kFailed
                                 : AttemptState::kInProgress;
-  a.coupon_reserved = q.int64(9) != 0;
+  a.coupon_reserved = q.boolean(9);
   a.http_status = static_cast<int>(q.opt_int64(10).value_or(0));
   a.error_code = q.opt_text(11).value_or("");
   a.response = q.opt_text(12).value_or("");
@@ -182,10 +189,10 @@ Result<std::optional<ConfirmAttempt>> select_attempt(Connection& c, const std::s
   return read_attempt(q);
 }
 
-// Runs `body` inside BEGIN IMMEDIATE … COMMIT; rolls back when it fails.
+// Runs `body` inside the dialect's BEGIN … COMMIT; rolls back when it fails.
 template <class F>
-auto in_write_transaction(Connection& c, F&& body) -> decltype(body()) {
-  if (auto st = c.exec("BEGIN IMMEDIATE"); !st) return std::unexpected(st.error());
+auto in_write_transaction(Connection& c, const SqlDialect& dialect, F&& body) -> decltype(body()) {
+  if (auto st = c.exec(std::string(dialect.begin_write)); !st) return std::unexpected(st.error());
   auto result = body();
   if (!result) {
     (void)c.exec("ROLLBACK");
@@ -223,9 +230,9 @@ std::string_view to_string(AttemptState s) {
   return "?";
 }
 
-class SqliteStore::Lease {
+class SqlStore::Lease {
  public:
-  Lease(SqliteStore& store, std::unique_ptr<Connection> conn)
+  Lease(SqlStore& store, std::unique_ptr<Connection> conn)
       : store_(store), conn_(std::move(conn)) {}
   ~Lease() { store_.give_back(std::move(conn_)); }
   Lease(const Lease&) = delete;
@@ -233,22 +240,14 @@ class SqliteStore::Lease {
   Connection& operator*() { return *conn_; }
 
  private:
-  SqliteStore& store_;
+  SqlStore& store_;
   std::unique_ptr<Connection> conn_;
 };
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, int pool_size,
-                                                       int busy_timeout_ms) {
-  auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
-  for (int i = 0; i < std::max(1, pool_size); ++i) {
-    auto conn = Connection::open(path, busy_timeout_ms);
-    if (!conn) return std::unexpected(conn.error());
-    store->idle_.push_back(std::move(*conn));
-  }
-  return store;
-}
+SqlStore::SqlStore(SqlDialect dialect, std::vector<std::unique_ptr<SqlConnection>> connections)
+    : dialect_(dialect), idle_(std::move(connections)) {}
 
-SqliteStore::Lease SqliteStore::acquire() {
+SqlStore::Lease SqlStore::acquire() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return !idle_.empty(); });
   auto conn = std::move(idle_.back());
@@ -256,7 +255,7 @@ SqliteStore::Lease SqliteStore::acquire() {
   return Lease(*this, std::move(conn));
 }
 
-void SqliteStore::give_back(std::unique_ptr<Connection> conn) {
+void SqlStore::give_back(std::unique_ptr<Connection> conn) {
   {
     std::lock_guard lock(mu_);
     idle_.push_back(std::move(conn));
@@ -264,15 +263,20 @@ void SqliteStore::give_back(std::unique_ptr<Connection> conn) {
   cv_.notify_one();
 }
 
-Status SqliteStore::migrate() {
+Status SqlStore::migrate() {
   auto lease = acquire();
   Connection& c = *lease;
-  if (auto st = c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                       "name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-      !st) {
-    return st;
-  }
-  return in_write_transaction(c, [&]() -> Status {
+  return in_write_transaction(c, dialect_, [&]() -> Status {
+    // Several instances may start at once: one migrates, the others wait and find it done.
+    if (!dialect_.migration_lock.empty()) {
+      if (auto st = c.exec(std::string(dialect_.migration_lock)); !st) return st;
+    }
+    if (auto st =
+            c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                   "name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        !st) {
+      return st;
+    }
     Query q(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     auto row = q.step();
     if (!row) return std::unexpected(row.error());
@@ -281,7 +285,7 @@ Status SqliteStore::migrate() {
       if (m.version <= current) continue;
       std::string sql(m.sql);
       for (size_t pos; (pos = sql.find("{{ID}}")) != std::string::npos;) {
-        sql.replace(pos, 6, "INTEGER PRIMARY KEY AUTOINCREMENT");
+        sql.replace(pos, 6, dialect_.id_column);
       }
       if (auto st = c.exec(sql); !st) return st;
       Query ins(c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
@@ -292,7 +296,7 @@ Status SqliteStore::migrate() {
   });
 }
 
-Status SqliteStore::ping() {
+Status SqlStore::ping() {
   auto lease = acquire();
   Query q(*lease, "SELECT COUNT(*) FROM flags");
   auto row = q.step();
@@ -300,7 +304,7 @@ Status SqliteStore::ping() {
   return {};
 }
 
-Result<std::optional<Course>> SqliteStore::find_course(const std::string& id) {
+Result<std::optional<Course>> SqlStore::find_course(const std::string& id) {
   auto lease = acquire();
   Query q(*lease, kSelectCourse);
   q.bind(id);
@@ -314,11 +318,11 @@ Result<std::optional<Course>> SqliteStore::find_course(const std::string& id) {
   c.sale_price = q.opt_int64(3);
   c.sale_starts_at = opt_time(q, 4);
   c.sale_ends_at = opt_time(q, 5);
-  c.active = q.int64(6) != 0;
+  c.active = q.boolean(6);
   return c;
 }
 
-Result<std::optional<Coupon>> SqliteStore::find_coupon(const std::string& code) {
+Result<std::optional<Coupon>> SqlStore::find_coupon(const std::string& code) {
   auto lease = acquire();
   Query q(*lease, kSelectCoupon);
   q.bind(code);
@@ -336,11 +340,11 @@ Result<std::optional<Coupon>> SqliteStore::find_coupon(const std::string& code) 
   c.ends_at = opt_time(q, 7);
   c.max_redemptions = q.opt_int64(8);
   c.redemptions = q.int64(9);
-  c.active = q.int64(10) != 0;
+  c.active = q.boolean(10);
   return c;
 }
 
-Status SqliteStore::upsert_course(const Course& c) {
+Status SqlStore::upsert_course(const Course& c) {
   auto lease = acquire();
   Query q(*lease, kUpsertCourse);
   q.bind(c.id)
@@ -354,7 +358,7 @@ Status SqliteStore::upsert_course(const Course& c) {
   return q.run();
 }
 
-Status SqliteStore::upsert_coupon(const Coupon& c) {
+Status SqlStore::upsert_coupon(const Coupon& c) {
   auto lease = acquire();
   Query q(*lease, kUpsertCoupon);
   q.bind(c.code).bind(c.kind == CouponKind::kPercent ? "PERCENT" : "FIXED").bind(c.value);
@@ -364,7 +368,7 @@ Status SqliteStore::upsert_coupon(const Coupon& c) {
   return q.run();
 }
 
-Result<std::optional<Flag>> SqliteStore::find_flag(const std::string& name) {
+Result<std::optional<Flag>> SqlStore::find_flag(const std::string& name) {
   auto lease = acquire();
   Query q(*lease, kSelectFlag);
   q.bind(name);
@@ -375,10 +379,10 @@ Result<std::optional<Flag>> SqliteStore::find_flag(const std::string& name) {
               time_or_zero(q, 4)};
 }
 
-Status SqliteStore::set_flag(const Flag& flag, const AuditEntry& audit) {
+Status SqlStore::set_flag(const Flag& flag, const AuditEntry& audit) {
   auto lease = acquire();
   Connection& c = *lease;
-  return in_write_transaction(c, [&]() -> Status {
+  return in_write_transaction(c, dialect_, [&]() -> Status {
     Query q(c, kUpsertFlag);
     q.bind(flag.name)
         .bind(flag.value)
@@ -390,11 +394,11 @@ Status SqliteStore::set_flag(const Flag& flag, const AuditEntry& audit) {
   });
 }
 
-Status SqliteStore::set_course_active(const std::string& id, bool active, const AuditEntry& audit) {
+Status SqlStore::set_course_active(const std::string& id, bool active, const AuditEntry& audit) {
   auto lease = acquire();
   Connection& c = *lease;
   const EpochMs now = SystemClock::instance().now_ms();
-  return in_write_transaction(c, [&]() -> Status {
+  return in_write_transaction(c, dialect_, [&]() -> Status {
     Query q(c, kSetCourseActive);
     q.bind(active).bind(format_utc(now)).bind(id);
     if (auto st = q.run(); !st) return st;
@@ -403,36 +407,50 @@ Status SqliteStore::set_course_active(const std::string& id, bool active, const 
   });
 }
 
-Result<std::optional<ConfirmAttempt>> SqliteStore::find_attempt(const std::string& payment_key) {
+Result<std::optional<ConfirmAttempt>> SqlStore::find_attempt(const std::string& payment_key) {
   auto lease = acquire();
   return select_attempt(*lease, kSelectAttemptByKey, payment_key);
 }
 
-Result<std::optional<ConfirmAttempt>> SqliteStore::find_attempt_by_order(
-    const std::string& order_id) {
+Result<std::optional<ConfirmAttempt>> SqlStore::find_attempt_by_order(const std::string& order_id) {
   auto lease = acquire();
   return select_attempt(*lease, kSelectAttemptByOrder, order_id);
 }
 
-Result<bool> SqliteStore::has_active_enrollment(const std::string& user_id,
-                                                const std::string& course_id) {
+Result<bool> SqlStore::has_active_enrollment(const std::string& user_id,
+                                             const std::string& course_id) {
   auto lease = acquire();
   Query q(*lease, kActiveEnrollment);
   q.bind(user_id).bind(course_id);
   return q.step();
 }
 
-Result<BeginResult> SqliteStore::begin_attempt(const ConfirmAttempt& a) {
+Result<BeginResult> SqlStore::begin_attempt(const ConfirmAttempt& a) {
+  // PostgreSQL lets two transactions pass the look-ups at once; the loser's INSERT hits a
+  // unique constraint, and a second pass sees the winner's row. SQLite's write lock makes
+  // the first pass final.
+  for (int pass = 0;; ++pass) {
+    auto r = begin_attempt_once(a);
+    if (r || pass == 2 || !r.error().detail.starts_with(kUniqueViolation)) return r;
+  }
+}
+
+Result<BeginResult> SqlStore::begin_attempt_once(const ConfirmAttempt& a) {
   auto lease = acquire();
   Connection& c = *lease;
-  return in_write_transaction(c, [&]() -> Result<BeginResult> {
+  return in_write_transaction(c, dialect_, [&]() -> Result<BeginResult> {
     auto existing = select_attempt(c, kSelectAttemptByKey, a.payment_key);
     if (!existing) return std::unexpected(existing.error());
     if (*existing) return BeginResult{BeginOutcome::kExisting, std::move(*existing)};
 
     auto by_order = select_attempt(c, kSelectAttemptByOrder, a.order_id);
     if (!by_order) return std::unexpected(by_order.error());
-    if (*by_order) return BeginResult{BeginOutcome::kOrderTaken, std::move(*by_order)};
+    if (*by_order) {
+      // Under PostgreSQL a concurrent duplicate can commit between the two look-ups.
+      const bool same = (*by_order)->payment_key == a.payment_key;
+      return BeginResult{same ? BeginOutcome::kExisting : BeginOutcome::kOrderTaken,
+                         std::move(*by_order)};
+    }
     {
       Query q(c, kPaymentByOrder);
       q.bind(a.order_id);
@@ -452,7 +470,14 @@ Result<BeginResult> SqliteStore::begin_attempt(const ConfirmAttempt& a) {
       q.bind(a.user_id).bind(a.course_id);
       auto row = q.step();
       if (!row) return std::unexpected(row.error());
-      if (*row) return BeginResult{BeginOutcome::kUserBusy, std::nullopt};
+      if (*row) {
+        if (q.text(0) == a.payment_key) {
+          auto same = select_attempt(c, kSelectAttemptByKey, a.payment_key);
+          if (!same) return std::unexpected(same.error());
+          if (*same) return BeginResult{BeginOutcome::kExisting, std::move(*same)};
+        }
+        return BeginResult{BeginOutcome::kUserBusy, std::nullopt};
+      }
     }
     if (a.coupon_code) {
       Query q(c, kReserveCoupon);
@@ -473,11 +498,11 @@ Result<BeginResult> SqliteStore::begin_attempt(const ConfirmAttempt& a) {
   });
 }
 
-Result<bool> SqliteStore::claim_attempt(const std::string& payment_key, EpochMs now,
-                                        EpochMs lease_until, bool break_lease) {
+Result<bool> SqlStore::claim_attempt(const std::string& payment_key, EpochMs now,
+                                     EpochMs lease_until, bool break_lease) {
   auto lease = acquire();
   Connection& c = *lease;
-  return in_write_transaction(c, [&]() -> Result<bool> {
+  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
     Query q(c, kClaimAttempt);
     // A broken lease compares against the end of time, so any holder loses it.
     const std::string cutoff =
@@ -488,20 +513,19 @@ Result<bool> SqliteStore::claim_attempt(const std::string& payment_key, EpochMs 
   });
 }
 
-Status SqliteStore::release_attempt(const std::string& payment_key, int toss_calls) {
+Status SqlStore::release_attempt(const std::string& payment_key, int toss_calls) {
   auto lease = acquire();
   Query q(*lease, kReleaseAttempt);
   q.bind(format_utc(0)).bind(toss_calls).bind(payment_key);
   return q.run();
 }
 
-Status SqliteStore::complete_attempt(const std::string& payment_key, const Payment& p,
-                                     int http_status, const std::string& response, EpochMs now,
-                                     int toss_calls) {
+Status SqlStore::complete_attempt(const std::string& payment_key, const Payment& p, int http_status,
+                                  const std::string& response, EpochMs now, int toss_calls) {
   auto lease = acquire();
   Connection& c = *lease;
   const std::string at = format_utc(now);
-  return in_write_transaction(c, [&]() -> Status {
+  return in_write_transaction(c, dialect_, [&]() -> Status {
     {
       Query q(c, kInsertPayment);
       q.bind(p.provider_tx_id).bind(p.order_id).bind(p.user_id).bind(p.course_id).bind(p.amount);
@@ -520,13 +544,13 @@ Status SqliteStore::complete_attempt(const std::string& payment_key, const Payme
   });
 }
 
-Status SqliteStore::fail_attempt(const std::string& payment_key, const std::string& error_code,
-                                 int http_status, const std::string& response, EpochMs now,
-                                 int toss_calls) {
+Status SqlStore::fail_attempt(const std::string& payment_key, const std::string& error_code,
+                              int http_status, const std::string& response, EpochMs now,
+                              int toss_calls) {
   auto lease = acquire();
   Connection& c = *lease;
   const std::string at = format_utc(now);
-  return in_write_transaction(c, [&]() -> Status {
+  return in_write_transaction(c, dialect_, [&]() -> Status {
     auto attempt = select_attempt(c, kSelectAttemptByKey, payment_key);
     if (!attempt) return std::unexpected(attempt.error());
     if (!*attempt || (*attempt)->state != AttemptState::kInProgress) return {};
@@ -542,7 +566,7 @@ Status SqliteStore::fail_attempt(const std::string& payment_key, const std::stri
   });
 }
 
-Result<std::optional<Payment>> SqliteStore::find_payment(const std::string& payment_key) {
+Result<std::optional<Payment>> SqlStore::find_payment(const std::string& payment_key) {
   auto lease = acquire();
   Query q(*lease, kSelectPayment);
   q.bind(payment_key);
@@ -569,12 +593,12 @@ Payment read_payment(const Query& q) {
 }
 }  // namespace
 
-Status SqliteStore::append_audit(const AuditEntry& entry, EpochMs now) {
+Status SqlStore::append_audit(const AuditEntry& entry, EpochMs now) {
   auto lease = acquire();
   return insert_audit(*lease, entry, now);
 }
 
-Result<StoreCounts> SqliteStore::counts() {
+Result<StoreCounts> SqlStore::counts() {
   auto lease = acquire();
   Query q(*lease,
           "SELECT (SELECT COUNT(*) FROM payments), "
@@ -586,8 +610,8 @@ Result<StoreCounts> SqliteStore::counts() {
   return StoreCounts{q.int64(0), q.int64(1), q.int64(2), q.int64(3)};
 }
 
-Result<std::vector<ConfirmAttempt>> SqliteStore::list_attempts(AttemptState state,
-                                                               EpochMs updated_before, int limit) {
+Result<std::vector<ConfirmAttempt>> SqlStore::list_attempts(AttemptState state,
+                                                            EpochMs updated_before, int limit) {
   auto lease = acquire();
   Query q(*lease, kListAttempts);
   q.bind(to_string(state)).bind(format_utc(updated_before)).bind(limit);
@@ -600,7 +624,7 @@ Result<std::vector<ConfirmAttempt>> SqliteStore::list_attempts(AttemptState stat
   }
 }
 
-Result<std::vector<Payment>> SqliteStore::list_payments(int limit) {
+Result<std::vector<Payment>> SqlStore::list_payments(int limit) {
   auto lease = acquire();
   Query q(*lease, kListPayments);
   q.bind(limit);
@@ -613,7 +637,7 @@ Result<std::vector<Payment>> SqliteStore::list_payments(int limit) {
   }
 }
 
-Result<std::vector<Violation>> SqliteStore::local_violations() {
+Result<std::vector<Violation>> SqlStore::local_violations() {
   auto lease = acquire();
   std::vector<Violation> out;
   for (const auto& check : kLocalChecks) {
@@ -630,16 +654,26 @@ Result<std::vector<Violation>> SqliteStore::local_violations() {
 
 Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size,
                                           int busy_timeout_ms) {
-  std::string path = url;
-  if (url.starts_with("sqlite://")) {
-    path = url.substr(9);  // sqlite:///abs/path → /abs/path ; sqlite://rel.db → rel.db
-  } else if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    return fail(ErrorCode::kInternal, "PostgreSQL store is not built yet (issue 4)");
+  std::vector<std::unique_ptr<SqlConnection>> connections;
+  const int n = std::max(1, pool_size);
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    for (int i = 0; i < n; ++i) {
+      auto conn = PgConnection::open(url);
+      if (!conn) return std::unexpected(conn.error());
+      connections.push_back(std::move(*conn));
+    }
+    return std::unique_ptr<Store>(new SqlStore(kPostgresDialect, std::move(connections)));
   }
+  std::string path = url;
+  if (url.starts_with("sqlite://"))
+    path = url.substr(9);  // sqlite:///abs → /abs; sqlite://rel → rel
   if (path.empty()) return fail(ErrorCode::kInternal, "empty store path");
-  auto store = SqliteStore::open(path, pool_size, busy_timeout_ms);
-  if (!store) return std::unexpected(store.error());
-  return std::unique_ptr<Store>(std::move(*store));
+  for (int i = 0; i < n; ++i) {
+    auto conn = sqlite::SqliteConnection::open(path, busy_timeout_ms);
+    if (!conn) return std::unexpected(conn.error());
+    connections.push_back(std::move(*conn));
+  }
+  return std::unique_ptr<Store>(new SqlStore(kSqliteDialect, std::move(connections)));
 }
 
 }  // namespace payedge

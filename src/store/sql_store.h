@@ -1,5 +1,6 @@
-// The embedded default store: one SQLite file in WAL mode, a small pool of connections,
-// writes in BEGIN IMMEDIATE transactions with synchronous=FULL.
+// The Store on SQL: every query and transaction of payedge, once, over a pool of
+// SqlConnections — SQLite (the embedded default: one file, WAL, synchronous=FULL, writes in
+// BEGIN IMMEDIATE) or PostgreSQL (several instances on one database).
 #pragma once
 
 #include <condition_variable>
@@ -7,15 +8,14 @@
 #include <mutex>
 #include <vector>
 
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 namespace payedge {
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
-  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, int pool_size,
-                                                   int busy_timeout_ms);
+  SqlStore(SqlDialect dialect, std::vector<std::unique_ptr<SqlConnection>> connections);
 
   Status migrate() override;
   Status ping() override;
@@ -49,12 +49,14 @@ class SqliteStore final : public Store {
 
  private:
   class Lease;
+  Result<BeginResult> begin_attempt_once(const ConfirmAttempt& attempt);
   Lease acquire();
-  void give_back(std::unique_ptr<sqlite::Connection> conn);
+  void give_back(std::unique_ptr<SqlConnection> conn);
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::unique_ptr<sqlite::Connection>> idle_;
+  SqlDialect dialect_;
+  std::vector<std::unique_ptr<SqlConnection>> idle_;
 };
 
 }  // namespace payedge

@@ -52,11 +52,20 @@ struct Tally {
   int requests = 0;
 };
 
-TEST(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
+// SQLite: one serve on the file, killed twice. PostgreSQL: two stateless serve instances on
+// one database, clients spread over both, instance 0 killed twice.
+class Chaos : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
   const int orders = env_int("PAYEDGE_CHAOS_ORDERS", 300);
   const int clients = env_int("PAYEDGE_CHAOS_CLIENTS", 12);
   const int kills = 2;
-  Stack stack({.sim_args = {"--timeout-hang-ms", "400"}, .config_toml = kChaosConfig});
+  const bool pg = GetParam() == "postgresql";
+  const int instances = pg ? 2 : 1;
+  Stack stack({.sim_args = {"--timeout-hang-ms", "400"},
+               .config_toml = kChaosConfig,
+               .instances = instances,
+               .postgres = pg});
 
   std::vector<std::string> keys;
   for (int i = 0; i < orders; ++i)
@@ -75,7 +84,7 @@ TEST(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
                     {"approve_then_fail_rate", 0.06},
                     {"latency_ms", {0, 15}}});
 
-  std::atomic<int> port{stack.api_port()};
+  std::atomic<int> ports[2] = {stack.api_port(0), stack.api_port(instances - 1)};
   std::atomic<size_t> next{0};
   std::atomic<int> finished{0};
   std::mutex restart_mu;
@@ -84,6 +93,7 @@ TEST(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
 
   auto client = [&](int id) {
+    std::atomic<int>& port = ports[id % 2];  // with two instances, half the clients use each
     std::map<std::string, std::string> headers;
     for (size_t w; (w = next.fetch_add(1)) < work.size();) {
       const int order = work[w];
@@ -150,7 +160,8 @@ TEST(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
       stack.restart_service();
       {
         std::lock_guard lock(restart_mu);
-        port.store(stack.api_port());
+        ports[0].store(stack.api_port(0));
+        if (instances == 1) ports[1].store(stack.api_port(0));
       }
       restarted.notify_all();
     }
@@ -213,6 +224,9 @@ TEST(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
             static_cast<long long>(approved.size()));
   EXPECT_EQ(stack.db().count("confirm_attempts", "state = 'IN_PROGRESS'"), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, Chaos, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace payedge::testing

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,7 +22,10 @@
 #include <stdexcept>
 
 #include "auth/jwt.h"
+#include "core/codec.h"
 #include "core/time.h"
+#include "store/postgres/pg_connection.h"
+#include "store/sqlite/sqlite_db.h"
 
 namespace payedge::testing {
 namespace {
@@ -185,33 +187,29 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-Db::Db(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    throw std::runtime_error("cannot open " + path);
+Db::Db(const std::string& path_or_url) {
+  if (path_or_url.starts_with("postgresql://")) {
+    auto conn = PgConnection::open(path_or_url);
+    if (!conn) throw std::runtime_error("cannot open " + path_or_url + ": " + conn.error().detail);
+    conn_ = std::move(*conn);
+  } else {
+    std::string path = path_or_url.starts_with("sqlite://") ? path_or_url.substr(9) : path_or_url;
+    auto conn = sqlite::SqliteConnection::open(path, 10'000);
+    if (!conn) throw std::runtime_error("cannot open " + path + ": " + conn.error().detail);
+    conn_ = std::move(*conn);
   }
-  sqlite3_busy_timeout(db, 10'000);
-  db_ = db;
 }
 
-Db::~Db() { sqlite3_close(static_cast<sqlite3*>(db_)); }
+Db::~Db() = default;
 
 std::vector<std::vector<std::string>> Db::rows(const std::string& sql) {
-  auto* db = static_cast<sqlite3*>(db_);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    throw std::runtime_error(std::string("sql: ") + sqlite3_errmsg(db) + " in " + sql);
-  }
+  auto r = conn_->run(sql, {});
+  if (!r) throw std::runtime_error("sql: " + r.error().detail + " in " + sql);
   std::vector<std::vector<std::string>> out;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      const auto* t = sqlite3_column_text(stmt, i);
-      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-    out.push_back(std::move(row));
+  for (auto& row : r->rows) {
+    auto& o = out.emplace_back();
+    for (auto& cell : row) o.push_back(cell.value_or("NULL"));
   }
-  sqlite3_finalize(stmt);
   return out;
 }
 
@@ -225,12 +223,30 @@ long long Db::count(const std::string& table, const std::string& where) {
 }
 
 void Db::exec(const std::string& sql) {
-  char* msg = nullptr;
-  if (sqlite3_exec(static_cast<sqlite3*>(db_), sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string m = msg ? msg : "?";
-    sqlite3_free(msg);
-    throw std::runtime_error("sql: " + m);
+  if (auto st = conn_->exec(sql); !st) throw std::runtime_error("sql: " + st.error().detail);
+}
+
+std::string pg_server_url() {
+  std::string dir;
+  if (const char* d = std::getenv("PAYEDGE_TEST_PG_DIR"); d && *d) dir = d;
+  std::ifstream in(dir + "/url");
+  std::string url;
+  std::getline(in, url);
+  if (dir.empty() || url.empty()) {
+    throw std::runtime_error(
+        "no test PostgreSQL: run through ctest (its fixture starts one with "
+        "scripts/pg-test-server.sh), "
+        "or start one yourself and set PAYEDGE_TEST_PG_DIR to its folder");
   }
+  return url;
+}
+
+std::string fresh_pg_database() {
+  const std::string server = pg_server_url();
+  const std::string name = "t_" + random_hex(8);
+  Db admin(server);
+  admin.exec("CREATE DATABASE " + name);
+  return server.substr(0, server.rfind('/') + 1) + name;
 }
 
 std::map<std::string, std::string> test_env() {
@@ -286,6 +302,7 @@ std::string sample_seed_json() {
 
 Stack::Stack(StackOptions options) : options_(std::move(options)) {
   db_path_ = dir_.file("payedge.db");
+  store_url_ = options_.postgres ? fresh_pg_database() : "sqlite://" + db_path_;
   log_path_ = dir_.file("payedge.log");
   config_path_ = dir_.file("payedge.toml");
   {
@@ -302,7 +319,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   services_.resize(static_cast<size_t>(options_.instances));
   api_ports_.resize(services_.size());
   for (size_t i = 0; i < services_.size(); ++i) start_service(i);
-  db_ = std::make_unique<Db>(db_path_);
+  db_ = std::make_unique<Db>(store_url_);
 }
 
 void Stack::start_service(size_t i) {
@@ -328,9 +345,14 @@ void Stack::stop_services() {
 }
 
 RunResult Stack::ops(std::vector<std::string> args) {
+  const bool talks_to_toss = !args.empty() && (args[0] == "reconcile" || args[0] == "verify");
   args.insert(args.begin(), "ops");
-  for (std::string flag : {"--store", "--toss-url"})
-    args.push_back(flag), args.push_back(flag == "--store" ? store_url() : toss_url());
+  args.push_back("--store");
+  args.push_back(store_url());
+  if (talks_to_toss) {
+    args.push_back("--toss-url");
+    args.push_back(toss_url());
+  }
   return run_payedge(args, test_env());
 }
 

@@ -5,9 +5,12 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "store/sql.h"
 
 namespace payedge::testing {
 
@@ -66,10 +69,10 @@ class TempDir {
   std::string path_;
 };
 
-// Read-only look into the service's SQLite file.
+// A look into the service's database: a SQLite path, or a postgresql:// URL.
 class Db {
  public:
-  explicit Db(const std::string& path);
+  explicit Db(const std::string& path_or_url);
   ~Db();
   std::vector<std::vector<std::string>> rows(const std::string& sql);
   std::string scalar(const std::string& sql);  // first column of the first row, "" if none
@@ -77,8 +80,14 @@ class Db {
   void exec(const std::string& sql);  // tests use it for setup only (e.g. flipping a flag)
 
  private:
-  void* db_ = nullptr;
+  std::unique_ptr<SqlConnection> conn_;
 };
+
+// The PostgreSQL server that ctest's fixture started (scripts/pg-test-server.sh); a test
+// that needs it fails with a clear message when it is not there.
+std::string pg_server_url();
+// A new, empty database on that server, for one test: its URL.
+std::string fresh_pg_database();
 
 std::map<std::string, std::string> test_env();
 std::string token_for(const std::string& user, int ttl_s = 3600);
@@ -87,7 +96,8 @@ std::vector<nlohmann::json> read_json_lines(const std::string& path);
 struct StackOptions {
   std::vector<std::string> sim_args;
   std::string config_toml;  // extra payedge.toml for every serve instance
-  int instances = 1;        // serve processes sharing the one SQLite file
+  int instances = 1;        // serve processes sharing the one store
+  bool postgres = false;    // a fresh PostgreSQL database instead of a SQLite file
 };
 
 // The simulator plus the service on a fresh SQLite file seeded with the sample catalogue.
@@ -99,7 +109,7 @@ class Stack {
   Db& db() { return *db_; }
   const std::string& log_path() const { return log_path_; }
   const std::string& db_path() const { return db_path_; }
-  std::string store_url() const { return "sqlite://" + db_path_; }
+  std::string store_url() const { return store_url_; }
   std::string toss_url() const { return "http://127.0.0.1:" + std::to_string(sim_port_); }
   TempDir& dir() { return dir_; }
 
@@ -123,6 +133,7 @@ class Stack {
   std::string db_path_;
   std::string log_path_;
   std::string config_path_;
+  std::string store_url_;
   std::unique_ptr<ChildProcess> sim_;
   std::vector<std::unique_ptr<ChildProcess>> services_;
   std::vector<int> api_ports_;

@@ -3,17 +3,24 @@
 #include <fmt/format.h>
 
 namespace payedge::sqlite {
+namespace {
 
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
-  Error e = make_error(ErrorCode::kInternal,
-                       fmt::format("sqlite {}: {} ({})", what, db ? sqlite3_errmsg(db) : "", rc));
-  // BUSY/LOCKED mean another writer held the file past the busy timeout: worth a retry.
   const int primary = rc & 0xff;
+  const bool unique = rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
+  Error e = make_error(
+      ErrorCode::kInternal,
+      fmt::format("{}sqlite {}: {} ({})", unique ? std::string(kUniqueViolation) + ": " : "", what,
+                  db ? sqlite3_errmsg(db) : "", rc));
+  // BUSY/LOCKED mean another writer held the file past the busy timeout: worth a retry.
   e.retryable = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR;
   return e;
 }
 
-Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, int busy_timeout_ms) {
+}  // namespace
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path,
+                                                                 int busy_timeout_ms) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -22,21 +29,19 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, in
     sqlite3_close(db);
     return std::unexpected(e);
   }
-  std::unique_ptr<Connection> conn(new Connection(db));
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   sqlite3_busy_timeout(db, busy_timeout_ms);
-  // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
-  // before we answer success (SPEC section 2).
   auto st = conn->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!st) return std::unexpected(st.error());
   return conn;
 }
 
-Connection::~Connection() {
+SqliteConnection::~SqliteConnection() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
-Result<sqlite3_stmt*> Connection::prepare(std::string_view sql) {
+Result<sqlite3_stmt*> SqliteConnection::prepare(std::string_view sql) {
   std::string key(sql);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
@@ -47,7 +52,51 @@ Result<sqlite3_stmt*> Connection::prepare(std::string_view sql) {
   return stmt;
 }
 
-Status Connection::exec(const std::string& sql) {
+Result<SqlRows> SqliteConnection::run(std::string_view sql, const std::vector<SqlParam>& params) {
+  auto prepared = prepare(sql);
+  if (!prepared) return std::unexpected(prepared.error());
+  sqlite3_stmt* stmt = *prepared;
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  } reset{stmt};
+  for (size_t i = 0; i < params.size(); ++i) {
+    const int index = static_cast<int>(i + 1);
+    if (const auto* text = std::get_if<std::string>(&params[i])) {
+      sqlite3_bind_text(stmt, index, text->data(), static_cast<int>(text->size()),
+                        SQLITE_TRANSIENT);
+    } else if (const auto* n = std::get_if<std::int64_t>(&params[i])) {
+      sqlite3_bind_int64(stmt, index, *n);
+    } else {
+      sqlite3_bind_null(stmt, index);
+    }
+  }
+  SqlRows out;
+  const int columns = sqlite3_column_count(stmt);
+  for (;;) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite_error(db_, sqlite3_extended_errcode(db_), "step"));
+    auto& row = out.rows.emplace_back();
+    row.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+        row.emplace_back(std::nullopt);
+      } else {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+        row.emplace_back(std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt, c))));
+      }
+    }
+  }
+  out.affected = sqlite3_changes(db_);
+  return out;
+}
+
+Status SqliteConnection::exec(const std::string& sql) {
   char* msg = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg);
   if (rc != SQLITE_OK) {
@@ -58,77 +107,5 @@ Status Connection::exec(const std::string& sql) {
   }
   return {};
 }
-
-Query::Query(Connection& conn, std::string_view sql) : conn_(conn) {
-  auto stmt = conn.prepare(sql);
-  if (stmt) {
-    stmt_ = *stmt;
-  } else {
-    error_ = stmt.error();
-  }
-}
-
-Query::~Query() {
-  if (stmt_) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-}
-
-Query& Query::bind(std::string_view v) {
-  if (stmt_)
-    sqlite3_bind_text(stmt_, next_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  ++next_;
-  return *this;
-}
-
-Query& Query::bind(std::int64_t v) {
-  if (stmt_) sqlite3_bind_int64(stmt_, next_, v);
-  ++next_;
-  return *this;
-}
-
-Query& Query::bind(std::nullopt_t) {
-  if (stmt_) sqlite3_bind_null(stmt_, next_);
-  ++next_;
-  return *this;
-}
-
-Result<bool> Query::step() {
-  if (!stmt_) return std::unexpected(error_);
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  error_ = sqlite_error(conn_.handle(), rc, "step");
-  return std::unexpected(error_);
-}
-
-Status Query::run() {
-  while (true) {
-    auto r = step();
-    if (!r) return std::unexpected(r.error());
-    if (!*r) return {};
-  }
-}
-
-std::int64_t Query::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
-
-std::string Query::text(int col) const {
-  const auto* p = sqlite3_column_text(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col))
-           : std::string();
-}
-
-std::optional<std::string> Query::opt_text(int col) const {
-  if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
-  return text(col);
-}
-
-std::optional<std::int64_t> Query::opt_int64(int col) const {
-  if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
-  return int64(col);
-}
-
-int Query::changes() const { return sqlite3_changes(conn_.handle()); }
 
 }  // namespace payedge::sqlite

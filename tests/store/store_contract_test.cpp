@@ -1,0 +1,213 @@
+// The Store contract, one suite run against both backends: SQLite (a temp file) and
+// PostgreSQL (a fresh database on the test server). Same migrations, same behaviour.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "harness.h"
+#include "store/store.h"
+
+namespace payedge::testing {
+namespace {
+
+class StoreContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    url_ = GetParam() == "postgresql" ? fresh_pg_database() : "sqlite://" + dir_.file("store.db");
+    auto store = open_store(url_, 4, 5000);
+    ASSERT_TRUE(store) << store.error().detail;
+    store_ = std::move(*store);
+    ASSERT_TRUE(store_->migrate());
+    ASSERT_TRUE(store_->upsert_course(
+        Course{"c1", "Course", 10000, std::nullopt, std::nullopt, std::nullopt, true}));
+    Coupon once;
+    once.code = "ONCE";
+    once.kind = CouponKind::kFixed;
+    once.value = 1000;
+    once.max_redemptions = 1;
+    ASSERT_TRUE(store_->upsert_coupon(once));
+  }
+
+  ConfirmAttempt attempt(const std::string& key, const std::string& order, const std::string& user,
+                         std::optional<std::string> coupon = std::nullopt) {
+    ConfirmAttempt a;
+    a.payment_key = key;
+    a.order_id = order;
+    a.user_id = user;
+    a.course_id = "c1";
+    a.amount = coupon ? 9000 : 10000;
+    a.coupon_code = coupon;
+    a.fingerprint = "fp-" + key;
+    a.idempotency_key = "idem-" + key;
+    a.created_at = 1'800'000'000'000;
+    a.lease_until = a.created_at + 30'000;
+    a.expires_at = a.created_at + 86'400'000;
+    return a;
+  }
+
+  Payment payment_for(const ConfirmAttempt& a) {
+    Payment p;
+    p.provider_tx_id = a.payment_key;
+    p.order_id = a.order_id;
+    p.user_id = a.user_id;
+    p.course_id = a.course_id;
+    p.amount = a.amount;
+    p.coupon_code = a.coupon_code;
+    p.method = "카드";
+    p.approved_at = "2027-01-15T17:00:00+09:00";
+    return p;
+  }
+
+  TempDir dir_;
+  std::string url_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, MigrateTwiceIsHarmless) {
+  EXPECT_TRUE(store_->migrate());
+  auto flag = store_->find_flag("payments_enabled");
+  ASSERT_TRUE(flag && *flag);
+  EXPECT_EQ((*flag)->value, "on");
+}
+
+TEST_P(StoreContract, CoursesAndCouponsRoundTrip) {
+  Course c{"c2", "둘째 강의", 49000, 39000, 1'700'000'000'000, 1'900'000'000'000, false};
+  ASSERT_TRUE(store_->upsert_course(c));
+  auto found = store_->find_course("c2");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->title, "둘째 강의");
+  EXPECT_EQ((*found)->sale_price, 39000);
+  EXPECT_EQ((*found)->sale_starts_at, 1'700'000'000'000);
+  EXPECT_EQ((*found)->sale_ends_at, 1'900'000'000'000);
+  EXPECT_FALSE((*found)->active);
+  auto coupon = store_->find_coupon("ONCE");
+  ASSERT_TRUE(coupon && *coupon);
+  EXPECT_EQ((*coupon)->max_redemptions, 1);
+  EXPECT_EQ((*coupon)->redemptions, 0);
+  EXPECT_TRUE((*coupon)->active);
+  EXPECT_FALSE(*store_->find_course("nope"));
+}
+
+TEST_P(StoreContract, FlagChangesAreAudited) {
+  ASSERT_TRUE(
+      store_->set_flag(Flag{"payments_enabled", "off", "incident", "kim", 1'800'000'000'000},
+                       AuditEntry{"kim", "flag.set", "payments_enabled", "incident", "{}"}));
+  EXPECT_EQ((*store_->find_flag("payments_enabled"))->value, "off");
+  EXPECT_EQ((*store_->find_flag("payments_enabled"))->actor, "kim");
+  ASSERT_TRUE(store_->set_course_active("c1", false,
+                                        AuditEntry{"kim", "course.deactivate", "c1", "r", "{}"}));
+  EXPECT_FALSE((*store_->find_course("c1"))->active);
+  auto missing = store_->set_course_active(
+      "nope", false, AuditEntry{"kim", "course.deactivate", "nope", "r", "{}"});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kCourseNotFound);
+}
+
+TEST_P(StoreContract, BeginAttemptOutcomes) {
+  auto a = attempt("key-1", "order-0001", "u1");
+  EXPECT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  auto again = store_->begin_attempt(a);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->outcome, BeginOutcome::kExisting);
+  EXPECT_EQ(again->existing->fingerprint, "fp-key-1");
+  EXPECT_EQ(again->existing->state, AttemptState::kInProgress);
+  EXPECT_EQ(store_->begin_attempt(attempt("key-2", "order-0001", "u2"))->outcome,
+            BeginOutcome::kOrderTaken);
+  EXPECT_EQ(store_->begin_attempt(attempt("key-3", "order-0003", "u1"))->outcome,
+            BeginOutcome::kUserBusy);
+  ASSERT_TRUE(
+      store_->complete_attempt("key-1", payment_for(a), 200, R"({"ok":1})", 1'800'000'001'000, 1));
+  EXPECT_EQ(store_->begin_attempt(attempt("key-4", "order-0004", "u1"))->outcome,
+            BeginOutcome::kAlreadyEnrolled);
+  auto done = store_->find_attempt("key-1");
+  EXPECT_EQ((*done)->state, AttemptState::kDone);
+  EXPECT_EQ((*done)->response, R"({"ok":1})");
+  EXPECT_EQ((*store_->find_payment("key-1"))->status, "DONE");
+}
+
+TEST_P(StoreContract, CouponReservedOnBeginAndReleasedOnFailure) {
+  auto a = attempt("key-c1", "order-c001", "u1", "ONCE");
+  EXPECT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  EXPECT_EQ((*store_->find_coupon("ONCE"))->redemptions, 1);
+  EXPECT_EQ(store_->begin_attempt(attempt("key-c2", "order-c002", "u2", "ONCE"))->outcome,
+            BeginOutcome::kCouponExhausted);
+  ASSERT_TRUE(store_->fail_attempt("key-c1", "E_TOSS_REJECTED", 402, "{}", 1'800'000'001'000, 1));
+  EXPECT_EQ((*store_->find_coupon("ONCE"))->redemptions, 0);
+  EXPECT_EQ((*store_->find_attempt("key-c1"))->state, AttemptState::kFailed);
+  // Failing twice releases once.
+  ASSERT_TRUE(store_->fail_attempt("key-c1", "E_TOSS_REJECTED", 402, "{}", 1'800'000'002'000, 1));
+  EXPECT_EQ((*store_->find_coupon("ONCE"))->redemptions, 0);
+  EXPECT_EQ(store_->begin_attempt(attempt("key-c3", "order-c003", "u3", "ONCE"))->outcome,
+            BeginOutcome::kStarted);
+}
+
+TEST_P(StoreContract, LeasesAreClaimedOnlyWhenFreeUnlessBroken) {
+  auto a = attempt("key-l1", "order-l001", "u1");
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  const EpochMs now = a.created_at + 1000;  // inside the owner's lease
+  EXPECT_FALSE(*store_->claim_attempt("key-l1", now, now + 30'000));
+  EXPECT_TRUE(*store_->claim_attempt("key-l1", now, now + 30'000, /*break_lease=*/true));
+  ASSERT_TRUE(store_->release_attempt("key-l1", 2));
+  EXPECT_TRUE(*store_->claim_attempt("key-l1", now, now + 30'000));
+  EXPECT_EQ((*store_->find_attempt("key-l1"))->toss_calls, 2);
+  auto open = store_->list_attempts(AttemptState::kInProgress, now + 60'000, 10);
+  ASSERT_TRUE(open);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].payment_key, "key-l1");
+}
+
+TEST_P(StoreContract, LocalViolationsSeeAPaymentWithoutEnrollment) {
+  auto a = attempt("key-v1", "order-v001", "u1");
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  ASSERT_TRUE(store_->complete_attempt("key-v1", payment_for(a), 200, "{}", a.created_at, 1));
+  EXPECT_TRUE(store_->local_violations()->empty());
+  Db db(url_);
+  db.exec("UPDATE enrollments SET status = 'CANCELLED' WHERE payment_key = 'key-v1'");
+  auto v = store_->local_violations();
+  ASSERT_TRUE(v);
+  ASSERT_EQ(v->size(), 1u);
+  EXPECT_EQ((*v)[0].kind, "missing_enrollment");
+  EXPECT_EQ((*v)[0].payment_key, "key-v1");
+}
+
+TEST_P(StoreContract, RacingAttemptsOnOneCouponReserveItOnce) {
+  constexpr int kRacers = 8;
+  std::vector<std::thread> threads;
+  std::vector<BeginOutcome> outcomes(kRacers);
+  for (int i = 0; i < kRacers; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = store_->begin_attempt(attempt("race-" + std::to_string(i),
+                                             "order-r" + std::to_string(100 + i),
+                                             "racer-" + std::to_string(i), "ONCE"));
+      outcomes[static_cast<size_t>(i)] = r ? r->outcome : BeginOutcome::kExisting;
+      EXPECT_TRUE(r) << (r ? "" : r.error().detail);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), BeginOutcome::kStarted), 1);
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), BeginOutcome::kCouponExhausted),
+            kRacers - 1);
+  EXPECT_EQ((*store_->find_coupon("ONCE"))->redemptions, 1);
+}
+
+TEST_P(StoreContract, RacingDuplicatesOfOneKeyStartOnce) {
+  constexpr int kRacers = 8;
+  std::vector<std::thread> threads;
+  std::vector<BeginOutcome> outcomes(kRacers);
+  for (int i = 0; i < kRacers; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = store_->begin_attempt(attempt("dup-key", "order-dup1", "u1"));
+      EXPECT_TRUE(r) << (r ? "" : r.error().detail);
+      outcomes[static_cast<size_t>(i)] = r ? r->outcome : BeginOutcome::kOrderTaken;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), BeginOutcome::kStarted), 1);
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), BeginOutcome::kExisting), kRacers - 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace payedge::testing
