@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test chaos format format-check lint bench clean
+.PHONY: all deps build demo test chaos fuzz fuzz-smoke format format-check lint bench clean
 
 all: build
 
@@ -19,8 +19,18 @@ build: deps $(BUILD)/CMakeCache.txt
 demo: build
 	$(BUILD)/payedge demo
 
-test: build format-check
+test: build format-check fuzz-smoke
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# libFuzzer (clang, ASan+UBSan) on the parsers that face the network: a few seconds each in
+# `make test`, FUZZ_SECONDS (default 60) each in `make fuzz`.
+fuzz-smoke: deps
+	scripts/fuzz.sh build
+	scripts/fuzz.sh run 3
+
+fuzz: deps
+	scripts/fuzz.sh build
+	scripts/fuzz.sh run $${FUZZ_SECONDS:-60}
 
 chaos: build
 	PAYEDGE_CHAOS_ORDERS=$${PAYEDGE_CHAOS_ORDERS:-3000} PAYEDGE_CHAOS_CLIENTS=$${PAYEDGE_CHAOS_CLIENTS:-24} \
@@ -39,4 +49,4 @@ bench: build
 	$(BUILD)/bench/price_bench
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-fuzz

@@ -7,6 +7,7 @@ packages=(
   libboost-dev libssl-dev libsqlite3-dev sqlite3 libpq-dev
   libsimdjson-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev
   libgtest-dev libbenchmark-dev clang-format curl postgresql
+  clang-16 libclang-rt-16-dev
 )
 missing=()
 for p in "${packages[@]}"; do

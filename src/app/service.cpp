@@ -38,8 +38,10 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   s->reconciler_ =
       std::make_unique<Reconciler>(s->pool_, *s->store_, *s->confirm_, c, clock, s->log_);
   s->reconcile_timer_ = std::make_unique<asio::steady_timer>(ioc);
-  s->api_ =
-      std::make_unique<Api>(s->pool_, *s->store_, *s->confirm_, c, clock, s->metrics_, *s->log_);
+  s->webhook_ =
+      std::make_unique<WebhookHandler>(s->pool_, *s->store_, *s->toss_, *s->confirm_, c, clock);
+  s->api_ = std::make_unique<Api>(s->pool_, *s->store_, *s->confirm_, *s->webhook_, c, clock,
+                                  s->metrics_, *s->log_);
   HttpServerOptions options{c.server.max_body_bytes, c.server.read_timeout_ms,
                             c.server.idle_timeout_ms, c.server.max_connections};
   Api* api = s->api_.get();

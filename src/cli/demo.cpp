@@ -216,7 +216,7 @@ void add_demo(CLI::App& app, int& exit_code) {
 
     asio::io_context ioc(1);
     const Secrets secrets = secrets_from_env();
-    SimService sim(ioc, SimOptions{secrets.toss_secret_key, false, 15'000},
+    SimService sim(ioc, SimOptions{secrets.toss_secret_key, false, 15'000, secrets.webhook_secret},
                    SystemClock::instance());
     auto sim_ep = sim.start("127.0.0.1:0");
     if (!sim_ep) return print_error(sim_ep.error()), void(exit_code = 1);

@@ -3,18 +3,21 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "confirm/reconciler.h"
 #include "confirm/verifier.h"
+#include "core/codec.h"
 
 namespace payedge::cli {
 namespace {
 
 struct OpsOptions {
   std::string config, store, toss_url, reason, actor, format = "table", older_than = "60s";
-  std::string name, value;
+  std::string name, value, grace = "24h";
   bool dry_run = false;
   bool break_leases = false;
 };
@@ -206,6 +209,73 @@ void add_ops(CLI::App& app, int& exit_code) {
                   actor.c_str(), o->reason.c_str());
     });
   }
+
+  // runbook 4.4 step 3: rotate WEBHOOK_SECRET; the previous one is accepted for a grace period.
+  auto* secret = ops->add_subcommand("secret", "Webhook secret rotation");
+  secret->require_subcommand(1);
+  auto* rotate = secret->add_subcommand(
+      "rotate", "Make a new webhook secret current (read from a file or stdin)");
+  add_store_options(rotate, *o);
+  rotate->add_option("--from-file", o->value, "file holding the new secret (default: stdin)");
+  rotate->add_option("--grace", o->grace, "how long the previous secret stays valid");
+  rotate->add_option("--reason", o->reason, "why (recorded in audit_log)")->required();
+  rotate->add_flag("--dry-run", o->dry_run, "check the new secret, change nothing");
+  rotate->callback([o, &exit_code] {
+    std::string fresh;
+    if (o->value.empty() || o->value == "-") {
+      std::getline(std::cin, fresh, '\0');
+    } else {
+      std::ifstream in(o->value);
+      if (!in)
+        return print_error(make_error(ErrorCode::kInvalidRequest, "cannot read " + o->value)),
+               void(exit_code = 1);
+      std::getline(in, fresh, '\0');
+    }
+    while (!fresh.empty() && (fresh.back() == '\n' || fresh.back() == '\r' || fresh.back() == ' '))
+      fresh.pop_back();
+    if (fresh.size() < 16 || fresh.find_first_of(" \t\n") != std::string::npos) {
+      return print_error(make_error(ErrorCode::kInvalidRequest,
+                                    "the new secret must be at least 16 characters, no spaces")),
+             void(exit_code = 1);
+    }
+    auto config = load_cli_config(o->config);
+    if (!config) return print_error(config.error()), void(exit_code = 2);
+    auto grace = parse_duration_ms(o->grace);
+    if (!grace)
+      return print_error(make_error(ErrorCode::kInvalidRequest, "--grace like 24h")),
+             void(exit_code = 2);
+    auto store = open_ops_store(*o);
+    if (!store) return print_error(store.error()), void(exit_code = 1);
+    auto stored = (*store)->webhook_secrets(1);
+    if (!stored) return print_error(stored.error()), void(exit_code = 1);
+    const EpochMs now = SystemClock::instance().now_ms();
+    const std::string current =
+        stored->empty() ? config->secrets.webhook_secret : (*stored)[0].secret;
+    if (current == fresh)
+      return print_error(make_error(ErrorCode::kInvalidRequest, "that secret is already current")),
+             void(exit_code = 1);
+    const std::string fingerprint = sha256_hex(fresh).substr(0, 8);  // names it without showing it
+    if (o->dry_run) {
+      std::printf("dry run: new secret %s… would become current; the previous one valid until %s\n",
+                  fingerprint.c_str(), format_utc(now + *grace).c_str());
+      return;
+    }
+    const std::string actor = o->actor.empty() ? login_name() : o->actor;
+    if (stored->empty() && !current.empty()) {
+      // The environment's secret becomes the first stored one, so that it can be the previous.
+      auto st = (*store)->add_webhook_secret(
+          current, now, now, AuditEntry{actor, "secret.import", "WEBHOOK_SECRET", o->reason, "{}"});
+      if (!st) return print_error(st.error()), void(exit_code = 1);
+    }
+    const nlohmann::json details = {{"new_secret_sha256_prefix", fingerprint},
+                                    {"previous_valid_until", format_utc(now + *grace)}};
+    auto st = (*store)->add_webhook_secret(
+        fresh, now, now + *grace,
+        AuditEntry{actor, "secret.rotate", "WEBHOOK_SECRET", o->reason, details.dump()});
+    if (!st) return print_error(st.error()), void(exit_code = 1);
+    std::printf("rotated: secret %s… is current; the previous one is accepted until %s\n",
+                fingerprint.c_str(), format_utc(now + *grace).c_str());
+  });
 
   auto* verify =
       ops->add_subcommand("verify", "Cross-check the store against Toss; exit 1 on any violation");

@@ -69,7 +69,9 @@ void add_sim(CLI::App& app, int& exit_code) {
   cmd->callback([o, &exit_code] {
     const Secrets secrets = secrets_from_env();
     asio::io_context ioc(1);
-    SimService sim(ioc, SimOptions{secrets.toss_secret_key, o->auto_sessions, o->timeout_hang_ms},
+    SimService sim(ioc,
+                   SimOptions{secrets.toss_secret_key, o->auto_sessions, o->timeout_hang_ms,
+                              secrets.webhook_secret},
                    SystemClock::instance());
     auto ep = sim.start(o->listen);
     if (!ep) return print_error(ep.error()), void(exit_code = 1);

@@ -27,7 +27,7 @@ Secrets secrets_from_env() {
   s.toss_secret_key = env_or("TOSS_SECRET_KEY", kDevTossSecretKey, dev);
   s.jwt_secret = env_or("SUPABASE_JWT_SECRET", kDevJwtSecret, dev);
   bool unused = false;
-  s.webhook_secret = env_or("WEBHOOK_SECRET", "", unused);
+  s.webhook_secret = env_or("WEBHOOK_SECRET", kDevWebhookSecret, dev);
   s.webhook_secret_previous = env_or("WEBHOOK_SECRET_PREVIOUS", "", unused);
   s.admin_token = env_or("PAYEDGE_ADMIN_TOKEN", "", unused);
   s.slack_webhook_url = env_or("SLACK_WEBHOOK_URL", "", unused);
@@ -52,6 +52,11 @@ Result<Config> load_config(const std::string& path) {
     read(t, "server", "read_timeout_ms", c.server.read_timeout_ms);
     read(t, "server", "idle_timeout_ms", c.server.idle_timeout_ms);
     read(t, "server", "max_connections", c.server.max_connections);
+    read(t, "server", "confirm_rate_per_s", c.server.confirm_rate_per_s);
+    read(t, "server", "confirm_burst", c.server.confirm_burst);
+    read(t, "server", "webhook_rate_per_s", c.server.webhook_rate_per_s);
+    read(t, "server", "webhook_burst", c.server.webhook_burst);
+    read(t, "server", "trust_forwarded_for", c.server.trust_forwarded_for);
     read(t, "store", "url", c.store.url);
     read(t, "store", "pool_size", c.store.pool_size);
     read(t, "store", "busy_timeout_ms", c.store.busy_timeout_ms);
@@ -64,6 +69,8 @@ Result<Config> load_config(const std::string& path) {
     read(t, "toss", "backoff_max_ms", c.toss.backoff_max_ms);
     read(t, "auth", "clock_skew_s", c.auth.clock_skew_s);
     read(t, "webhook", "tolerance_s", c.webhook.tolerance_s);
+    read(t, "webhook", "rotation_grace_h", c.webhook.rotation_grace_h);
+    read(t, "webhook", "rotation_period_days", c.webhook.rotation_period_days);
     read(t, "idempotency", "result_ttl_days", c.idempotency.result_ttl_days);
     read(t, "idempotency", "wait_ms", c.idempotency.wait_ms);
     read(t, "idempotency", "lease_ms", c.idempotency.lease_ms);

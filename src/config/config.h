@@ -16,6 +16,13 @@ struct ServerConfig {
   int read_timeout_ms = 10'000;  // per request: header and body
   int idle_timeout_ms = 30'000;  // keep-alive between requests
   int max_connections = 2048;
+  // Per-client token buckets (0 disables): confirms and webhooks counted apart.
+  double confirm_rate_per_s = 5;
+  int confirm_burst = 20;
+  double webhook_rate_per_s = 50;
+  int webhook_burst = 200;
+  bool trust_forwarded_for =
+      false;  // behind a load balancer: the client is X-Forwarded-For's first
 };
 
 struct StoreConfig {
@@ -40,6 +47,8 @@ struct AuthConfig {
 
 struct WebhookConfig {
   int tolerance_s = 300;
+  int rotation_grace_h = 24;      // how long the previous secret is accepted after a rotation
+  int rotation_period_days = 90;  // when `check weekly` says the next rotation is due
 };
 
 struct IdempotencyConfig {
@@ -77,6 +86,7 @@ struct Config {
 
 inline constexpr const char* kDevTossSecretKey = "test_sk_payedge_dev_0000";
 inline constexpr const char* kDevJwtSecret = "payedge-dev-jwt-secret-change-me";
+inline constexpr const char* kDevWebhookSecret = "payedge-dev-webhook-secret";
 
 // Reads `path` when non-empty (a missing file is an error), then the environment's secrets.
 Result<Config> load_config(const std::string& path);

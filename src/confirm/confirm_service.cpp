@@ -247,7 +247,8 @@ ReconcileAction decide_reconcile(int http_status, const std::string& toss_status
   return ReconcileAction::kUnresolved;
 }
 
-awaitable<ReconcileResult> ConfirmService::reconcile(const ConfirmAttempt& attempt, bool dry_run) {
+awaitable<ReconcileResult> ConfirmService::reconcile(const ConfirmAttempt& attempt, bool dry_run,
+                                                     std::string source) {
   ReconcileResult result;
   auto reply = co_await toss_.get_payment(attempt.payment_key);
   metrics_.observe_toss(reply.http_status, reply.timed_out, reply.latency_ms);
@@ -265,7 +266,7 @@ awaitable<ReconcileResult> ConfirmService::reconcile(const ConfirmAttempt& attem
   switch (result.action) {
     case ReconcileAction::kRecorded:
       result.outcome = co_await own(attempt.payment_key, [&]() {
-        return record_success(attempt, reply.body, base, attempt.toss_calls, "reconcile");
+        return record_success(attempt, reply.body, base, attempt.toss_calls, source);
       });
       if (result.outcome.error) result.action = ReconcileAction::kUnresolved;
       break;

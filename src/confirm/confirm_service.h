@@ -65,7 +65,9 @@ class ConfirmService {
 
   // Settles one open attempt that the caller has claimed, by asking Toss what became of it.
   // With `dry_run` it only asks and reports.
-  awaitable<ReconcileResult> reconcile(const ConfirmAttempt& attempt, bool dry_run);
+  // `source` is what a recorded payment says about its road: "reconcile" or "webhook".
+  awaitable<ReconcileResult> reconcile(const ConfirmAttempt& attempt, bool dry_run,
+                                       std::string source = "reconcile");
 
  private:
   struct InFlight {

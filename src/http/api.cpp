@@ -13,6 +13,7 @@ namespace {
 using nlohmann::json;
 constexpr std::string_view kConfirmPath = "/functions/v1/confirm-payment";
 constexpr std::string_view kStatusPath = "/functions/v1/payment-status";
+constexpr std::string_view kWebhookPath = "/functions/v1/toss-webhook";
 
 std::string_view header(const HttpRequest& req, std::string_view name) {
   auto it = req.msg.find(name);
@@ -54,29 +55,45 @@ std::string error_body(const Error& e, const std::string& request_id, bool engli
       -1, ' ', false, json::error_handler_t::replace);
 }
 
-Api::Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, const Config& config,
-         const Clock& clock, Metrics& metrics, LogSink& log)
+Api::Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm,
+         WebhookHandler& webhook, const Config& config, const Clock& clock, Metrics& metrics,
+         LogSink& log)
     : pool_(store_pool),
       store_(store),
       confirm_(confirm),
+      webhook_(webhook),
       config_(config),
       clock_(clock),
       metrics_(metrics),
-      log_(log) {}
+      log_(log),
+      confirm_limiter_(config.server.confirm_rate_per_s, config.server.confirm_burst),
+      webhook_limiter_(config.server.webhook_rate_per_s, config.server.webhook_burst) {}
+
+std::string Api::client_ip(const HttpRequest& req) const {
+  if (config_.server.trust_forwarded_for) {
+    auto xff = header(req, "X-Forwarded-For");
+    auto first = xff.substr(0, xff.find(','));
+    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
+    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+    if (!first.empty() && first.size() <= 64) return std::string(first);
+  }
+  return req.peer_ip;
+}
 
 awaitable<HttpResponse> Api::handle(HttpRequest& req) {
   const auto path = path_of(req.msg.target());
   const auto method = req.msg.method();
-  if (path == kConfirmPath) {
+  const bool confirm = path == kConfirmPath;
+  if (confirm || path == kWebhookPath) {
     const auto started = std::chrono::steady_clock::now();
     RequestLog log;
     log.ts = clock_.now_ms();
-    log.fn = "confirm-payment";
+    log.fn = confirm ? "confirm-payment" : "toss-webhook";
     log.request_id = request_id_from(header(req, "X-Request-Id"));
-    log.ip = req.peer_ip;
+    log.ip = client_ip(req);
     log.ua = std::string(header(req, "User-Agent").substr(0, 256));
     HttpResponse res;
-    if (method == http::verb::options) {
+    if (confirm && method == http::verb::options) {
       res = HttpResponse{http::status::no_content, req.msg.version()};
       res.set(http::field::access_control_allow_methods, "POST, OPTIONS");
       res.set(http::field::access_control_allow_headers,
@@ -84,7 +101,21 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
       set_common(res, log.request_id);
       co_return res;
     }
-    res = co_await confirm_payment(req, log);
+    int retry_after = 1;
+    RateLimiter& limiter = confirm ? confirm_limiter_ : webhook_limiter_;
+    if (!limiter.allow(log.ip, log.ts, &retry_after)) {
+      const Error e = make_error(ErrorCode::kRateLimited);
+      log.success = false;
+      log.error_code = std::string(e.name());
+      res = json_response(
+          e.http_status(),
+          error_body(e, log.request_id, wants_english(header(req, "Accept-Language"))));
+      res.set(http::field::retry_after, std::to_string(retry_after));
+    } else if (confirm) {
+      res = co_await confirm_payment(req, log);
+    } else {
+      res = co_await webhook_.handle(req, log);
+    }
     set_common(res, log.request_id);
     log.latency_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::steady_clock::now() - started)

@@ -6,17 +6,19 @@
 
 #include "config/config.h"
 #include "confirm/confirm_service.h"
+#include "http/rate_limit.h"
 #include "http/server.h"
 #include "obs/metrics.h"
 #include "obs/request_log.h"
 #include "store/store.h"
+#include "webhook/webhook_handler.h"
 
 namespace payedge {
 
 class Api {
  public:
-  Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, const Config& config,
-      const Clock& clock, Metrics& metrics, LogSink& log);
+  Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, WebhookHandler& webhook,
+      const Config& config, const Clock& clock, Metrics& metrics, LogSink& log);
 
   awaitable<HttpResponse> handle(HttpRequest& req);
 
@@ -24,14 +26,18 @@ class Api {
   awaitable<HttpResponse> confirm_payment(HttpRequest& req, RequestLog& log);
   awaitable<HttpResponse> payment_status(HttpRequest& req);
   awaitable<HttpResponse> readyz(HttpRequest& req);
+  std::string client_ip(const HttpRequest& req) const;
 
   asio::thread_pool& pool_;
   Store& store_;
   ConfirmService& confirm_;
+  WebhookHandler& webhook_;
   const Config& config_;
   const Clock& clock_;
   Metrics& metrics_;
   LogSink& log_;
+  RateLimiter confirm_limiter_;
+  RateLimiter webhook_limiter_;
 };
 
 // An X-Request-Id we echo: printable ASCII, at most 128 characters; otherwise a new one.

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include "core/codec.h"
+#include "http/client.h"
+#include "toss/toss_client.h"
+#include "webhook/signature.h"
 
 namespace payedge {
 namespace {
@@ -56,11 +59,9 @@ int toss_status_for(std::string_view code) {
 }
 
 json SimFaults::to_json() const {
-  return {{"error_rate", error_rate},
-          {"error_status", error_status},
-          {"latency_ms", {latency_min_ms, latency_max_ms}},
-          {"timeout_rate", timeout_rate},
-          {"approve_then_fail_rate", approve_then_fail_rate}};
+  return {{"error_rate", error_rate},     {"get_error_rate", get_error_rate},
+          {"error_status", error_status}, {"latency_ms", {latency_min_ms, latency_max_ms}},
+          {"timeout_rate", timeout_rate}, {"approve_then_fail_rate", approve_then_fail_rate}};
 }
 
 Simulator::Simulator(SimOptions options, const Clock& clock)
@@ -134,6 +135,8 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
     if (path == "/__sim/faults" && method == http::verb::get)
       co_return json_response(200, faults_.to_json().dump());
     if (path == "/__sim/stats" && method == http::verb::get) co_return stats();
+    if (path == "/__sim/webhooks" && method == http::verb::post)
+      co_return co_await deliver_webhook(body);
     if (path == "/__sim/reset" && method == http::verb::post) {
       payments_.clear(), orders_.clear(), idempotency_.clear(), confirms_by_key_.clear(),
           approvals_by_key_.clear();
@@ -301,6 +304,11 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
 }
 
 HttpResponse Simulator::get_payment(const std::string& payment_key) {
+  if (roll(faults_.get_error_rate)) {
+    count_fault("get_error");
+    return toss_error(500, "FAILED_INTERNAL_SYSTEM_PROCESSING",
+                      "시뮬레이터가 주입한 조회 오류입니다.");
+  }
   auto it = payments_.find(payment_key);
   if (it == payments_.end())
     return toss_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
@@ -378,6 +386,7 @@ HttpResponse Simulator::set_faults(const json& body) {
   };
   SimFaults f = faults_;
   if (!rate("error_rate", f.error_rate) || !rate("timeout_rate", f.timeout_rate) ||
+      !rate("get_error_rate", f.get_error_rate) ||
       !rate("approve_then_fail_rate", f.approve_then_fail_rate)) {
     return toss_error(400, "INVALID_REQUEST", "rates are numbers in [0, 1]");
   }
@@ -399,6 +408,50 @@ HttpResponse Simulator::set_faults(const json& body) {
   return json_response(200, faults_.to_json().dump());
 }
 
+awaitable<HttpResponse> Simulator::deliver_webhook(const json& request) {
+  // {"url", "paymentKey", "eventType"?, "secret"?, "transmissionTime"?, "signature"?, "body"?}
+  const std::string url = request.value("url", std::string());
+  auto endpoint = parse_toss_url(url);
+  if (!endpoint) co_return toss_error(400, "INVALID_REQUEST", "url must be http://HOST:PORT/path");
+  const std::string& host = endpoint->host;
+  if (!(host.starts_with("127.") || host == "localhost" || host == "[::1]")) {
+    co_return toss_error(400, "INVALID_REQUEST",
+                         "the simulator only delivers to loopback addresses");
+  }
+  std::string body;
+  if (request.contains("body") && request["body"].is_string()) {
+    body = request["body"];  // raw, for tests of odd bodies
+  } else {
+    const std::string key = request.value("paymentKey", std::string());
+    json data = json{{"paymentKey", key}};
+    if (auto it = payments_.find(key); it != payments_.end()) data = it->second.object;
+    body = json{
+        {"eventType", request.value("eventType", std::string("PAYMENT_STATUS_CHANGED"))},
+        {"createdAt", format_with_offset(clock_.now_ms(), kKst)},
+        {"data",
+         data}}.dump();
+  }
+  const std::string time =
+      request.value("transmissionTime", format_with_offset(clock_.now_ms(), kKst));
+  const std::string secret = request.value("secret", options_.webhook_secret);
+  const std::string signature = request.value("signature", sign_webhook(body, time, secret));
+  FetchRequest r;
+  r.host = endpoint->host;
+  r.port = endpoint->port;
+  r.method = http::verb::post;
+  r.target = endpoint->prefix.empty() ? "/" : endpoint->prefix;
+  r.body = body;
+  r.headers = {{"tosspayments-webhook-signature", signature},
+               {"tosspayments-webhook-transmission-time", time},
+               {"User-Agent", "TossPayments-Webhook/sim"}};
+  r.timeout_ms = 10'000;
+  FetchResult res = co_await http_fetch(std::move(r));
+  ++webhooks_sent_;
+  co_return json_response(
+      200, json{{"status", res.status}, {"body", res.body}, {"error", res.error}, {"sent", body}}
+               .dump());
+}
+
 HttpResponse Simulator::stats() const {
   json by_key = json::object();
   for (const auto& [k, n] : confirms_by_key_) by_key[k] = n;
@@ -412,6 +465,7 @@ HttpResponse Simulator::stats() const {
                                  {"approvals_by_payment_key", approvals},
                                  {"duplicate_confirms", duplicate_confirms_},
                                  {"in_flight", in_flight_},
+                                 {"webhooks_sent", webhooks_sent_},
                                  {"payments", payments_.size()},
                                  {"faults", faults_.to_json()}}
                                 .dump());

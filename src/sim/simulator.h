@@ -16,7 +16,8 @@
 namespace payedge {
 
 struct SimFaults {
-  double error_rate = 0;  // answer error_status before processing
+  double error_rate = 0;      // answer error_status before processing
+  double get_error_rate = 0;  // GET /v1/payments/… answers 500 (webhook and reconciler tests)
   int error_status = 500;
   int latency_min_ms = 0;  // uniform extra latency on every API call
   int latency_max_ms = 0;
@@ -29,6 +30,7 @@ struct SimOptions {
   std::string secret_key;
   bool auto_sessions = false;
   int timeout_hang_ms = 15'000;  // how long a "timeout" fault holds the request
+  std::string webhook_secret;    // signs the webhooks it delivers (POST /__sim/webhooks)
 };
 
 class Simulator {
@@ -54,6 +56,7 @@ class Simulator {
   HttpResponse create_session(const nlohmann::json& body);
   HttpResponse set_faults(const nlohmann::json& body);
   HttpResponse stats() const;
+  awaitable<HttpResponse> deliver_webhook(const nlohmann::json& request);
   SimPayment& new_session(const std::string& payment_key, const std::string& order_id, Krw amount);
   void refresh_expiry(SimPayment& p);
   bool roll(double rate);
@@ -68,7 +71,8 @@ class Simulator {
   std::map<std::string, std::string> orders_;   // orderId → paymentKey
   std::map<std::string, IdempotentReply> idempotency_;
   unsigned long long confirm_calls_ = 0;
-  int in_flight_ = 0;  // confirms being handled right now (tests wait for 0)
+  int in_flight_ = 0;
+  unsigned long long webhooks_sent_ = 0;  // confirms being handled right now (tests wait for 0)
   unsigned long long faults_injected_ = 0;
   std::map<std::string, unsigned long long> faults_by_kind_;
   unsigned long long approvals_ = 0;

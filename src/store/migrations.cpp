@@ -114,7 +114,18 @@ INSERT INTO flags (name, value, reason, actor, updated_at)
   VALUES ('payments_enabled', 'on', 'initial', 'migrate', '1970-01-01T00:00:00.000Z')
 )SQL";
 
-constexpr std::array<Migration, 1> kMigrations{{{1, "initial", kInitial}}};
+constexpr std::string_view kWebhookSecrets = R"SQL(
+CREATE TABLE webhook_secrets (
+  id {{ID}},
+  secret TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  retire_at TEXT NULL
+);
+CREATE INDEX webhook_events_payment ON webhook_events (payment_key, received_at)
+)SQL";
+
+constexpr std::array<Migration, 2> kMigrations{
+    {{1, "initial", kInitial}, {2, "webhook_secrets", kWebhookSecrets}}};
 
 }  // namespace
 

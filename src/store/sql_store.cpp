@@ -652,6 +652,87 @@ Result<std::vector<Violation>> SqlStore::local_violations() {
   return out;
 }
 
+Result<std::optional<std::string>> SqlStore::webhook_event_outcome(const std::string& id) {
+  auto lease = acquire();
+  Query q(*lease, "SELECT outcome FROM webhook_events WHERE id = ?");
+  q.bind(id);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return q.opt_text(0).value_or("");
+}
+
+Status SqlStore::save_webhook_event(const WebhookEvent& e, const std::string& outcome,
+                                    EpochMs now) {
+  auto lease = acquire();
+  Query q(*lease,
+          "INSERT INTO webhook_events (id, event_type, payment_key, received_at, "
+          "transmission_time, body, outcome) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome");
+  q.bind(e.id)
+      .bind(e.event_type)
+      .bind(e.payment_key)
+      .bind(format_utc(now))
+      .bind(e.transmission_time)
+      .bind(e.body);
+  q.bind(outcome);
+  return q.run();
+}
+
+Result<bool> SqlStore::cancel_payment(const std::string& payment_key, const std::string& status,
+                                      EpochMs now, const AuditEntry& audit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  const std::string at = format_utc(now);
+  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+    Query pay(
+        c,
+        "UPDATE payments SET status = ?, updated_at = ? WHERE provider_tx_id = ? AND status <> ?");
+    pay.bind(status).bind(at).bind(payment_key).bind(status);
+    if (auto st = pay.run(); !st) return std::unexpected(st.error());
+    Query enr(
+        c,
+        "UPDATE enrollments SET status = 'CANCELLED', updated_at = ? WHERE payment_key = ? AND "
+        "status = 'ACTIVE'");
+    enr.bind(at).bind(payment_key);
+    if (auto st = enr.run(); !st) return std::unexpected(st.error());
+    const bool changed = pay.changes() > 0 || enr.changes() > 0;
+    if (changed) {
+      if (auto st = insert_audit(c, audit, now); !st) return std::unexpected(st.error());
+    }
+    return changed;
+  });
+}
+
+Result<std::vector<StoredSecret>> SqlStore::webhook_secrets(int limit) {
+  auto lease = acquire();
+  Query q(*lease,
+          "SELECT secret, created_at, retire_at FROM webhook_secrets ORDER BY id DESC LIMIT ?");
+  q.bind(limit);
+  std::vector<StoredSecret> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(StoredSecret{q.text(0), time_or_zero(q, 1), opt_time(q, 2)});
+  }
+}
+
+Status SqlStore::add_webhook_secret(const std::string& secret, EpochMs now,
+                                    EpochMs previous_retire_at, const AuditEntry& audit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Status {
+    Query retire(c, "UPDATE webhook_secrets SET retire_at = ? WHERE retire_at IS NULL");
+    retire.bind(format_utc(previous_retire_at));
+    if (auto st = retire.run(); !st) return st;
+    Query add(c, "INSERT INTO webhook_secrets (secret, created_at, retire_at) VALUES (?, ?, NULL)");
+    add.bind(secret).bind(format_utc(now));
+    if (auto st = add.run(); !st) return st;
+    return insert_audit(c, audit, now);
+  });
+}
+
 Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size,
                                           int busy_timeout_ms) {
   std::vector<std::unique_ptr<SqlConnection>> connections;

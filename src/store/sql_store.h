@@ -46,6 +46,14 @@ class SqlStore final : public Store {
                                                     int limit) override;
   Result<std::vector<Payment>> list_payments(int limit) override;
   Result<std::vector<Violation>> local_violations() override;
+  Result<std::optional<std::string>> webhook_event_outcome(const std::string& id) override;
+  Status save_webhook_event(const WebhookEvent& event, const std::string& outcome,
+                            EpochMs now) override;
+  Result<bool> cancel_payment(const std::string& payment_key, const std::string& status,
+                              EpochMs now, const AuditEntry& audit) override;
+  Result<std::vector<StoredSecret>> webhook_secrets(int limit) override;
+  Status add_webhook_secret(const std::string& secret, EpochMs now, EpochMs previous_retire_at,
+                            const AuditEntry& audit) override;
 
  private:
   class Lease;

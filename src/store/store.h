@@ -88,6 +88,23 @@ struct StoreCounts {
   long long open_attempts = 0;
 };
 
+// A received webhook, kept for dedupe and postmortems.
+struct WebhookEvent {
+  std::string id;  // SHA-256 of the raw body: an identical redelivery has the same id
+  std::string event_type;
+  std::string payment_key;
+  std::string transmission_time;
+  std::string body;
+};
+
+// A webhook secret set by `ops secret rotate` (the environment's WEBHOOK_SECRET is the
+// starting point when none is stored).
+struct StoredSecret {
+  std::string secret;
+  EpochMs created_at = 0;
+  std::optional<EpochMs> retire_at;  // a previous secret is accepted until then
+};
+
 // A broken SPEC section 2 invariant, as `ops verify` reports it.
 struct Violation {
   std::string kind;
@@ -148,6 +165,21 @@ class Store {
   // enrollment, enrollments without a live payment, DONE attempts without a payment,
   // coupons redeemed past their maximum.
   virtual Result<std::vector<Violation>> local_violations() = 0;
+
+  // Webhooks: the outcome recorded for an event id ("applied", "ignored", …), if any.
+  virtual Result<std::optional<std::string>> webhook_event_outcome(const std::string& id) = 0;
+  virtual Status save_webhook_event(const WebhookEvent& event, const std::string& outcome,
+                                    EpochMs now) = 0;
+  // One transaction: the payment's status, its enrollment CANCELLED, the audit entry.
+  // False when there was nothing to change (unknown payment, or already in that state).
+  virtual Result<bool> cancel_payment(const std::string& payment_key, const std::string& status,
+                                      EpochMs now, const AuditEntry& audit) = 0;
+  // Newest first (the current secret, then the previous one).
+  virtual Result<std::vector<StoredSecret>> webhook_secrets(int limit) = 0;
+  // One transaction: the new secret becomes current; the one before it retires at
+  // `previous_retire_at`; the audit entry (never the secret) is written.
+  virtual Status add_webhook_secret(const std::string& secret, EpochMs now,
+                                    EpochMs previous_retire_at, const AuditEntry& audit) = 0;
 };
 
 // "sqlite:///path/file.db" (or a bare path) → SQLite. PostgreSQL comes with its own issue.

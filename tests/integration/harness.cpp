@@ -250,7 +250,9 @@ std::string fresh_pg_database() {
 }
 
 std::map<std::string, std::string> test_env() {
-  return {{"TOSS_SECRET_KEY", kTossSecret}, {"SUPABASE_JWT_SECRET", kJwtSecret}};
+  return {{"TOSS_SECRET_KEY", kTossSecret},
+          {"SUPABASE_JWT_SECRET", kJwtSecret},
+          {"WEBHOOK_SECRET", kWebhookSecret}};
 }
 
 std::string token_for(const std::string& user, int ttl_s) {
@@ -307,7 +309,11 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   config_path_ = dir_.file("payedge.toml");
   {
     std::ofstream(dir_.file("seed.json")) << sample_seed_json();
-    std::ofstream(config_path_) << options_.config_toml;
+    // Tests send bursts from one address: no rate limit unless a test asks for one.
+    const bool own_server_section = options_.config_toml.find("[server]") != std::string::npos;
+    std::ofstream(config_path_)
+        << (own_server_section ? "" : "[server]\nconfirm_rate_per_s = 0\nwebhook_rate_per_s = 0\n")
+        << options_.config_toml;
   }
   auto seeded = run_payedge({"seed", dir_.file("seed.json"), "--store", store_url()}, test_env());
   if (seeded.exit_code != 0) throw std::runtime_error("seed failed: " + seeded.err);

@@ -16,6 +16,7 @@ namespace payedge::testing {
 
 inline const std::string kTossSecret = "test_sk_integration_0001";
 inline const std::string kJwtSecret = "integration-jwt-secret";
+inline const std::string kWebhookSecret = "integration-webhook-secret-0001";
 
 // A child process whose first stderr line is "listening on HOST:PORT" (or which just runs).
 class ChildProcess {
