@@ -13,5 +13,7 @@ void add_store_commands(CLI::App& app, int& exit_code);  // migrate, seed
 void add_token(CLI::App& app, int& exit_code);
 void add_price(CLI::App& app, int& exit_code);
 void add_ops(CLI::App& app, int& exit_code);  // reconcile, verify
+// query, top, latency, errors, mismatches, export, sample
+void add_logs(CLI::App& app, int& exit_code);
 
 }  // namespace payedge::cli

@@ -1,0 +1,169 @@
+// One line in, one record (or a reason it is malformed) out: plain and Supabase-wrapped
+// lines, and every kind of bad line.
+#include "logs/record_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace payedge::logs {
+namespace {
+
+// The parser needs readable padding after the line; a std::string with spare room gives it.
+struct Parsed {
+  LineKind kind;
+  LogRecord record;
+  std::string error;
+  std::string storage;
+};
+
+Parsed parse(RecordParser& p, const std::string& line) {
+  Parsed out;
+  out.storage = line + std::string(kLinePadding, ' ');
+  out.kind = p.parse(std::string_view(out.storage.data(), line.size()), out.record);
+  out.error = p.error();
+  return out;
+}
+
+TEST(RecordParser, ReadsThePlainLine) {
+  RecordParser p(FieldSet::all());
+  auto r = parse(p, R"({"ts":"2026-11-26T01:02:03.123Z","level":"warn","fn":"confirm-payment",)"
+                    R"("request_id":"r-1","status":"error","error_code":"E_AMOUNT_MISMATCH",)"
+                    R"("latency_ms":412,"http_status":400,"user_id":"u-1","course_id":"c-1",)"
+                    R"("order_id":"o-1","payment_key":"tgen****1234","amount":44000,)"
+                    R"("expected_amount":49000,"coupon_code":"SQL5000","toss_http_status":null,)"
+                    R"("toss_code":null,"toss_latency_ms":null,"replayed":false,"ip":"1.2.3.4",)"
+                    R"("ua":"curl/8","future_field":{"x":[1,2]}})");
+  ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+  const LogRecord& rec = r.record;
+  EXPECT_EQ(rec.ts, *parse_rfc3339("2026-11-26T01:02:03.123Z"));
+  EXPECT_EQ(rec.get_or(Field::kFn), "confirm-payment");
+  EXPECT_EQ(rec.get_or(Field::kStatus), "error");
+  EXPECT_EQ(rec.get_or(Field::kErrorCode), "E_AMOUNT_MISMATCH");
+  EXPECT_EQ(rec.get_or(Field::kUserId), "u-1");
+  EXPECT_EQ(rec.get_or(Field::kCourseId), "c-1");
+  EXPECT_EQ(rec.get_or(Field::kCouponCode), "SQL5000");
+  EXPECT_FALSE(rec.get(Field::kTossCode).has_value());  // null
+  EXPECT_EQ(rec.latency_ms, 412.0);
+  EXPECT_EQ(rec.http_status, 400);
+  EXPECT_EQ(rec.amount, 44000);
+  EXPECT_EQ(rec.expected_amount, 49000);
+  EXPECT_EQ(rec.replayed, false);
+  EXPECT_FALSE(rec.toss_latency_ms.has_value());
+  EXPECT_FALSE(rec.wrapped);
+  EXPECT_EQ(rec.json.front(), '{');
+  EXPECT_EQ(rec.json.back(), '}');
+}
+
+TEST(RecordParser, ReadsOnlyTheWantedFields) {
+  FieldSet wanted;
+  wanted.add(Field::kCourseId);
+  RecordParser p(wanted);
+  auto r = parse(p, R"({"ts":"2026-11-26T01:02:03.123Z","user_id":"u","course_id":"c"})");
+  ASSERT_EQ(r.kind, LineKind::kRecord);
+  EXPECT_EQ(r.record.get_or(Field::kCourseId), "c");
+  EXPECT_FALSE(r.record.get(Field::kUserId).has_value());
+}
+
+TEST(RecordParser, UnwrapsASupabaseExportLine) {
+  RecordParser p(FieldSet::all());
+  auto r = parse(p, R"({"event_message":"{\"ts\":\"2026-11-26T01:02:03.123Z\",\"status\":)"
+                    R"(\"error\",\"error_code\":\"TOSS_API_ERROR\",\"latency_ms\":3001}\n",)"
+                    R"("id":"e1","timestamp":1795741323123000,"metadata":[{"level":"info"}]})");
+  ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+  EXPECT_TRUE(r.record.wrapped);
+  EXPECT_EQ(r.record.get_or(Field::kErrorCode), "TOSS_API_ERROR");
+  EXPECT_EQ(r.record.latency_ms, 3001.0);
+  EXPECT_EQ(std::string(r.record.json),
+            R"({"ts":"2026-11-26T01:02:03.123Z","status":"error","error_code":"TOSS_API_ERROR",)"
+            R"("latency_ms":3001})");
+}
+
+TEST(RecordParser, EventMessageFirstOrLastMakesNoDifference) {
+  RecordParser p(FieldSet::all());
+  auto r = parse(p, R"({"id":"e1","event_message":"{\"ts\":\"2026-11-26T01:02:03.123Z\"}"})");
+  ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+  EXPECT_TRUE(r.record.wrapped);
+}
+
+TEST(RecordParser, BlankLinesAreNeitherRecordsNorMalformed) {
+  RecordParser p(FieldSet::all());
+  EXPECT_EQ(parse(p, "").kind, LineKind::kBlank);
+  EXPECT_EQ(parse(p, "  \t\r").kind, LineKind::kBlank);
+}
+
+TEST(RecordParser, AcceptsCrlfAndRfc3339Offsets) {
+  RecordParser p(FieldSet::all());
+  auto r = parse(p, "{\"ts\":\"2026-11-26T10:02:03+09:00\",\"status\":\"success\"}\r");
+  ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+  EXPECT_EQ(r.record.ts, *parse_rfc3339("2026-11-26T01:02:03Z"));
+}
+
+TEST(RecordParser, AcceptsIntegralFloatsForIntegerFields) {
+  RecordParser p(FieldSet::all());
+  auto r = parse(p, R"({"ts":"2026-11-26T01:02:03.123Z","amount":49000.0,"latency_ms":12.5})");
+  ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+  EXPECT_EQ(r.record.amount, 49000);
+  EXPECT_EQ(r.record.latency_ms, 12.5);
+}
+
+struct BadLine {
+  const char* name;
+  const char* line;
+  const char* reason_contains;
+};
+
+class MalformedLine : public ::testing::TestWithParam<BadLine> {};
+
+TEST_P(MalformedLine, IsCountedWithAReason) {
+  // Whatever the query reads, a bad line is bad: the count must not depend on the command.
+  for (const FieldSet& wanted : {FieldSet{}, FieldSet::all()}) {
+    RecordParser p(wanted);
+    auto r = parse(p, GetParam().line);
+    EXPECT_EQ(r.kind, LineKind::kMalformed) << GetParam().line;
+    EXPECT_NE(r.error.find(GetParam().reason_contains), std::string::npos) << r.error;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Lines, MalformedLine,
+    ::testing::Values(
+        BadLine{"truncated", R"({"ts":"2026-11-26T01:02:03.123Z","fn":"conf)", ""},
+        BadLine{"unclosed_object", R"({"ts":"2026-11-26T01:02:03.123Z","fn":"x")", ""},
+        BadLine{"not_json", "Listening on http://0.0.0.0:8000/", ""},
+        BadLine{"array", "[1,2,3]", "not a JSON object"},
+        BadLine{"latency_string", R"({"ts":"2026-11-26T01:02:03.123Z","latency_ms":"12ms"})",
+                "latency_ms: wrong type"},
+        BadLine{"status_number", R"({"ts":"2026-11-26T01:02:03.123Z","status":1})",
+                "status: wrong type"},
+        BadLine{"amount_fraction", R"({"ts":"2026-11-26T01:02:03.123Z","amount":1.5})",
+                "amount: wrong type"},
+        BadLine{"replayed_string", R"({"ts":"2026-11-26T01:02:03.123Z","replayed":"no"})",
+                "replayed: wrong type"},
+        BadLine{"no_ts", R"({"status":"success"})", "no ts"},
+        BadLine{"ts_null", R"({"ts":null})", "ts: wrong type"},
+        BadLine{"ts_not_a_date", R"({"ts":"2026-02-30T00:00:00.000Z"})", "RFC 3339"},
+        BadLine{"trailing", R"({"ts":"2026-11-26T01:02:03.123Z"} {"ts":"x"})", "trailing"},
+        BadLine{"extra_brace", R"({"ts":"2026-11-26T01:02:03.123Z"}})", "trailing"},
+        BadLine{"event_message_text", R"x({"event_message":"booted (time: 31ms)"})x",
+                "event_message"},
+        BadLine{"event_message_bad_inner",
+                R"({"event_message":"{\"ts\":\"2026-11-26T01:02:03.123Z\",\"latency_ms\":\"x\"}"})",
+                "event_message: latency_ms: wrong type"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ParseLogTs, FastPathAgreesWithRfc3339) {
+  for (const char* s : {"2026-11-26T01:02:03.123Z", "2024-02-29T23:59:59.999Z",
+                        "1970-01-01T00:00:00.000Z", "2026-12-31T15:00:00.000Z"}) {
+    SCOPED_TRACE(s);
+    ASSERT_TRUE(parse_log_ts(s).has_value());
+    EXPECT_EQ(parse_log_ts(s), parse_rfc3339(s));
+  }
+  EXPECT_FALSE(parse_log_ts("2025-02-29T00:00:00.000Z").has_value());
+  EXPECT_FALSE(parse_log_ts("2026-13-01T00:00:00.000Z").has_value());
+  EXPECT_FALSE(parse_log_ts("2026-11-26T24:00:00.000Z").has_value());
+  EXPECT_FALSE(parse_log_ts("yesterday").has_value());
+}
+
+}  // namespace
+}  // namespace payedge::logs
