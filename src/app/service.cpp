@@ -64,6 +64,12 @@ void Service::stop() {
   reconcile_timer_->cancel();
 }
 
+awaitable<void> Service::drain(std::chrono::milliseconds limit) {
+  stopping_ = true;
+  reconcile_timer_->cancel();
+  co_await server_->drain(limit);
+}
+
 awaitable<void> Service::reconcile_periodically() {
   ReconcileOptions options;
   options.older_than_ms = config_.idempotency.reconcile_older_than_s * 1000LL;

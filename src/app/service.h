@@ -25,6 +25,8 @@ class Service {
   ~Service();
   Result<tcp::endpoint> start();
   void stop();
+  // SIGTERM: stop accepting and let in-flight requests finish (bounded).
+  awaitable<void> drain(std::chrono::milliseconds limit);
   Store& store() { return *store_; }
 
  private:

@@ -261,7 +261,9 @@ void add_ops(CLI::App& app, int& exit_code) {
       return;
     }
     const std::string actor = o->actor.empty() ? login_name() : o->actor;
-    if (stored->empty() && !current.empty()) {
+    // Import the environment's secret as the outgoing one, but never the development default.
+    const char* env_secret = std::getenv("WEBHOOK_SECRET");
+    if (stored->empty() && env_secret && *env_secret) {
       // The environment's secret becomes the first stored one, so that it can be the previous.
       auto st = (*store)->add_webhook_secret(
           current, now, now, AuditEntry{actor, "secret.import", "WEBHOOK_SECRET", o->reason, "{}"});

@@ -49,7 +49,13 @@ void add_serve(CLI::App& app, int& exit_code) {
           "warning: TOSS_SECRET_KEY or SUPABASE_JWT_SECRET not set; using development defaults\n");
     }
     std::fflush(stderr);
-    run_until_signal(ioc, [&] { (*service)->stop(); });
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      asio::co_spawn(ioc, (*service)->drain(std::chrono::seconds(10)),
+                     [&](std::exception_ptr) { ioc.stop(); });
+    });
+    ioc.run();
   });
 }
 

@@ -49,7 +49,13 @@ bool wants_english(std::string_view accept_language) {
 }
 
 std::string error_body(const Error& e, const std::string& request_id, bool english) {
-  json err = {{"code", e.name()}, {"message", e.message(english)}, {"retryable", e.retryable}};
+  // Details of server-side failures (SQL errors, hosts) stay in the log, not in the answer.
+  Error shown = e;
+  if (e.http_status() >= 500 && e.code != ErrorCode::kTossApiError &&
+      e.code != ErrorCode::kPaymentsDisabled) {
+    shown.detail.clear();
+  }
+  json err = {{"code", e.name()}, {"message", shown.message(english)}, {"retryable", e.retryable}};
   if (!e.toss_code.empty()) err["tossCode"] = e.toss_code;
   return json{{"ok", false}, {"requestId", request_id}, {"error", err}}.dump(
       -1, ' ', false, json::error_handler_t::replace);

@@ -52,6 +52,19 @@ void HttpServer::stop() {
   acceptor_.close(ec);
 }
 
+awaitable<void> HttpServer::drain(std::chrono::milliseconds limit) {
+  stop();
+  asio::steady_timer timer(ioc_);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  // Requests already inside a handler finish (a confirm waiting on Toss is recorded, not cut);
+  // idle keep-alive connections are not waited for.
+  while (in_flight_->load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+}
+
 awaitable<void> HttpServer::do_listen() {
   while (acceptor_.is_open()) {
     boost::system::error_code ec;
@@ -111,6 +124,11 @@ awaitable<void> HttpServer::do_session(beast::tcp_stream stream) {
     const bool keep_alive = !req.body_too_large && req.msg.keep_alive();
 
     HttpResponse res;
+    ++*in_flight_;
+    struct Done {
+      std::shared_ptr<std::atomic<int>> n;
+      ~Done() { --*n; }
+    } done{in_flight_};
     try {
       res = co_await handler_(req);
     } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,8 @@ class HttpServer {
   // Binds "HOST:PORT" (port 0 picks a free one) and starts accepting.
   Result<tcp::endpoint> start(const std::string& listen);
   void stop();
+  // Stops accepting, then waits (bounded) until no request is inside a handler.
+  awaitable<void> drain(std::chrono::milliseconds limit);
   tcp::endpoint endpoint() const { return endpoint_; }
 
  private:
@@ -45,6 +48,7 @@ class HttpServer {
   tcp::acceptor acceptor_;
   tcp::endpoint endpoint_;
   std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
 };
 
 // "127.0.0.1:8080" → endpoint; E_INVALID_REQUEST when it is not an address and a port.

@@ -12,15 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json body_for(const std::string& key, const std::string& order, long long amount,
-              const std::string& course, json coupon = nullptr) {
-  return {{"paymentKey", key},
-          {"orderId", order},
-          {"amount", amount},
-          {"courseId", course},
-          {"couponCode", coupon}};
-}
-
 class ConfirmTest : public ::testing::Test {
  protected:
   Stack stack;

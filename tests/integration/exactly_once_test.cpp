@@ -12,15 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json body_for(const std::string& key, const std::string& order, long long amount,
-              const std::string& course, json coupon = nullptr) {
-  return {{"paymentKey", key},
-          {"orderId", order},
-          {"amount", amount},
-          {"courseId", course},
-          {"couponCode", coupon}};
-}
-
 // No retries and a short timeout, so a single injected fault reaches the client; the
 // periodic reconciler is off so that the test decides when it runs.
 const char* kOneTryConfig = R"(
@@ -254,6 +245,29 @@ TEST(ExactlyOnce, TwoServeProcessesShareOneSqliteFile) {
   EXPECT_EQ(stack.db().count("payments"), kOrders);
   EXPECT_EQ(stack.db().count("enrollments", "status = 'ACTIVE'"), kOrders);
   EXPECT_EQ(stack.ops({"verify"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace payedge::testing
+
+namespace payedge::testing {
+namespace {
+
+TEST(GracefulStop, SigtermLetsAnInFlightConfirmFinish) {
+  Stack stack;
+  stack.set_faults({{"latency_ms", {800, 800}}});
+  const std::string key = stack.new_session("order-drain-0001", 49000);
+  HttpReply reply;
+  std::thread client(
+      [&] { reply = stack.confirm(body_for(key, "order-drain-0001", 49000, "course-sql")); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (stack.sim_stats()["in_flight"] == 0 && std::chrono::steady_clock::now() < deadline) {
+  }
+  stack.stop_services();  // SIGTERM while the confirm waits on Toss
+  client.join();
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(stack.db().count("payments"), 1);
+  EXPECT_EQ(stack.db().count("confirm_attempts", "state = 'IN_PROGRESS'"), 0);
 }
 
 }  // namespace

@@ -90,6 +90,16 @@ std::string pg_server_url();
 // A new, empty database on that server, for one test: its URL.
 std::string fresh_pg_database();
 
+// A confirm-payment body.
+inline nlohmann::json body_for(const std::string& key, const std::string& order, long long amount,
+                               const std::string& course, nlohmann::json coupon = nullptr) {
+  return {{"paymentKey", key},
+          {"orderId", order},
+          {"amount", amount},
+          {"courseId", course},
+          {"couponCode", coupon}};
+}
+
 std::map<std::string, std::string> test_env();
 std::string token_for(const std::string& user, int ttl_s = 3600);
 std::vector<nlohmann::json> read_json_lines(const std::string& path);

@@ -9,15 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-json body_for(const std::string& key, const std::string& order, long long amount,
-              const std::string& course) {
-  return {{"paymentKey", key},
-          {"orderId", order},
-          {"amount", amount},
-          {"courseId", course},
-          {"couponCode", nullptr}};
-}
-
 TEST(Postgres, KillSwitchAndCourseToggleReachEveryInstanceAtOnce) {
   Stack stack({.instances = 2, .postgres = true});
   auto off = stack.ops(

@@ -14,15 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-json body_for(const std::string& key, const std::string& order, long long amount,
-              const std::string& course) {
-  return {{"paymentKey", key},
-          {"orderId", order},
-          {"amount", amount},
-          {"courseId", course},
-          {"couponCode", nullptr}};
-}
-
 class WebhookTest : public ::testing::Test {
  protected:
   Stack stack;
