@@ -48,5 +48,10 @@ lint: $(BUILD)/CMakeCache.txt
 bench: build
 	$(BUILD)/bench/price_bench
 
+# `payedge logs` against jq and `wc -l` on a generated 1 GiB log kept in /tmp (docs/PERFORMANCE.md).
+.PHONY: bench-logs
+bench-logs: build
+	bench/logs_bench.sh $(BUILD)/payedge
+
 clean:
 	rm -rf $(BUILD) build-fuzz

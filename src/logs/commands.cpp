@@ -33,7 +33,7 @@ struct TableColumn {
   std::size_t column;
   int width;
 };
-constexpr TableColumn kTableColumns[] = {{0, 24}, {2, 15}, {4, 7},   {5, 22}, {6, -8},
+constexpr TableColumn kTableColumns[] = {{0, 24}, {2, 15}, {4, 7},   {5, 22}, {6, -10},
                                          {8, 36}, {9, 14}, {10, 22}, {12, -8}};
 
 std::string number_text(double v) {
@@ -760,10 +760,11 @@ int run_mismatches(const LogsOptions& o, Store* store, EpochMs now) {
     for (std::size_t i = 0; i < m.lines.size(); ++i) {
       const auto& l = m.lines[i];
       auto opt = [](const auto& v) { return v ? ojson(*v) : ojson(nullptr); };
-      ojson j = {{"ts", format_utc(l.ts)},   {"request_id", l.request_id},
-                 {"order_id", l.order_id},   {"user_id", l.user_id},
-                 {"course_id", l.course_id}, {"coupon_code", opt(l.coupon_code)},
-                 {"amount", opt(l.amount)},  {"expected_amount", opt(l.expected_amount)}};
+      auto text = [](const std::string& v) { return v.empty() ? ojson(nullptr) : ojson(v); };
+      ojson j = {{"ts", format_utc(l.ts)},         {"request_id", text(l.request_id)},
+                 {"order_id", text(l.order_id)},   {"user_id", text(l.user_id)},
+                 {"course_id", text(l.course_id)}, {"coupon_code", opt(l.coupon_code)},
+                 {"amount", opt(l.amount)},        {"expected_amount", opt(l.expected_amount)}};
       if (explained[i]) {
         const auto& x = *explained[i];
         j["course_found"] = x.course_found;
