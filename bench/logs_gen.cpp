@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   long long written = 0, lines = 0, ts = kStartMs;
   std::string buf, line, wrapped;
   buf.reserve(1 << 22);
-  while (written < target) {
+  while (written + static_cast<long long>(buf.size()) < target) {
     ts += static_cast<long long>(unit(rng) * 480);  // ~4 requests a second over a week
     const double kind = unit(rng);
     line.clear();
@@ -188,8 +188,12 @@ int main(int argc, char** argv) {
       const long long expected = coupon ? base - base / 10 : base;
       long long amount = expected;
       const bool mismatch = err && std::strcmp(err->name, "E_AMOUNT_MISMATCH") == 0;
-      if (mismatch)
-        amount = unit(rng) < 0.5 ? list_price[course] : expected - 1000 * (1 + rng() % 9);
+      if (mismatch) {
+        // The list price shown during a sale, or a front end that lost a discount.
+        amount = list_price[course] != expected && unit(rng) < 0.5
+                     ? list_price[course]
+                     : expected - 1000 * static_cast<long long>(1 + rng() % 9);
+      }
       const bool toss_called = !err || std::strcmp(err->name, "TOSS_API_ERROR") == 0 ||
                                std::strcmp(err->name, "E_TOSS_REJECTED") == 0;
       const bool toss_5xx = err && std::strcmp(err->name, "TOSS_API_ERROR") == 0;
