@@ -317,3 +317,28 @@ TEST_F(ConfirmTest, StoredResultSurvivesARestart) {
 
 }  // namespace
 }  // namespace payedge::testing
+
+namespace payedge::testing {
+namespace {
+
+TEST(Metrics, PassPromtoolCheckMetrics) {
+  Stack stack;
+  stack.confirm(body_for("k-prom-1", "order-prom-1", 1, "course-nope"));
+  const std::string key = stack.new_session("order-prom-2", 49000);
+  ASSERT_EQ(stack.confirm(body_for(key, "order-prom-2", 49000, "course-sql")).status, 200);
+  auto metrics = http_call(stack.api_port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  ASSERT_EQ(std::system("command -v promtool >/dev/null"), 0)
+      << "promtool missing: scripts/install-deps.sh installs it";
+  std::ofstream(stack.dir().file("metrics.txt")) << metrics.body;
+  auto check = std::system(("promtool check metrics < " + stack.dir().file("metrics.txt") + " > " +
+                            stack.dir().file("promtool.out") + " 2>&1")
+                               .c_str());
+  std::ifstream out(stack.dir().file("promtool.out"));
+  std::stringstream ss;
+  ss << out.rdbuf();
+  EXPECT_EQ(check, 0) << ss.str();
+}
+
+}  // namespace
+}  // namespace payedge::testing
