@@ -12,6 +12,7 @@
 #include "auth/jwt.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/codec.h"
 #include "http/client.h"
 #include "store/seed.h"
 
@@ -64,6 +65,7 @@ class DemoRun {
     };
     for (const auto& step : steps) co_await run_step(step);
     co_await kill_switch();
+    co_await refund_by_webhook();
     co_await summary();
   }
 
@@ -104,6 +106,7 @@ class DemoRun {
 
   void remember_session(const std::string& body, const std::string& order_id) {
     last_key_ = json::parse(body, nullptr, false).value("paymentKey", std::string());
+    if (first_key_.empty()) first_key_ = last_key_;
     last_order_ = order_id;
   }
 
@@ -163,6 +166,51 @@ class DemoRun {
     std::printf("   %s\n", s_.dim("payments_enabled=on again").c_str());
   }
 
+  // Runbook 5: a refund made at Toss reaches us as a signed webhook; payment and enrollment
+  // are cancelled together.
+  awaitable<void> refund_by_webhook() {
+    std::puts(
+        ("\n" + s_.bold("9. 환불: Toss 에서 취소 → 서명된 웹훅 → 수강 취소 (refund via webhook)"))
+            .c_str());
+    const std::string key = first_key_;
+    auto cancel =
+        co_await call(sim_, http::verb::post, cancel_path(key), cancel_body(), toss_auth());
+    std::printf("   Toss cancel → %d\n", cancel.status);
+    auto delivered = co_await call(sim_, http::verb::post, "/__sim/webhooks", webhook_request(key));
+    print_webhook(delivered);
+  }
+
+  static std::string cancel_path(const std::string& key) {
+    return "/v1/payments/" + key + "/cancel";
+  }
+
+  static std::vector<std::pair<std::string, std::string>> toss_auth() {
+    return {{"Authorization", "Basic " + base64_encode(secrets_from_env().toss_secret_key + ":")}};
+  }
+
+  static std::string cancel_body() { return json{{"cancelReason", "고객 요청 환불"}}.dump(); }
+
+  std::string webhook_request(const std::string& key) const {
+    return json{{"url", fmt::format("http://127.0.0.1:{}/functions/v1/toss-webhook", api_.port())},
+                {"paymentKey", key}}
+        .dump();
+  }
+
+  void print_webhook(const FetchResult& delivered) {
+    json d = json::parse(delivered.body, nullptr, false);
+    std::printf("   POST /functions/v1/toss-webhook (signed by the simulator) ← %s %s\n",
+                d.is_object() ? d["status"].dump().c_str() : "?",
+                d.is_object() ? d.value("body", std::string()).c_str() : delivered.body.c_str());
+    auto payment = store_.find_payment(first_key_);
+    if (payment && *payment)
+      std::printf("   payments.status = %s; the enrollment is CANCELLED with it\n",
+                  (*payment)->status.c_str());
+    while (!sink_.lines.empty()) {
+      std::printf("   %s %s\n", s_.dim("log").c_str(), s_.dim(sink_.lines.front()).c_str());
+      sink_.lines.pop_front();
+    }
+  }
+
   awaitable<void> summary() {
     auto stats = co_await call(sim_, http::verb::get, "/__sim/stats", "");
     json s = json::parse(stats.body, nullptr, false);
@@ -172,7 +220,8 @@ class DemoRun {
                 s.is_object() ? s["confirm_calls"].dump().c_str() : "?");
     if (counts) {
       std::printf(
-          "   payments:            %lld DONE\n   enrollments:         %lld ACTIVE\n"
+          "   payments:            %lld (one of them refunded by the webhook in step 9)\n   "
+          "enrollments:         %lld ACTIVE\n"
           "   confirm attempts:    %lld (the idempotency record; failures before Toss leave "
           "none)\n",
           counts->payments, counts->active_enrollments, counts->attempts);
@@ -189,7 +238,7 @@ class DemoRun {
   Store& store_;
   CollectingSink& sink_;
   Style s_;
-  std::string token_, last_key_, last_order_;
+  std::string token_, last_key_, last_order_, first_key_;
   int order_seq_ = 0;
 };
 
