@@ -136,7 +136,9 @@ void add_logs(CLI::App& app, int& exit_code) {
     auto tz = std::make_shared<std::string>("UTC");
     add_common(cmd, *f, "table");
     cmd->add_option("--by", *by, "hour|day")->check(CLI::IsMember({"hour", "day"}));
-    cmd->add_option("--tz", *tz, "time zone of the buckets, e.g. Asia/Seoul (default UTC)");
+    cmd->add_option("--tz", *tz,
+                    "time zone of the buckets: UTC (default), Asia/Seoul, +09:00, or any zone of "
+                    "the system tz database");
     cmd->callback([f, by, tz, &exit_code] {
       const auto zone = load_tz(*tz, exit_code);
       if (!zone) return;
@@ -155,7 +157,7 @@ void add_logs(CLI::App& app, int& exit_code) {
     auto tz = std::make_shared<std::string>("UTC");
     add_common(cmd, *f, "table");
     cmd->add_option("--window", *window, "window length: 30s, 5m, 1h, 1d (default 5m)");
-    cmd->add_option("--tz", *tz, "time zone for window starts (default UTC)");
+    cmd->add_option("--tz", *tz, "time zone the windows align to and print in (default UTC)");
     cmd->callback([f, window, tz, &exit_code] {
       const auto ms = parse_duration_ms(*window);
       if (!ms || *ms <= 0) return usage_error("--window: not a duration: " + *window, exit_code);
@@ -193,7 +195,8 @@ void add_logs(CLI::App& app, int& exit_code) {
     });
   }
   {
-    auto* cmd = logs_cmd->add_subcommand("export", "Re-collect the matching lines, PII masked");
+    auto* cmd = logs_cmd->add_subcommand("export",
+                                         "Re-collect the matching lines (with --mask: PII masked)");
     auto f = std::make_shared<CommonFlags>();
     auto mask = std::make_shared<bool>(false);
     add_common(cmd, *f, "json");

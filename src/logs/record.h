@@ -39,6 +39,7 @@ struct FieldSet {
   bool latency = false;
   bool amounts = false;  // amount, expected_amount
   bool toss = false;     // toss_http_status, toss_latency_ms, replayed
+  bool http = false;     // http_status
   bool json = false;     // LogRecord::json (the unwrapped object text)
 
   FieldSet& add(Field f) {
@@ -51,13 +52,14 @@ struct FieldSet {
     latency |= o.latency;
     amounts |= o.amounts;
     toss |= o.toss;
+    http |= o.http;
     json |= o.json;
     return *this;
   }
   static FieldSet all() {
     FieldSet s;
     s.strings = (1u << kStringFieldCount) - 1;
-    s.latency = s.amounts = s.toss = s.json = true;
+    s.latency = s.amounts = s.toss = s.http = s.json = true;
     return s;
   }
 };

@@ -209,9 +209,29 @@ std::string_view key_name(const KeyInfo& info) {
 
 // One pass over every field of the object: known fields are type-checked, wanted ones read.
 // `event_message` (when not null) receives that field's unescaped string.
+Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t len,
+                              std::size_t capacity, const FieldSet& wanted, LogRecord& r,
+                              bool& has_ts, std::optional<std::string_view>* event_message,
+                              std::string& error);
+
+// simdjson's iterator can still throw on some broken documents (found by the log_line
+// fuzzer): a thrown error is a malformed line like any other, never a crash.
 Parsed parse_object(od::parser& parser, const char* data, std::size_t len, std::size_t capacity,
                     const FieldSet& wanted, LogRecord& r, bool& has_ts,
                     std::optional<std::string_view>* event_message, std::string& error) {
+  try {
+    return parse_object_unchecked(parser, data, len, capacity, wanted, r, has_ts, event_message,
+                                  error);
+  } catch (const simdjson::simdjson_error& e) {
+    error = e.what();
+    return Parsed::kBad;
+  }
+}
+
+Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t len,
+                              std::size_t capacity, const FieldSet& wanted, LogRecord& r,
+                              bool& has_ts, std::optional<std::string_view>* event_message,
+                              std::string& error) {
   od::document doc;
   if (auto e = parser.iterate(data, len, capacity).get(doc)) {
     error = simdjson::error_message(e);
@@ -252,9 +272,16 @@ Parsed parse_object(od::parser& parser, const char* data, std::size_t len, std::
     }
     switch (info.key) {
       case Key::kTs: {
-        std::string_view s;
-        if (type != od::json_type::string || v.get_string().get(s)) return wrong_type(key);
-        const auto t = parse_log_ts(s);
+        // Read in place: a timestamp has no escapes (one that does is not RFC 3339 anyway),
+        // and this saves copying every line's ts into the parser's string buffer.
+        od::raw_json_string raw;
+        if (type != od::json_type::string || v.get_raw_json_string().get(raw)) {
+          return wrong_type(key);
+        }
+        const char* p = raw.raw();
+        std::size_t n = 0;
+        while (n < 40 && p[n] != '"' && p[n] != '\\') ++n;
+        const auto t = p[n] == '"' ? parse_log_ts(std::string_view(p, n)) : std::nullopt;
         if (!t) {
           error = "ts: not an RFC 3339 time";
           return Parsed::kBad;
@@ -310,7 +337,7 @@ Parsed parse_object(od::parser& parser, const char* data, std::size_t len, std::
         if (info.key == Key::kAmount && wanted.amounts) slot = &r.amount;
         if (info.key == Key::kExpectedAmount && wanted.amounts) slot = &r.expected_amount;
         if (info.key == Key::kTossHttpStatus && wanted.toss) slot = &r.toss_http_status;
-        if (info.key == Key::kHttpStatus) slot = &r.http_status;
+        if (info.key == Key::kHttpStatus && wanted.http) slot = &r.http_status;
         if (!slot) {
           // Not read, but checked the same way: a plain integer token needs no parsing.
           std::string_view token = v.raw_json_token();
