@@ -242,8 +242,8 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
     error = e == simdjson::INCORRECT_TYPE ? "not a JSON object" : simdjson::error_message(e);
     return Parsed::kBad;
   }
-  auto wrong_type = [&](std::string_view key) {
-    error = std::string(key) + ": wrong type";
+  auto wrong_type = [&](const KeyInfo& info) {
+    error = std::string(key_name(info)) + ": wrong type";
     return Parsed::kBad;
   };
   for (auto item : obj) {
@@ -256,7 +256,6 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
     const char* k = field.key().raw();
     const KeyInfo info = classify(k);
     if (info.key == Key::kUnknown) continue;  // skipped when the loop advances
-    const std::string_view key = key_name(info);
     od::value& v = field.value();
     od::json_type type;
     if (auto e = v.type().get(type)) {
@@ -266,8 +265,8 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
     const bool null = type == od::json_type::null;
     if (null) {
       // A literal that merely starts with 'n' (e.g. "nul") must still be rejected.
-      if (!v.is_null()) return wrong_type(key);
-      if (info.key == Key::kTs) return wrong_type(key);
+      if (!v.is_null()) return wrong_type(info);
+      if (info.key == Key::kTs) return wrong_type(info);
       continue;
     }
     switch (info.key) {
@@ -276,7 +275,7 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
         // and this saves copying every line's ts into the parser's string buffer.
         od::raw_json_string raw;
         if (type != od::json_type::string || v.get_raw_json_string().get(raw)) {
-          return wrong_type(key);
+          return wrong_type(info);
         }
         const char* p = raw.raw();
         std::size_t n = 0;
@@ -291,7 +290,7 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
         break;
       }
       case Key::kString:
-        if (type != od::json_type::string) return wrong_type(key);
+        if (type != od::json_type::string) return wrong_type(info);
         if (wanted.has(info.field)) {
           std::string_view s;
           if (auto e = v.get_string().get(s)) {
@@ -302,7 +301,7 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
         }
         break;
       case Key::kOtherString:
-        if (type != od::json_type::string) return wrong_type(key);
+        if (type != od::json_type::string) return wrong_type(info);
         break;
       case Key::kEventMessage:
         if (type == od::json_type::string && event_message) {
@@ -316,22 +315,22 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
         break;
       case Key::kReplayed: {
         bool b;
-        if (type != od::json_type::boolean || v.get_bool().get(b)) return wrong_type(key);
+        if (type != od::json_type::boolean || v.get_bool().get(b)) return wrong_type(info);
         if (wanted.toss) r.replayed = b;
         break;
       }
       case Key::kLatency:
       case Key::kTossLatency: {
-        if (type != od::json_type::number) return wrong_type(key);
+        if (type != od::json_type::number) return wrong_type(info);
         const bool want = info.key == Key::kLatency ? wanted.latency : wanted.toss;
         if (!want) break;
         double d;
-        if (v.get_double().get(d)) return wrong_type(key);
+        if (v.get_double().get(d)) return wrong_type(info);
         (info.key == Key::kLatency ? r.latency_ms : r.toss_latency_ms) = d;
         break;
       }
       default: {  // integers
-        if (type != od::json_type::number) return wrong_type(key);
+        if (type != od::json_type::number) return wrong_type(info);
         std::optional<std::int64_t> scratch;
         std::optional<std::int64_t>* slot = nullptr;
         if (info.key == Key::kAmount && wanted.amounts) slot = &r.amount;
@@ -351,14 +350,14 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
           slot = &scratch;
         }
         od::number n;
-        if (v.get_number().get(n)) return wrong_type(key);
+        if (v.get_number().get(n)) return wrong_type(info);
         if (n.is_int64()) {
           *slot = n.get_int64();
         } else if (n.is_uint64()) {
-          return wrong_type(key);
+          return wrong_type(info);
         } else {
           const double d = n.get_double();
-          if (d != static_cast<double>(static_cast<std::int64_t>(d))) return wrong_type(key);
+          if (d != static_cast<double>(static_cast<std::int64_t>(d))) return wrong_type(info);
           *slot = static_cast<std::int64_t>(d);
         }
         break;
