@@ -1,17 +1,57 @@
 #include "logs/aggregates.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace payedge::logs {
 
-TopResult top_rows(std::string by, const CountMap& counts, std::uint64_t total,
+void KeyCounter::add(std::string_view key, std::uint64_t n) {
+  if (n == 0) return;
+  if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+  const std::uint64_t hash = std::hash<std::string_view>{}(key);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.count == 0) {
+      s = {hash, n, arena_.size(), key.size()};
+      arena_.append(key);
+      ++size_;
+      return;
+    }
+    if (s.hash == hash && s.length == key.size() &&
+        std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0) {
+      s.count += n;
+      return;
+    }
+  }
+}
+
+void KeyCounter::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.count == 0) continue;
+    std::size_t i = s.hash & mask;
+    while (slots_[i].count) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+void KeyCounter::merge(const KeyCounter& other) {
+  other.for_each([&](std::string_view key, std::uint64_t n) { add(key, n); });
+}
+
+TopResult top_rows(std::string by, const KeyCounter& counts, std::uint64_t total,
                    std::uint64_t missing, std::size_t n) {
   TopResult r;
   r.by = std::move(by);
   r.total = total;
   r.missing = missing;
   r.distinct = counts.size();
-  std::vector<std::pair<std::string_view, std::uint64_t>> all(counts.begin(), counts.end());
+  std::vector<std::pair<std::string_view, std::uint64_t>> all;
+  all.reserve(counts.size());
+  counts.for_each([&](std::string_view k, std::uint64_t c) { all.emplace_back(k, c); });
   auto order = [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   };

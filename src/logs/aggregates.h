@@ -9,24 +9,38 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace payedge::logs {
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using CountMap = std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>>;
-
-inline void count_key(CountMap& m, std::string_view key, std::uint64_t n = 1) {
-  if (auto it = m.find(key); it != m.end()) {
-    it->second += n;
-  } else {
-    m.emplace(std::string(key), n);
+// Occurrences per distinct key: an open-addressing table of (hash, count, key) slots over
+// one arena of key bytes. A lookup touches one slot and, on a hash match, the key once;
+// std::unordered_map<std::string, …> chases three pointers per lookup, which made
+// `top --by user_id` over 200k users twice as slow as the scan itself.
+class KeyCounter {
+ public:
+  void add(std::string_view key, std::uint64_t n = 1);
+  void merge(const KeyCounter& other);
+  std::size_t size() const { return size_; }
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& s : slots_) {
+      if (s.count) f(std::string_view(arena_.data() + s.offset, s.length), s.count);
+    }
   }
-}
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint64_t count = 0;  // 0: empty
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+  };
+  void grow();
+  std::vector<Slot> slots_;  // a power of two, at most 3/4 full
+  std::string arena_;
+  std::size_t size_ = 0;
+};
 
 // --- top ---
 
@@ -44,7 +58,7 @@ struct TopResult {
   std::vector<TopRow> rows;  // count descending, then key ascending (byte order)
 };
 
-TopResult top_rows(std::string by, const CountMap& counts, std::uint64_t total,
+TopResult top_rows(std::string by, const KeyCounter& counts, std::uint64_t total,
                    std::uint64_t missing, std::size_t n);
 
 // --- latency ---

@@ -176,12 +176,12 @@ class TopSink final : public RecordSink {
   void add(const LogRecord& r, RecordPosition) override {
     ++total;
     if (const auto& v = r.get(by_)) {
-      count_key(counts, *v);
+      counts.add(*v);
     } else {
       ++missing;
     }
   }
-  CountMap counts;
+  KeyCounter counts;
   std::uint64_t total = 0, missing = 0;
 
  private:
@@ -410,7 +410,7 @@ TopOutcome compute_top(const LogsOptions& o, Field by, std::size_t n) {
   out.stats = scan_into(o, o.filter, wanted, sinks, [&] { return std::make_unique<TopSink>(by); });
   TopSink& first = *sinks.front();
   for (std::size_t i = 1; i < sinks.size(); ++i) {
-    for (const auto& [k, c] : sinks[i]->counts) count_key(first.counts, k, c);
+    first.counts.merge(sinks[i]->counts);
     first.total += sinks[i]->total;
     first.missing += sinks[i]->missing;
   }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 
 namespace payedge::logs {
@@ -134,12 +135,12 @@ TEST(Percentiles, NearestRankIndex) {
 }
 
 TEST(Top, CountDescendingThenKeyAscending) {
-  CountMap m;
-  count_key(m, "course-b", 5);
-  count_key(m, "course-a", 5);
-  count_key(m, "course-c", 7);
-  count_key(m, "course-d", 1);
-  count_key(m, "Course-z", 5);  // byte order: upper case first
+  KeyCounter m;
+  m.add("course-b", 5);
+  m.add("course-a", 5);
+  m.add("course-c", 7);
+  m.add("course-d", 1);
+  m.add("Course-z", 5);  // byte order: upper case first
   const TopResult r = top_rows("course_id", m, 25, 2, 10);
   ASSERT_EQ(r.rows.size(), 5u);
   EXPECT_EQ(r.rows[0].key, "course-c");
@@ -154,9 +155,9 @@ TEST(Top, CountDescendingThenKeyAscending) {
 }
 
 TEST(Top, NCutsAfterTheOrder) {
-  CountMap m;
-  for (int i = 0; i < 50; ++i) count_key(m, "k" + std::to_string(i), 3);
-  count_key(m, "k7", 1);
+  KeyCounter m;
+  for (int i = 0; i < 50; ++i) m.add("k" + std::to_string(i), 3);
+  m.add("k7", 1);
   const TopResult r = top_rows("user_id", m, 151, 0, 3);
   ASSERT_EQ(r.rows.size(), 3u);
   EXPECT_EQ(r.rows[0].key, "k7");  // 4
@@ -164,8 +165,32 @@ TEST(Top, NCutsAfterTheOrder) {
   EXPECT_EQ(r.rows[2].key, "k1");
 }
 
+TEST(KeyCounter, CountsLikeAMapThroughGrowth) {
+  KeyCounter c;
+  std::map<std::string, std::uint64_t> want;
+  std::mt19937 rng(5);
+  for (int i = 0; i < 200'000; ++i) {
+    const std::string key = "user-" + std::to_string(rng() % 30'000);
+    const std::uint64_t n = 1 + rng() % 3;
+    c.add(key, n);
+    want[key] += n;
+  }
+  c.add("", 4);  // an empty key is a key
+  want[""] += 4;
+  KeyCounter other;
+  other.add("user-1", 10);
+  other.add("only-there", 2);
+  c.merge(other);
+  want["user-1"] += 10;
+  want["only-there"] += 2;
+  std::map<std::string, std::uint64_t> got;
+  c.for_each([&](std::string_view k, std::uint64_t n) { got[std::string(k)] += n; });
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(c.size(), want.size());
+}
+
 TEST(Top, EmptyInput) {
-  const TopResult r = top_rows("ip", CountMap{}, 0, 0, 10);
+  const TopResult r = top_rows("ip", KeyCounter{}, 0, 0, 10);
   EXPECT_TRUE(r.rows.empty());
   EXPECT_EQ(r.total, 0u);
 }
