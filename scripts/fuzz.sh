@@ -15,14 +15,15 @@ flags=(-std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 declare -A sources=(
   [confirm_request]="src/core/confirm_request.cpp src/core/error.cpp"
   [webhook_signature]="src/webhook/signature.cpp src/core/codec.cpp src/core/time.cpp src/core/error.cpp"
-  [jwt]="src/auth/jwt.cpp src/core/codec.cpp src/core/error.cpp"
+    [jwt]="src/auth/jwt.cpp src/core/codec.cpp src/core/error.cpp"
+  [log_line]="src/logs/record_parser.cpp src/core/time.cpp src/core/error.cpp"
 )
 case "${1:-build}" in
   build)
     mkdir -p "$out"
     for t in "${!sources[@]}"; do
       # shellcheck disable=SC2086
-      "$cxx" "${flags[@]}" "tests/fuzz/${t}_fuzz.cpp" ${sources[$t]} -o "$out/${t}_fuzz" -lssl -lcrypto -lfmt &
+      "$cxx" "${flags[@]}" "tests/fuzz/${t}_fuzz.cpp" ${sources[$t]} -o "$out/${t}_fuzz" -lssl -lcrypto -lfmt -lsimdjson &
     done
     wait
     echo "fuzz: built ${!sources[*]} in $out/"
