@@ -26,8 +26,9 @@ enum class Field : std::uint8_t {
   kTossCode,
   kIp,
   kUa,
+  kErrorDetail,  // not in SPEC 7: payedge's own detail (e.g. a webhook signature failure's reason)
 };
-inline constexpr std::size_t kStringFieldCount = 13;
+inline constexpr std::size_t kStringFieldCount = 14;
 
 std::string_view field_name(Field f);
 std::optional<Field> parse_field(std::string_view name);

@@ -13,7 +13,7 @@ namespace od = simdjson::ondemand;
 
 constexpr std::array<std::string_view, kStringFieldCount> kFieldNames = {
     "level",    "fn",          "request_id",  "status",    "error_code", "user_id", "course_id",
-    "order_id", "payment_key", "coupon_code", "toss_code", "ip",         "ua"};
+    "order_id", "payment_key", "coupon_code", "toss_code", "ip",         "ua",      "error_detail"};
 
 enum class Key : std::uint8_t {
   kUnknown,
@@ -62,7 +62,7 @@ KeyInfo classify(const char* k) {
       if (key_is(k, "error_code")) return str(Field::kErrorCode);
       if (key_is(k, "expected_amount")) return {Key::kExpectedAmount};
       if (key_is(k, "event_message")) return {Key::kEventMessage};
-      if (key_is(k, "error_detail")) return {Key::kOtherString};
+      if (key_is(k, "error_detail")) return str(Field::kErrorDetail);
       break;
     case 'f':
       if (key_is(k, "fn")) return str(Field::kFn);

@@ -119,6 +119,14 @@ TEST_F(WebhookTest, ForgedStaleAndUnsignedDeliveriesAreRefusedAndLogged) {
   EXPECT_EQ(malformed["status"], 401);
   EXPECT_EQ(last_log()["error_detail"], "malformed");
   EXPECT_EQ(stack.db().count("webhook_events"), 0);
+
+  // Playbook 4.4 on the service's own log: forged deliveries by reason.
+  auto top = run_payedge({"logs", "top", "--by", "error_detail", "--error-code",
+                          "E_WEBHOOK_INVALID_SIG", "--format", "json", stack.log_path()});
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  json rows = json::parse(top.out)["rows"];
+  ASSERT_EQ(rows.size(), 4u) << top.out;
+  for (const auto& row : rows) EXPECT_EQ(row["count"], 1) << top.out;
   EXPECT_EQ(stack.db().scalar("SELECT status FROM payments WHERE provider_tx_id = '" + key + "'"),
             "DONE");
 }
