@@ -157,12 +157,13 @@ class DemoRun {
           AuditEntry{"demo", "flag.set", "payments_enabled", "demo",
                      json{{"value", value}}.dump()});
     };
-    (void)co_await run_off_thread([&] { return set("off"); });
+    // The demo flips the switch as `ops flag set` would; one tiny write, on this thread.
+    (void)set("off");
     auto status = co_await call(api_, http::verb::get, "/functions/v1/payment-status", "");
     std::printf("   GET /functions/v1/payment-status → %s\n", status.body.c_str());
     Step step{"", "course-sql", 49000, std::nullopt};
     co_await run_step(step);
-    (void)co_await run_off_thread([&] { return set("on"); });
+    (void)set("on");
     std::printf("   %s\n", s_.dim("payments_enabled=on again").c_str());
   }
 
@@ -227,11 +228,6 @@ class DemoRun {
           counts->payments, counts->active_enrollments, counts->attempts);
     }
     std::printf("   next: payedge demo --keep-running, then curl it (README.md)\n");
-  }
-
-  template <class Fn>
-  awaitable<std::invoke_result_t<Fn>> run_off_thread(Fn fn) {
-    co_return fn();  // the demo's own store writes are tiny; keep them on this thread
   }
 
   tcp::endpoint api_, sim_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "core/codec.h"
 #include "core/time.h"
 #include "harness.h"
 #include "webhook/signature.h"
@@ -39,10 +40,9 @@ class WebhookTest : public ::testing::Test {
 
 TEST_F(WebhookTest, CancelWebhookCancelsPaymentAndEnrollmentOnce) {
   const std::string key = confirm_paid("order-wh-cancel-1");
-  auto cancel = http_call(
-      stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
-      R"({"cancelReason":"고객 요청"})",
-      {{"Authorization", "Basic " + std::string("dGVzdF9za19pbnRlZ3JhdGlvbl8wMDAxOg==")}});
+  auto cancel = http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
+                          R"({"cancelReason":"고객 요청"})",
+                          {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}});
   ASSERT_EQ(cancel.status, 200) << cancel.body;
   json first = deliver({{"paymentKey", key}});
   EXPECT_EQ(first["status"], 200) << first.dump();
