@@ -2,6 +2,13 @@
 
 #include <simdjson.h>
 
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+#include <array>
+#include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -38,73 +45,136 @@ struct KeyInfo {
 
 constexpr KeyInfo str(Field f) { return {Key::kString, f}; }
 
-// `k` points at a raw key inside the line; true when it is exactly `name` (then a quote). The
-// compare stops at the first difference, and the key's closing quote differs from every
-// letter of `name`, so it never reads past the key.
-inline bool key_is(const char* k, std::string_view name) {
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (k[i] != name[i]) return false;
-  }
-  return k[name.size()] == '"';
+// Eight bytes as one integer, first byte lowest, whatever the machine's byte order.
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  if constexpr (std::endian::native != std::endian::little) x = __builtin_bswap64(x);
+  return x;
 }
 
-// By first letter: a switch and at most a few short compares per key.
-KeyInfo classify(const char* k) {
-  switch (k[0]) {
-    case 'a':
-      if (key_is(k, "amount")) return {Key::kAmount};
+// The same packing of a name's bytes [from, from + n) (n <= 8), at compile time.
+constexpr std::uint64_t pack(std::string_view s, std::size_t from, std::size_t n) {
+  std::uint64_t x = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    x |= std::uint64_t{static_cast<unsigned char>(s[from + i])} << (8 * i);
+  }
+  return x;
+}
+
+// A name's packed words for `classify`: for up to 8 bytes its bytes, else its first and last 8.
+struct KeyWords {
+  std::uint64_t head = 0, tail = 0;
+};
+
+template <std::size_t N>
+consteval KeyWords key_words(const char (&name)[N]) {
+  const std::string_view s(name, N - 1);
+  if (s.size() <= 8) return {pack(s, 0, s.size()), 0};
+  return {pack(s, 0, 8), pack(s, s.size() - 8, 8)};
+}
+
+// A key (between its quotes, escapes not undone) to what it is: by length, then one or two
+// 8-byte compares per candidate. Keys are followed by readable bytes (at least their closing
+// quote and the parser's padding), so a short key's 8-byte load stays in bounds.
+// A key's words as key_words packs them (n <= 16).
+inline KeyWords words_of(const char* p, std::size_t n) {
+  const std::uint64_t head = n >= 8 ? load8(p) : load8(p) & ((std::uint64_t{1} << (8 * n)) - 1);
+  return {head, n > 8 ? load8(p + n - 8) : 0};
+}
+
+KeyInfo classify(std::string_view k) {
+  const std::size_t n = k.size();
+  if (n < 2 || n > 16) return {};
+  const KeyWords key = words_of(k.data(), n);
+  auto is = [&](KeyWords w) { return key.head == w.head && key.tail == w.tail; };
+  switch (n) {
+    case 2:
+      if (is(key_words("ts"))) return {Key::kTs};
+      if (is(key_words("fn"))) return str(Field::kFn);
+      if (is(key_words("ip"))) return str(Field::kIp);
+      if (is(key_words("ua"))) return str(Field::kUa);
       break;
-    case 'c':
-      if (key_is(k, "course_id")) return str(Field::kCourseId);
-      if (key_is(k, "coupon_code")) return str(Field::kCouponCode);
+    case 5:
+      if (is(key_words("level"))) return str(Field::kLevel);
       break;
-    case 'e':
-      if (key_is(k, "error_code")) return str(Field::kErrorCode);
-      if (key_is(k, "expected_amount")) return {Key::kExpectedAmount};
-      if (key_is(k, "event_message")) return {Key::kEventMessage};
-      if (key_is(k, "error_detail")) return str(Field::kErrorDetail);
+    case 6:
+      if (is(key_words("status"))) return str(Field::kStatus);
+      if (is(key_words("amount"))) return {Key::kAmount};
       break;
-    case 'f':
-      if (key_is(k, "fn")) return str(Field::kFn);
+    case 7:
+      if (is(key_words("user_id"))) return str(Field::kUserId);
       break;
-    case 'h':
-      if (key_is(k, "http_status")) return {Key::kHttpStatus};
+    case 8:
+      if (is(key_words("order_id"))) return str(Field::kOrderId);
+      if (is(key_words("replayed"))) return {Key::kReplayed};
       break;
-    case 'i':
-      if (key_is(k, "ip")) return str(Field::kIp);
+    case 9:
+      if (is(key_words("course_id"))) return str(Field::kCourseId);
+      if (is(key_words("toss_code"))) return str(Field::kTossCode);
       break;
-    case 'l':
-      if (key_is(k, "level")) return str(Field::kLevel);
-      if (key_is(k, "latency_ms")) return {Key::kLatency};
+    case 10:
+      if (is(key_words("request_id"))) return str(Field::kRequestId);
+      if (is(key_words("error_code"))) return str(Field::kErrorCode);
+      if (is(key_words("latency_ms"))) return {Key::kLatency};
+      if (is(key_words("toss_tries"))) return {Key::kOtherInt};
       break;
-    case 'o':
-      if (key_is(k, "order_id")) return str(Field::kOrderId);
+    case 11:
+      if (is(key_words("payment_key"))) return str(Field::kPaymentKey);
+      if (is(key_words("coupon_code"))) return str(Field::kCouponCode);
+      if (is(key_words("http_status"))) return {Key::kHttpStatus};
       break;
-    case 'p':
-      if (key_is(k, "payment_key")) return str(Field::kPaymentKey);
+    case 12:
+      if (is(key_words("error_detail"))) return str(Field::kErrorDetail);
       break;
-    case 'r':
-      if (key_is(k, "request_id")) return str(Field::kRequestId);
-      if (key_is(k, "replayed")) return {Key::kReplayed};
+    case 13:
+      if (is(key_words("event_message"))) return {Key::kEventMessage};
       break;
-    case 's':
-      if (key_is(k, "status")) return str(Field::kStatus);
+    case 15:
+      if (is(key_words("expected_amount"))) return {Key::kExpectedAmount};
+      if (is(key_words("toss_latency_ms"))) return {Key::kTossLatency};
       break;
-    case 't':
-      if (key_is(k, "ts")) return {Key::kTs};
-      if (key_is(k, "toss_http_status")) return {Key::kTossHttpStatus};
-      if (key_is(k, "toss_code")) return str(Field::kTossCode);
-      if (key_is(k, "toss_latency_ms")) return {Key::kTossLatency};
-      if (key_is(k, "toss_tries")) return {Key::kOtherInt};
-      break;
-    case 'u':
-      if (key_is(k, "user_id")) return str(Field::kUserId);
-      if (key_is(k, "ua")) return str(Field::kUa);
+    case 16:
+      if (is(key_words("toss_http_status"))) return {Key::kTossHttpStatus};
       break;
     default:
       break;
   }
   return {};
+}
+
+// The keys of the last line, by position: lines of one writer list their keys in one order,
+// so most keys are known from the line before with one compare instead of a search.
+class KeyCache {
+ public:
+  KeyInfo classify(std::size_t index, std::string_view k) {
+    if (index < kSize && k.size() <= 16) {
+      Entry& e = entries_[index];
+      const std::size_t n = k.size();
+      const KeyWords w = words_of(k.data(), n);
+      if (e.size == n && e.words.head == w.head && e.words.tail == w.tail) return e.info;
+      e = {w, n, payedge::logs::classify(k)};
+      return e.info;
+    }
+    return payedge::logs::classify(k);
+  }
+
+ private:
+  static constexpr std::size_t kSize = 32;
+  struct Entry {
+    KeyWords words;
+    std::size_t size = static_cast<std::size_t>(-1);
+    KeyInfo info;
+  };
+  std::array<Entry, kSize> entries_{};
+};
+
+// A raw key inside simdjson's buffer, up to its closing quote; a key with an escape is none of
+// ours.
+KeyInfo classify_raw(const char* k) {
+  std::size_t n = 0;
+  while (n < 32 && k[n] != '"' && k[n] != '\\') ++n;
+  return k[n] == '"' ? classify(std::string_view(k, n)) : KeyInfo{};
 }
 
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
@@ -114,17 +184,6 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool digits(const char* p, int n, int& out) {
-  int v = 0;
-  for (int i = 0; i < n; ++i) {
-    const unsigned d = static_cast<unsigned>(p[i] - '0');
-    if (d > 9) return false;
-    v = v * 10 + static_cast<int>(d);
-  }
-  out = v;
-  return true;
 }
 
 }  // namespace
@@ -138,13 +197,38 @@ std::optional<Field> parse_field(std::string_view name) {
   return std::nullopt;
 }
 
+// The writer's form "YYYY-MM-DDTHH:MM:SS.mmmZ": separators and digits checked 8 bytes at a
+// time, without a branch per character.
+bool fixed_form(std::string_view s) {
+  if (s.size() != 24) return false;
+  // Per word: which bytes are digits, and what the other bytes must be.
+  static constexpr std::uint64_t kDigits[3] = {
+      pack(std::string_view("\xff\xff\xff\xff\0\xff\xff\0", 8), 0, 8),
+      pack(std::string_view("\xff\xff\0\xff\xff\0\xff\xff", 8), 0, 8),
+      pack(std::string_view("\0\xff\xff\0\xff\xff\xff\0", 8), 0, 8)};
+  static constexpr std::uint64_t kSeparators[3] = {
+      pack(std::string_view("\0\0\0\0-\0\0-", 8), 0, 8),
+      pack(std::string_view("\0\0T\0\0:\0\0", 8), 0, 8),
+      pack(std::string_view(":\0\0.\0\0\0Z", 8), 0, 8)};
+  std::uint64_t wrong = 0;
+  for (int w = 0; w < 3; ++w) {
+    const std::uint64_t x = load8(s.data() + 8 * w);
+    const std::uint64_t d = (x ^ 0x3030303030303030ULL) & kDigits[w];
+    wrong |= ((d + 0x7676767676767676ULL) | d) & 0x8080808080808080ULL & kDigits[w];
+    wrong |= (x & ~kDigits[w]) ^ kSeparators[w];
+  }
+  return wrong == 0;
+}
+
 std::optional<EpochMs> parse_log_ts(std::string_view s) {
-  int y, mo, d, h, mi, sec, ms;
-  if (s.size() == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
-      s[16] == ':' && s[19] == '.' && s[23] == 'Z' && digits(s.data(), 4, y) &&
-      digits(s.data() + 5, 2, mo) && digits(s.data() + 8, 2, d) && digits(s.data() + 11, 2, h) &&
-      digits(s.data() + 14, 2, mi) && digits(s.data() + 17, 2, sec) &&
-      digits(s.data() + 20, 3, ms)) {
+  if (fixed_form(s)) {
+    auto num = [&](std::size_t at, std::size_t n) {
+      int v = 0;
+      for (std::size_t i = 0; i < n; ++i) v = v * 10 + (s[at + i] - '0');
+      return v;
+    };
+    const int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
+              sec = num(17, 2), ms = num(20, 3);
     static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || sec > 60) {
       return std::nullopt;
@@ -158,15 +242,393 @@ std::optional<EpochMs> parse_log_ts(std::string_view s) {
   return parse_rfc3339(s);
 }
 
+namespace {
+
+// ---- The fast path ----
+//
+// Most lines are what payedge itself writes: one flat object of ASCII scalars without escapes.
+// Those are read here in one pass without simdjson. The fast path accepts only lines that are
+// valid JSON and reads them exactly as the simdjson path would; anything else (an escape, a
+// nested value, a non-ASCII byte, a wrong type, a Supabase wrapper, a bad number) makes it give
+// up, and the simdjson path decides. So what counts as malformed, and why, is decided in one
+// place; the fast path only decides how quickly a good line is read.
+
+inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+inline bool is_digit(char c) { return static_cast<unsigned>(c - '0') <= 9; }
+
+// Where the quotes of a line are, as bits, built in one vectorised pass that also refuses any
+// line with a byte the fast path does not read: a backslash (an escape), a control byte (tabs
+// and line breaks included; payedge writes neither) or a non-ASCII byte. So every string of an
+// accepted line runs from one quote to the next, the only whitespace is the space, and the
+// line is valid UTF-8. AVX-512 or AVX2 when the CPU has them (checked once), SSE2 otherwise.
+constexpr std::size_t kMaxPlainLine = 4096;  // longer lines take the simdjson path
+constexpr std::size_t kMaskWords = kMaxPlainLine / 64;
+
+// Fills bits[0, words) for the 64-byte blocks at p; returns the bad-byte bits of all blocks
+// (before the caller masks off the bytes past the line). Reads whole blocks: the last may run
+// up to 63 bytes past the line, which the parser's padding allows.
+using MaskFn = std::uint64_t (*)(const char* p, std::size_t words, std::uint64_t* bits,
+                                 std::uint64_t tail_keep);
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512bw"))) std::uint64_t mask_avx512(const char* p, std::size_t words,
+                                                              std::uint64_t* bits,
+                                                              std::uint64_t tail_keep) {
+  const __m512i quote = _mm512_set1_epi8('"');
+  const __m512i backslash = _mm512_set1_epi8('\\');
+  const __m512i space = _mm512_set1_epi8(0x20);
+  std::uint64_t bad = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    const __m512i v = _mm512_loadu_si512(p + 64 * w);
+    const std::uint64_t keep = w + 1 == words ? tail_keep : ~std::uint64_t{0};
+    bits[w] = _mm512_cmpeq_epi8_mask(v, quote) & keep;
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also finds non-ASCII bytes.
+    bad |= (_mm512_cmpeq_epi8_mask(v, backslash) | _mm512_cmplt_epi8_mask(v, space)) & keep;
+  }
+  return bad;
+}
+
+__attribute__((target("avx2"))) std::uint64_t mask_avx2(const char* p, std::size_t words,
+                                                        std::uint64_t* bits,
+                                                        std::uint64_t tail_keep) {
+  const __m256i quote = _mm256_set1_epi8('"');
+  const __m256i backslash = _mm256_set1_epi8('\\');
+  const __m256i space = _mm256_set1_epi8(0x20);
+  std::uint64_t bad = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    std::uint64_t q = 0, b = 0;
+    for (int half = 0; half < 2; ++half) {
+      const __m256i v =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64 * w + 32 * half));
+      const auto qh = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote)));
+      const auto bh = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+          _mm256_or_si256(_mm256_cmpeq_epi8(v, backslash), _mm256_cmpgt_epi8(space, v))));
+      q |= std::uint64_t{qh} << (32 * half);
+      b |= std::uint64_t{bh} << (32 * half);
+    }
+    const std::uint64_t keep = w + 1 == words ? tail_keep : ~std::uint64_t{0};
+    bits[w] = q & keep;
+    bad |= b & keep;
+  }
+  return bad;
+}
+#endif
+
+std::uint64_t mask_portable(const char* p, std::size_t words, std::uint64_t* bits,
+                            std::uint64_t tail_keep) {
+  std::uint64_t bad = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    std::uint64_t q = 0, b = 0;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    for (int i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 64 * w + 16 * i));
+      const auto qi = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)));
+      const auto bi = static_cast<std::uint32_t>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmplt_epi8(v, space))));
+      q |= std::uint64_t{qi} << (16 * i);
+      b |= std::uint64_t{bi} << (16 * i);
+    }
+#else
+    for (int i = 0; i < 64; ++i) {
+      const auto c = static_cast<unsigned char>(p[64 * w + i]);
+      q |= std::uint64_t{c == '"'} << i;
+      b |= std::uint64_t{c == '\\' || c < 0x20 || c >= 0x80} << i;
+    }
+#endif
+    const std::uint64_t keep = w + 1 == words ? tail_keep : ~std::uint64_t{0};
+    bits[w] = q & keep;
+    bad |= b & keep;
+  }
+  return bad;
+}
+
+MaskFn pick_mask_fn() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512bw")) return mask_avx512;
+  if (__builtin_cpu_supports("avx2")) return mask_avx2;
+#endif
+  return mask_portable;
+}
+
+const MaskFn kMaskFn = pick_mask_fn();
+
+class QuoteMask {
+ public:
+  // `line` is followed by at least 64 readable bytes (the parser's padding).
+  bool build(std::string_view line) {
+    const std::size_t n = line.size();
+    if (n == 0 || n > kMaxPlainLine) return false;
+    words_ = (n + 63) / 64;
+    const std::size_t tail = n % 64;
+    const std::uint64_t keep = tail ? (std::uint64_t{1} << tail) - 1 : ~std::uint64_t{0};
+    return kMaskFn(line.data(), words_, bits_.data(), keep) == 0;
+  }
+
+  std::size_t words() const { return words_; }
+  std::uint64_t word(std::size_t w) const { return bits_[w]; }
+
+ private:
+  std::array<std::uint64_t, kMaskWords> bits_{};
+  std::size_t words_ = 0;
+};
+
+// The quotes of a QuoteMask in order. A local of the parse loop, so that its state stays in
+// registers.
+class QuoteCursor {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  explicit QuoteCursor(const QuoteMask& m) : mask_(m), bits_(m.word(0)) {}
+
+  // The next quote not yet taken, or npos.
+  std::size_t take() {
+    while (bits_ == 0) {
+      if (++word_ >= mask_.words()) return npos;
+      bits_ = mask_.word(word_);
+    }
+    const std::size_t at = word_ * 64 + static_cast<std::size_t>(__builtin_ctzll(bits_));
+    bits_ &= bits_ - 1;
+    return at;
+  }
+
+ private:
+  const QuoteMask& mask_;
+  std::uint64_t bits_;
+  std::size_t word_ = 0;
+};
+
+struct NumberToken {
+  const char* end = nullptr;  // nullptr: not a JSON number
+  bool integer = false;       // no fraction, no exponent
+  int digits = 0;             // of the integer part
+};
+
+// The JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+inline NumberToken scan_number(const char* p, const char* end) {
+  NumberToken t;
+  if (p < end && *p == '-') ++p;
+  if (p >= end) return t;
+  const char* first = p;
+  if (*p == '0') {
+    ++p;
+  } else if (is_digit(*p)) {
+    while (p < end && is_digit(*p)) ++p;
+  } else {
+    return t;
+  }
+  t.digits = static_cast<int>(p - first);
+  t.integer = true;
+  if (p < end && *p == '.') {
+    t.integer = false;
+    if (++p >= end || !is_digit(*p)) return t;
+    while (p < end && is_digit(*p)) ++p;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    t.integer = false;
+    if (++p < end && (*p == '+' || *p == '-')) ++p;
+    if (p >= end || !is_digit(*p)) return t;
+    while (p < end && is_digit(*p)) ++p;
+  }
+  t.end = p;
+  return t;
+}
+
+// Up to eight digits at `p` without a branch (reads 8 bytes; the parser's padding allows it):
+// how many there are (0: `p` is not a digit; 8: there may be more) and their value.
+inline int eight_digits(const char* p, std::uint64_t& value) {
+  std::uint64_t x = load8(p) ^ 0x3030303030303030ULL;  // a digit byte is now 0..9
+  // Bit 7 of a byte: set for a byte > 9; "| x" catches bytes >= 0x80 (past the line's end).
+  const std::uint64_t nondigit = ((x + 0x7676767676767676ULL) | x) & 0x8080808080808080ULL;
+  const int n = nondigit ? __builtin_ctzll(nondigit) >> 3 : 8;
+  if (n == 0) return 0;
+  // Left-align the digits behind zero bytes (leading zeros), then the usual SWAR conversion.
+  x <<= 64 - 8 * n;
+  x = (x * 10) + (x >> 8);
+  x = (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+       (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+      32;
+  value = x;
+  return n;
+}
+
+struct Number {
+  const char* begin = nullptr;
+  const char* end = nullptr;
+  bool integer = false;  // no fraction, no exponent, at most 18 digits: `value` holds it
+  std::int64_t value = 0;
+};
+
+// The JSON number at `p`; false when there is none.
+inline bool read_number(const char* p, const char* end, Number& out) {
+  out.begin = p;
+  const bool negative = *p == '-';
+  const char* q = p + negative;
+  std::uint64_t v = 0;
+  const int n = eight_digits(q, v);
+  if (n == 0) return false;
+  // The common case: a short integer with something after it inside the line.
+  if (n < 8 && q + n < end && (n == 1 || *q != '0')) {
+    const char next = q[n];
+    if (next != '.' && next != 'e' && next != 'E') {
+      out.end = q + n;
+      out.integer = true;
+      out.value = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
+      return true;
+    }
+  }
+  const NumberToken t = scan_number(p, end);
+  if (!t.end) return false;
+  out.end = t.end;
+  out.integer = t.integer && t.digits <= 18;
+  if (out.integer) {
+    std::int64_t value = 0;
+    for (const char* d = q; d < t.end; ++d) value = value * 10 + (*d - '0');
+    out.value = negative ? -value : value;
+  }
+  return true;
+}
+
+// True when the line was read; false means "let the simdjson path decide" (`r` is then
+// partly written and must be cleared).
+bool parse_plain_line(std::string_view line, QuoteMask& quotes, KeyCache& keys,
+                      const FieldSet& wanted, LogRecord& r) {
+  // A line that ends in '}' has a sentinel: every token below stops at that brace at the
+  // latest (no string can contain it, its bit is not a quote), so the loop reads no further
+  // than the line without checking for its end at every step.
+  if (line.size() < 2 || line.front() != '{' || line.back() != '}' || !quotes.build(line)) {
+    return false;
+  }
+  const char* const base = line.data();
+  const char* const end = base + line.size();
+  const char* p = base + 1;
+  QuoteCursor cursor(quotes);
+  auto skip_ws = [&] {
+    while (*p == ' ') ++p;
+  };
+  // `p` is at an opening quote: the string up to the next quote, and `p` after it. Quotes are
+  // taken in order, so the next one not taken must be this opening one.
+  auto take_string = [&](std::string_view& out) {
+    if (cursor.take() != static_cast<std::size_t>(p - base)) return false;
+    const std::size_t close = cursor.take();
+    if (close == QuoteCursor::npos) return false;
+    out = std::string_view(p + 1, base + close - (p + 1));
+    p = base + close + 1;
+    return true;
+  };
+  bool has_ts = false;
+  for (std::size_t index = 0;; ++index) {
+    skip_ws();
+    std::string_view key;
+    if (*p != '"' || !take_string(key)) return false;
+    const KeyInfo info = keys.classify(index, key);
+    skip_ws();
+    if (*p != ':') return false;
+    ++p;
+    skip_ws();
+    const char c = *p;
+    if (c == '"') {
+      std::string_view value;
+      if (!take_string(value)) return false;
+      switch (info.key) {
+        case Key::kTs: {
+          const auto t = parse_log_ts(value);
+          if (!t) return false;
+          r.ts = *t;
+          has_ts = true;
+          break;
+        }
+        case Key::kString:
+          if (wanted.has(info.field)) r.str[static_cast<std::size_t>(info.field)] = value;
+          break;
+        case Key::kOtherString:
+        case Key::kUnknown:
+          break;
+        default:
+          return false;  // a wrong type, or a wrapper
+      }
+    } else if (c == 'n') {
+      if (std::memcmp(p, "null", 4) != 0) return false;
+      p += 4;
+      if (info.key == Key::kTs || info.key == Key::kEventMessage) return false;
+    } else if (c == 't' || c == 'f') {
+      const bool b = c == 't';
+      if (b ? std::memcmp(p, "true", 4) != 0 : std::memcmp(p, "false", 5) != 0) return false;
+      p += b ? 4 : 5;
+      if (info.key == Key::kReplayed) {
+        if (wanted.toss) r.replayed = b;
+      } else if (info.key != Key::kUnknown) {
+        return false;
+      }
+    } else if (c == '-' || is_digit(c)) {
+      Number num;
+      if (!read_number(p, end, num)) return false;
+      p = num.end;
+      switch (info.key) {
+        case Key::kUnknown:
+          break;
+        case Key::kLatency:
+        case Key::kTossLatency: {
+          double d;
+          if (num.integer && *num.begin != '-') {  // "-0" is -0.0, as simdjson reads it
+            d = static_cast<double>(num.value);
+          } else {
+            const auto res = std::from_chars(num.begin, num.end, d);
+            if (res.ec != std::errc{} || res.ptr != num.end || !std::isfinite(d)) return false;
+          }
+          if (info.key == Key::kLatency ? wanted.latency : wanted.toss) {
+            (info.key == Key::kLatency ? r.latency_ms : r.toss_latency_ms) = d;
+          }
+          break;
+        }
+        case Key::kHttpStatus:
+        case Key::kAmount:
+        case Key::kExpectedAmount:
+        case Key::kTossHttpStatus:
+        case Key::kOtherInt: {
+          if (!num.integer) return false;
+          const std::int64_t v = num.value;
+          if (info.key == Key::kHttpStatus && wanted.http) r.http_status = v;
+          if (info.key == Key::kAmount && wanted.amounts) r.amount = v;
+          if (info.key == Key::kExpectedAmount && wanted.amounts) r.expected_amount = v;
+          if (info.key == Key::kTossHttpStatus && wanted.toss) r.toss_http_status = v;
+          break;
+        }
+        default:
+          return false;  // a number where a string belongs
+      }
+    } else {
+      return false;  // a nested object or array, or not JSON
+    }
+    skip_ws();
+    if (*p == '}') {
+      ++p;
+      break;
+    }
+    if (*p != ',') return false;
+    ++p;
+  }
+  return p == end && has_ts;
+}
+
+}  // namespace
+
 struct RecordParser::Impl {
   FieldSet wanted;
+  ParsePath path = ParsePath::kFast;
+  QuoteMask quotes;
+  KeyCache keys;
   od::parser outer;
   od::parser inner;
   std::vector<char> inner_buf;
 };
 
-RecordParser::RecordParser(FieldSet wanted) : impl_(std::make_unique<Impl>()) {
+RecordParser::RecordParser(FieldSet wanted, ParsePath path) : impl_(std::make_unique<Impl>()) {
   impl_->wanted = wanted;
+  impl_->path = path;
 }
 
 RecordParser::~RecordParser() = default;
@@ -255,7 +717,7 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
     }
     // A key with escapes is not one of ours.
     const char* k = field.key().raw();
-    const KeyInfo info = classify(k);
+    const KeyInfo info = classify_raw(k);
     if (info.key == Key::kUnknown) continue;  // skipped when the loop advances
     od::value& v = field.value();
     od::json_type type;
@@ -280,7 +742,7 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
         }
         const char* p = raw.raw();
         std::size_t n = 0;
-        while (n < 40 && p[n] != '"' && p[n] != '\\') ++n;
+        while (p[n] != '"' && p[n] != '\\') ++n;  // simdjson found the closing quote
         const auto t = p[n] == '"' ? parse_log_ts(std::string_view(p, n)) : std::nullopt;
         if (!t) {
           error = "ts: not an RFC 3339 time";
@@ -291,19 +753,19 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
         break;
       }
       case Key::kString:
+      case Key::kOtherString: {
+        // Unescaped even when not wanted: a bad escape makes the line malformed for every query.
         if (type != od::json_type::string) return wrong_type(info);
-        if (wanted.has(info.field)) {
-          std::string_view s;
-          if (auto e = v.get_string().get(s)) {
-            error = simdjson::error_message(e);
-            return Parsed::kBad;
-          }
+        std::string_view s;
+        if (auto e = v.get_string().get(s)) {
+          error = std::string(key_name(info)) + ": " + simdjson::error_message(e);
+          return Parsed::kBad;
+        }
+        if (info.key == Key::kString && wanted.has(info.field)) {
           r.str[static_cast<std::size_t>(info.field)] = s;
         }
         break;
-      case Key::kOtherString:
-        if (type != od::json_type::string) return wrong_type(info);
-        break;
+      }
       case Key::kEventMessage:
         if (type == od::json_type::string && event_message) {
           std::string_view s;
@@ -323,33 +785,21 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
       case Key::kLatency:
       case Key::kTossLatency: {
         if (type != od::json_type::number) return wrong_type(info);
-        const bool want = info.key == Key::kLatency ? wanted.latency : wanted.toss;
-        if (!want) break;
         double d;
         if (v.get_double().get(d)) return wrong_type(info);
-        (info.key == Key::kLatency ? r.latency_ms : r.toss_latency_ms) = d;
+        const bool want = info.key == Key::kLatency ? wanted.latency : wanted.toss;
+        if (want) (info.key == Key::kLatency ? r.latency_ms : r.toss_latency_ms) = d;
         break;
       }
       default: {  // integers
         if (type != od::json_type::number) return wrong_type(info);
+        // Parsed even when not wanted, so that what is malformed does not depend on the query.
         std::optional<std::int64_t> scratch;
-        std::optional<std::int64_t>* slot = nullptr;
+        std::optional<std::int64_t>* slot = &scratch;
         if (info.key == Key::kAmount && wanted.amounts) slot = &r.amount;
         if (info.key == Key::kExpectedAmount && wanted.amounts) slot = &r.expected_amount;
         if (info.key == Key::kTossHttpStatus && wanted.toss) slot = &r.toss_http_status;
         if (info.key == Key::kHttpStatus && wanted.http) slot = &r.http_status;
-        if (!slot) {
-          // Not read, but checked the same way: a plain integer token needs no parsing.
-          std::string_view token = v.raw_json_token();
-          while (!token.empty() && (token.back() == ' ' || token.back() == '\n' ||
-                                    token.back() == '\r' || token.back() == '\t')) {
-            token.remove_suffix(1);
-          }
-          bool plain = !token.empty() && token.size() <= 18;
-          for (char ch : token) plain = plain && ((ch >= '0' && ch <= '9') || ch == '-');
-          if (plain) break;
-          slot = &scratch;
-        }
         od::number n;
         if (v.get_number().get(n)) return wrong_type(info);
         if (n.is_int64()) {
@@ -386,6 +836,14 @@ LineKind RecordParser::parse(std::string_view line, LogRecord& r) {
   line.remove_prefix(lead);
   if (line.empty()) return LineKind::kBlank;
   r.clear();
+  if (impl_->path == ParsePath::kFast) {
+    if (parse_plain_line(line, impl_->quotes, impl_->keys, impl_->wanted, r)) {
+      ++fast_reads_;
+      r.json = line;
+      return LineKind::kRecord;
+    }
+    r.clear();
+  }
   bool has_ts = false;
   std::optional<std::string_view> event_message;
   if (parse_object(impl_->outer, line.data(), line.size(), line.size() + kLinePadding,
@@ -406,7 +864,19 @@ LineKind RecordParser::parse(std::string_view line, LogRecord& r) {
   if (buf.size() < n + kLinePadding) buf.resize(n + kLinePadding);
   std::memcpy(buf.data(), event_message->data(), n);
   std::memset(buf.data() + n, ' ', kLinePadding);
+  std::string_view inner(buf.data(), n);
+  while (!inner.empty() && is_ws(inner.back())) inner.remove_suffix(1);
+  while (!inner.empty() && is_ws(inner.front())) inner.remove_prefix(1);
   r.clear();
+  if (impl_->path == ParsePath::kFast) {
+    if (parse_plain_line(inner, impl_->quotes, impl_->keys, impl_->wanted, r)) {
+      ++fast_reads_;
+      r.json = inner;
+      r.wrapped = true;
+      return LineKind::kRecord;
+    }
+    r.clear();
+  }
   has_ts = false;
   if (parse_object(impl_->inner, buf.data(), n, buf.size(), impl_->wanted, r, has_ts, nullptr,
                    error_) != Parsed::kOk) {
@@ -417,9 +887,7 @@ LineKind RecordParser::parse(std::string_view line, LogRecord& r) {
     error_ = "event_message: no ts field";
     return LineKind::kMalformed;
   }
-  r.json = std::string_view(buf.data(), n);
-  while (!r.json.empty() && (r.json.back() == '\n' || r.json.back() == ' '))
-    r.json.remove_suffix(1);
+  r.json = inner;
   r.wrapped = true;
   return LineKind::kRecord;
 }

@@ -2,6 +2,7 @@
 // `event_message`) into a LogRecord, with simdjson On-Demand. One parser per thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,9 +17,15 @@ inline constexpr std::size_t kLinePadding = 64;
 
 enum class LineKind { kRecord, kBlank, kMalformed };
 
+// kFast reads a plain line (flat, ASCII, no escapes) in one pass and hands every other line
+// to simdjson; kSimdjsonOnly always uses simdjson. Both give the same answer for every line
+// (the fast path gives up rather than decide that a line is malformed); kSimdjsonOnly exists
+// so that tests and the log_line fuzzer can check exactly that.
+enum class ParsePath { kFast, kSimdjsonOnly };
+
 class RecordParser {
  public:
-  explicit RecordParser(FieldSet wanted);
+  explicit RecordParser(FieldSet wanted, ParsePath path = ParsePath::kFast);
   ~RecordParser();
   RecordParser(const RecordParser&) = delete;
   RecordParser& operator=(const RecordParser&) = delete;
@@ -30,10 +37,14 @@ class RecordParser {
   // Why the last line was malformed, e.g. "latency_ms: wrong type".
   const std::string& error() const { return error_; }
 
+  // How many lines (or Supabase-wrapped lines) the fast path read.
+  std::uint64_t fast_reads() const { return fast_reads_; }
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string error_;
+  std::uint64_t fast_reads_ = 0;
 };
 
 // A timestamp of the log line: the writer's fixed form "2026-11-26T01:02:03.123Z" quickly, any
