@@ -101,11 +101,17 @@ void add_logs(CLI::App& app, int& exit_code) {
     auto* cmd = logs_cmd->add_subcommand("query", "Print the matching lines");
     auto f = std::make_shared<CommonFlags>();
     auto count = std::make_shared<bool>(false);
+    auto limit = std::make_shared<std::uint64_t>(0);
     add_common(cmd, *f, "json");
-    cmd->add_flag("--count", *count, "print the number of matching lines only");
-    cmd->callback([f, count, &exit_code] {
+    auto* count_flag = cmd->add_flag("--count", *count, "print the number of matching lines only");
+    cmd->add_option("--limit", *limit,
+                    "print the first N matching lines (in input order) and stop reading")
+        ->check(CLI::PositiveNumber)
+        ->excludes(count_flag);
+    cmd->callback([f, count, limit, &exit_code] {
       LogsOptions o;
       if (!build_options(*f, o, exit_code)) return;
+      o.scan.output_limit = *limit;
       exit_code = logs::run_query(o, *count);
     });
   }

@@ -151,23 +151,24 @@ class QuerySink final : public RecordSink {
     if (count_only_) return;
     switch (format_) {
       case OutputFormat::kJson:
-        buf_.append(r.json);
-        buf_.push_back('\n');
+        buf_.text.append(r.json);
+        buf_.text.push_back('\n');
         break;
       case OutputFormat::kCsv:
-        buf_ += csv_line(record_cells(r));
+        buf_.text += csv_line(record_cells(r));
         break;
       case OutputFormat::kTable:
-        buf_ += table_line(record_cells(r));
+        buf_.text += table_line(record_cells(r));
         break;
     }
+    buf_.end_piece();
   }
-  void take_output(std::string& out) override { out.swap(buf_); }
+  void take_output(OrderedOutput& out) override { std::swap(out, buf_); }
 
  private:
   OutputFormat format_;
   bool count_only_;
-  std::string buf_;
+  OrderedOutput buf_;
 };
 
 class TopSink final : public RecordSink {
@@ -280,24 +281,25 @@ class ExportSink final : public RecordSink {
     if (!j) return;  // cannot happen: the scanner parsed it
     switch (format_) {
       case OutputFormat::kJson:
-        buf_ += dump(*j);
-        buf_.push_back('\n');
+        buf_.text += dump(*j);
+        buf_.text.push_back('\n');
         break;
       case OutputFormat::kCsv:
-        buf_ += csv_line(json_cells(*j));
+        buf_.text += csv_line(json_cells(*j));
         break;
       case OutputFormat::kTable:
-        buf_ += table_line(json_cells(*j));
+        buf_.text += table_line(json_cells(*j));
         break;
     }
+    buf_.end_piece();
   }
-  void take_output(std::string& out) override { out.swap(buf_); }
+  void take_output(OrderedOutput& out) override { std::swap(out, buf_); }
 
  private:
   OutputFormat format_;
   bool mask_;
   JsonMasker masker_;
-  std::string buf_;
+  OrderedOutput buf_;
 };
 
 std::uint64_t splitmix64(std::uint64_t x) {

@@ -37,8 +37,9 @@ struct Chunk {
   std::shared_ptr<const void> owner;
   bool array = false;
   std::vector<Element> elements;
-  std::uint64_t progress = 0;  // raw input bytes consumed when the chunk was cut
-  bool mapped = false;         // `data` points into a file mapping
+  bool array_unclosed = false;  // the last chunk of an array input that was never closed
+  std::uint64_t progress = 0;   // raw input bytes consumed when the chunk was cut
+  bool mapped = false;          // `data` points into a file mapping
 };
 
 struct Outcome {
@@ -47,7 +48,8 @@ struct Outcome {
   std::uint64_t newlines = 0;  // lines of the chunk, blank ones included (for numbering)
   std::uint64_t lines = 0, records = 0, matched = 0, malformed = 0, bytes = 0;
   std::vector<std::pair<std::uint64_t, std::string>> bad;  // (line index or line, reason)
-  std::string output;
+  OrderedOutput output;
+  bool array_unclosed = false;  // the input's JSON array ended without its ']'
   std::uint64_t progress = 0;
 };
 
@@ -82,6 +84,10 @@ class Mapping {
 // Splits the byte stream of a JSON array into elements; keeps its state between blocks.
 class ArraySplitter {
  public:
+  // True once the array's closing ']' was seen.
+  bool closed() const { return state_ == State::kDone && !saw_garbage_; }
+  bool opened() const { return state_ != State::kStart; }
+
   // Scans buf[from, n); appends complete elements; returns where the unfinished element
   // starts (n when none is unfinished). At `eof`, an unfinished element is emitted as is.
   std::size_t split(const char* buf, std::size_t n, bool eof, std::vector<Element>& out) {
@@ -100,7 +106,8 @@ class ArraySplitter {
             ++i;
             continue;
           }
-          garbage_ = true;  // text outside any array: one malformed "element" per line
+          garbage_ = saw_garbage_ =
+              true;  // text outside any array: one malformed "element" per line
         } else if (c == ']') {
           state_ = State::kDone;
           ++i;
@@ -188,7 +195,7 @@ class ArraySplitter {
   std::size_t start_ = 0;
   std::uint64_t line_ = 1, start_line_ = 1;
   int depth_ = 0;
-  bool in_string_ = false, escape_ = false, garbage_ = false;
+  bool in_string_ = false, escape_ = false, garbage_ = false, saw_garbage_ = false;
 };
 
 class Pipeline {
@@ -223,10 +230,11 @@ class Pipeline {
       {
         std::unique_lock lock(mu_);
         done_cv_.wait(lock, [&] {
-          return done_.count(next_merge_) || (producer_finished_ && next_merge_ == produced_);
+          return stopped_ || done_.count(next_merge_) ||
+                 (producer_finished_ && next_merge_ == produced_);
         });
         auto it = done_.find(next_merge_);
-        if (it == done_.end()) break;
+        if (stopped_ || it == done_.end()) break;
         o = std::move(it->second);
         done_.erase(it);
         ++next_merge_;
@@ -257,17 +265,53 @@ class Pipeline {
       stats_.malformed_samples.push_back({inputs_[o.input], line, std::move(reason)});
     }
     line_base[o.input] += o.newlines;
-    if (!o.output.empty()) std::fwrite(o.output.data(), 1, o.output.size(), options_.out);
+    if (o.array_unclosed) {
+      stats_.warnings.push_back(inputs_[o.input] +
+                                ": the JSON array is not closed (no ']' at the end): the export "
+                                "may be cut short");
+    }
+    std::size_t bytes = o.output.text.size();
+    if (options_.output_limit > 0) {
+      const std::uint64_t left = options_.output_limit - written_;
+      if (o.output.ends.size() >= left) {
+        bytes = left > 0 ? o.output.ends[left - 1] : 0;
+        written_ = options_.output_limit;
+        stop();
+      } else {
+        written_ += o.output.ends.size();
+      }
+    }
+    if (bytes > 0) std::fwrite(o.output.text.data(), 1, bytes, options_.out);
+  }
+
+  // Enough output: the producer stops reading and the workers stop parsing.
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+    }
+    stats_.stopped_early = true;
+    work_cv_.notify_all();
+    space_cv_.notify_all();
+    done_cv_.notify_all();
   }
 
   // --- producer ---
 
-  void push(Chunk&& c) {
+  // False once the scan was stopped: the producer then stops reading.
+  bool push(Chunk&& c) {
     std::unique_lock lock(mu_);
-    space_cv_.wait(lock, [&] { return produced_ - next_merge_ < window_; });
+    space_cv_.wait(lock, [&] { return stopped_ || produced_ - next_merge_ < window_; });
+    if (stopped_) return false;
     c.seq = produced_++;
     queue_.push_back(std::move(c));
     work_cv_.notify_one();
+    return true;
+  }
+
+  bool stopped() {
+    std::lock_guard lock(mu_);
+    return stopped_;
   }
 
   void problem(const std::string& text) {
@@ -287,6 +331,7 @@ class Pipeline {
         produce_stream(i, *in);
       }
       if (in && in->regular()) consumed_before_ += in->size();
+      if (stopped()) break;
     }
     std::lock_guard lock(mu_);
     producer_finished_ = true;
@@ -339,7 +384,7 @@ class Pipeline {
         c.mapped = true;
       }
       c.size = end - pos;
-      push(std::move(c));
+      if (!push(std::move(c))) return;
       pos = end;
     }
   }
@@ -392,7 +437,12 @@ class Pipeline {
         used = last ? static_cast<std::size_t>(last - buf->data()) + 1 : 0;
       }
       c.size = used;
-      if (used > 0 || (array && !c.elements.empty())) push(std::move(c));
+      if (array && eof && splitter.opened() && !splitter.closed()) {
+        c.array_unclosed = true;
+      }
+      if (used > 0 || (array && !c.elements.empty()) || c.array_unclosed) {
+        if (!push(std::move(c))) return;
+      }
       // What is left (an unfinished line or element) starts the next block.
       carry = buf;
       carry_len = len - used;
@@ -416,14 +466,15 @@ class Pipeline {
       Chunk c;
       {
         std::unique_lock lock(mu_);
-        work_cv_.wait(lock, [&] { return !queue_.empty() || producer_finished_; });
-        if (queue_.empty()) return;
+        work_cv_.wait(lock, [&] { return stopped_ || !queue_.empty() || producer_finished_; });
+        if (stopped_ || queue_.empty()) return;
         c = std::move(queue_.front());
         queue_.pop_front();
       }
       Outcome o;
       o.input = c.input;
       o.array = c.array;
+      o.array_unclosed = c.array_unclosed;
       o.bytes = c.size;
       o.progress = c.progress;
       auto handle = [&](std::string_view line, std::uint64_t where, std::uint64_t offset) {
@@ -489,6 +540,8 @@ class Pipeline {
   std::map<std::uint64_t, Outcome> done_;
   std::uint64_t produced_ = 0, next_merge_ = 0;
   bool producer_finished_ = false;
+  bool stopped_ = false;
+  std::uint64_t written_ = 0;  // records whose output was written (merge thread only)
   std::vector<std::string> problems_;
   ScanStats stats_;
 };
@@ -510,6 +563,7 @@ ScanStats scan_logs(const std::vector<std::string>& inputs, FieldSet wanted,
 
 bool report_scan(const ScanStats& stats, bool verbose, std::FILE* err) {
   for (const auto& p : stats.problems) std::fprintf(err, "error: %s\n", p.c_str());
+  for (const auto& w : stats.warnings) std::fprintf(err, "warning: %s\n", w.c_str());
   if (stats.malformed > 0) {
     std::fprintf(err, "skipped %llu malformed line%s\n",
                  static_cast<unsigned long long>(stats.malformed), stats.malformed == 1 ? "" : "s");

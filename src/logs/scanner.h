@@ -16,14 +16,26 @@
 
 namespace payedge::logs {
 
+// Output that must keep input order: one piece of text per record.
+struct OrderedOutput {
+  std::string text;
+  std::vector<std::size_t> ends;  // where each record's piece ends in `text`
+
+  void end_piece() { ends.push_back(text.size()); }
+  void clear() {
+    text.clear();
+    ends.clear();
+  }
+};
+
 // One thread's side of a query. A sink sees only the records of its thread.
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual void add(const LogRecord& r, RecordPosition pos) = 0;
-  // Output that must keep input order: appends what add() produced since the last call.
-  // Called at the end of every chunk; the scanner writes the pieces in input order.
-  virtual void take_output(std::string& out) {}
+  // Moves what add() produced since the last call into `out` (which arrives empty). Called at
+  // the end of every chunk; the scanner writes the pieces in input order.
+  virtual void take_output(OrderedOutput& out) {}
 };
 
 struct ScanOptions {
@@ -32,6 +44,8 @@ struct ScanOptions {
   bool progress = false;               // draw a bar on stderr (the caller checks for a TTY)
   std::size_t malformed_samples = 10;  // line numbers kept for `-v`
   std::FILE* out = stdout;             // where ordered output goes
+  // Stop reading once this many records' output is written (0: no limit), like `head -n`.
+  std::uint64_t output_limit = 0;
 };
 
 struct MalformedLine {
@@ -48,6 +62,8 @@ struct ScanStats {
   std::uint64_t bytes = 0;                       // decompressed bytes scanned
   std::vector<MalformedLine> malformed_samples;  // the first few, in input order
   std::vector<std::string> problems;             // unreadable inputs, corrupt compression
+  std::vector<std::string> warnings;             // e.g. a JSON array export that is not closed
+  bool stopped_early = false;                    // output_limit reached: the rest was not read
 };
 
 unsigned resolve_threads(unsigned requested);

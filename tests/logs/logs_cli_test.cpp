@@ -47,6 +47,24 @@ TEST_F(LogsCli, QueryCountFromAFileAndFromStdin) {
   EXPECT_EQ(glob.out, std::to_string(2 * records_) + "\n");
 }
 
+TEST_F(LogsCli, QueryLimitIsTheHeadOfTheFullAnswer) {
+  auto all = run_payedge({"logs", "query", "--status", "error", path_});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  std::string head;
+  for (std::size_t pos = 0, n = 0; n < 3; ++n) {
+    const std::size_t nl = all.out.find('\n', pos);
+    ASSERT_NE(nl, std::string::npos);
+    head += all.out.substr(pos, nl + 1 - pos);
+    pos = nl + 1;
+  }
+  auto file = run_payedge({"logs", "query", "--status", "error", "--limit", "3", path_});
+  ASSERT_EQ(file.exit_code, 0) << file.err;
+  EXPECT_EQ(file.out, head);
+  auto piped = run_payedge({"logs", "query", "--status", "error", "--limit", "3", "-"}, path_);
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.out, head);
+}
+
 TEST_F(LogsCli, QueryPrintsTheUnwrappedMatchingLines) {
   auto r = run_payedge(
       {"logs", "query", "--error-code", "E_AMOUNT_MISMATCH", "--status", "error", path_});
@@ -167,6 +185,8 @@ TEST_F(LogsCli, ExitCodes) {
   EXPECT_EQ(run_payedge({"logs", "latency", "--tz", "Mars/Base", path_}).exit_code, 2);
   EXPECT_EQ(run_payedge({"logs", "errors", "--window", "soon", path_}).exit_code, 2);
   EXPECT_EQ(run_payedge({"logs", "query", "--format", "xml", path_}).exit_code, 2);
+  EXPECT_EQ(run_payedge({"logs", "query", "--limit", "0", path_}).exit_code, 2);
+  EXPECT_EQ(run_payedge({"logs", "query", "--limit", "3", "--count", path_}).exit_code, 2);
   EXPECT_EQ(run_payedge({"logs"}).exit_code, 2);
   // Malformed lines are never fatal.
   EXPECT_EQ(run_payedge({"logs", "latency", path_}).exit_code, 0);

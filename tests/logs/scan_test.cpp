@@ -10,6 +10,7 @@
 
 #include "log_fixture.h"
 #include "logs/commands.h"
+#include "logs/record_parser.h"
 
 namespace payedge::logs {
 namespace {
@@ -343,6 +344,59 @@ TEST_F(ScanTest, BadElementsOfAJsonArrayAreCountedWithTheirLine) {
   ASSERT_EQ(t.stats.malformed_samples.size(), 2u);
   EXPECT_EQ(t.stats.malformed_samples[0].line, 3u);
   EXPECT_EQ(t.stats.malformed_samples[1].line, 4u);
+}
+
+TEST_F(ScanTest, AnUnclosedJsonArrayIsWarnedAboutAndItsElementsStillCount) {
+  const std::string head =
+      "[\n  {\"ts\":\"2026-11-26T01:02:03.123Z\",\"status\":\"success\"},\n"
+      "  {\"ts\":\"2026-11-26T01:02:04.123Z\",\"status\":\"error\"}";
+  struct Case {
+    const char* name;
+    std::string text;
+    std::uint64_t records, malformed;
+    bool warned;
+  };
+  for (const auto& c : {Case{"closed", head + "\n]\n", 2, 0, false},
+                        Case{"cut_after_an_element", head + ",\n", 2, 0, true},
+                        Case{"cut_inside_an_element", head + ",\n  {\"ts\":\"2026-11", 2, 1, true},
+                        Case{"cut_without_newline", head, 2, 0, true}}) {
+    SCOPED_TRACE(c.name);
+    const auto t = compute_top(options({dir_.write("cut.json", c.text)}), Field::kStatus, 10);
+    EXPECT_EQ(t.stats.records, c.records);
+    EXPECT_EQ(t.stats.malformed, c.malformed);
+    ASSERT_EQ(t.stats.warnings.size(), c.warned ? 1u : 0u);
+    if (c.warned) {
+      EXPECT_NE(t.stats.warnings[0].find("not closed"), std::string::npos);
+    }
+    EXPECT_TRUE(t.stats.problems.empty());  // a warning, not a failure: exit code 0
+  }
+}
+
+TEST_F(ScanTest, QueryLimitPrintsTheFirstMatchesInInputOrder) {
+  std::vector<const GenRecord*> errors;
+  for (const auto* r : records()) {
+    if (r->status == "error") errors.push_back(r);
+  }
+  ASSERT_GT(errors.size(), 600u);
+  for (std::uint64_t limit : {std::uint64_t{1}, std::uint64_t{7}, std::uint64_t{500},
+                              std::uint64_t{errors.size() + 10}}) {
+    SCOPED_TRACE(limit);
+    auto o = options();
+    o.format = OutputFormat::kJson;
+    o.filter.status = {"error"};
+    o.scan.output_limit = limit;
+    ASSERT_EQ(run_query(o, false), 0);
+    std::rewind(o.out);
+    std::vector<nlohmann::json> got;
+    char buf[1 << 16];
+    while (std::fgets(buf, sizeof buf, o.out)) got.push_back(nlohmann::json::parse(buf));
+    const std::size_t want = std::min<std::size_t>(limit, errors.size());
+    ASSERT_EQ(got.size(), want);
+    for (std::size_t i = 0; i < want; ++i) {
+      EXPECT_EQ(parse_log_ts(got[i]["ts"].get<std::string>()), errors[i]->ts) << i;
+      EXPECT_EQ(got[i]["status"], "error");
+    }
+  }
 }
 
 TEST_F(ScanTest, CrlfNoFinalNewlineAndAHugeLine) {
