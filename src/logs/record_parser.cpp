@@ -7,6 +7,7 @@
 #endif
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -345,16 +346,34 @@ std::uint64_t mask_portable(const char* p, std::size_t words, std::uint64_t* bit
   return bad;
 }
 
-MaskFn pick_mask_fn() {
+bool cpu_has(MaskKernel k) {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512bw")) return mask_avx512;
-  if (__builtin_cpu_supports("avx2")) return mask_avx2;
+  if (k == MaskKernel::kAvx512) return __builtin_cpu_supports("avx512bw");
+  if (k == MaskKernel::kAvx2) return __builtin_cpu_supports("avx2");
+#else
+  if (k != MaskKernel::kPortable) return false;
+#endif
+  return true;
+}
+
+MaskFn mask_fn_of(MaskKernel k) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (k == MaskKernel::kAvx512) return mask_avx512;
+  if (k == MaskKernel::kAvx2) return mask_avx2;
 #endif
   return mask_portable;
 }
 
-const MaskFn kMaskFn = pick_mask_fn();
+MaskKernel best_kernel() {
+  for (MaskKernel k : {MaskKernel::kAvx512, MaskKernel::kAvx2}) {
+    if (cpu_has(k)) return k;
+  }
+  return MaskKernel::kPortable;
+}
+
+std::atomic<MaskKernel> g_kernel{best_kernel()};
+std::atomic<MaskFn> g_mask_fn{mask_fn_of(g_kernel.load())};
 
 class QuoteMask {
  public:
@@ -365,7 +384,7 @@ class QuoteMask {
     words_ = (n + 63) / 64;
     const std::size_t tail = n % 64;
     const std::uint64_t keep = tail ? (std::uint64_t{1} << tail) - 1 : ~std::uint64_t{0};
-    return kMaskFn(line.data(), words_, bits_.data(), keep) == 0;
+    return g_mask_fn.load(std::memory_order_relaxed)(line.data(), words_, bits_.data(), keep) == 0;
   }
 
   std::size_t words() const { return words_; }
@@ -615,6 +634,15 @@ bool parse_plain_line(std::string_view line, QuoteMask& quotes, KeyCache& keys,
 }
 
 }  // namespace
+
+MaskKernel mask_kernel() { return g_kernel.load(); }
+
+bool use_mask_kernel(MaskKernel k) {
+  if (!cpu_has(k)) return false;
+  g_kernel = k;
+  g_mask_fn = mask_fn_of(k);
+  return true;
+}
 
 struct RecordParser::Impl {
   FieldSet wanted;

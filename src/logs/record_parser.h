@@ -47,6 +47,12 @@ class RecordParser {
   std::uint64_t fast_reads_ = 0;
 };
 
+// The vector kernel of the fast path's first pass, picked once from the CPU. Tests switch to
+// each kernel the CPU has, so that all of them are checked (not for use while parsing).
+enum class MaskKernel { kAvx512, kAvx2, kPortable };
+MaskKernel mask_kernel();
+bool use_mask_kernel(MaskKernel k);  // false (and no change) when the CPU lacks it
+
 // A timestamp of the log line: the writer's fixed form "2026-11-26T01:02:03.123Z" quickly, any
 // other RFC 3339 form through core/time.
 std::optional<EpochMs> parse_log_ts(std::string_view s);

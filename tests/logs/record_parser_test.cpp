@@ -185,21 +185,41 @@ std::vector<FieldSet> some_field_sets() {
   return {FieldSet{}, FieldSet::all(), latency, top};
 }
 
-// One line through both paths under several queries; every difference is a failure.
+// Every vector kernel this CPU has, so that the AVX2 and SSE2 ones are checked on a machine
+// that would pick AVX-512.
+std::vector<MaskKernel> kernels_here() {
+  const MaskKernel before = mask_kernel();
+  std::vector<MaskKernel> out;
+  for (MaskKernel k : {MaskKernel::kAvx512, MaskKernel::kAvx2, MaskKernel::kPortable}) {
+    if (use_mask_kernel(k)) out.push_back(k);
+  }
+  use_mask_kernel(before);
+  return out;
+}
+
+// One line through both paths under several queries and every kernel; every difference is a
+// failure.
 void expect_same_answer(const std::string& line) {
   SCOPED_TRACE(line);
-  for (const FieldSet& wanted : some_field_sets()) {
-    RecordParser fast(wanted, ParsePath::kFast);
-    RecordParser slow(wanted, ParsePath::kSimdjsonOnly);
-    const auto a = parse(fast, line);
-    const auto b = parse(slow, line);
-    ASSERT_EQ(a.kind, b.kind) << a.error << " | " << b.error;
-    if (a.kind == LineKind::kRecord) {
-      expect_same_record(a.record, b.record);
-    } else if (a.kind == LineKind::kMalformed) {
-      EXPECT_EQ(a.error, b.error);
+  static const std::vector<MaskKernel> kernels = kernels_here();
+  const MaskKernel before = mask_kernel();
+  for (MaskKernel k : kernels) {
+    SCOPED_TRACE("kernel " + std::to_string(static_cast<int>(k)));
+    use_mask_kernel(k);
+    for (const FieldSet& wanted : some_field_sets()) {
+      RecordParser fast(wanted, ParsePath::kFast);
+      RecordParser slow(wanted, ParsePath::kSimdjsonOnly);
+      const auto a = parse(fast, line);
+      const auto b = parse(slow, line);
+      ASSERT_EQ(a.kind, b.kind) << a.error << " | " << b.error;
+      if (a.kind == LineKind::kRecord) {
+        expect_same_record(a.record, b.record);
+      } else if (a.kind == LineKind::kMalformed) {
+        EXPECT_EQ(a.error, b.error);
+      }
     }
   }
+  use_mask_kernel(before);
 }
 
 constexpr const char* kTypicalLine =
@@ -310,6 +330,14 @@ TEST(ParsePaths, AgreeOnMutatedLines) {
     expect_same_answer(line);
     if (::testing::Test::HasFailure()) break;  // one clear report, not thousands
   }
+}
+
+TEST(ParsePaths, ThePortableKernelIsAlwaysThere) {
+  const MaskKernel before = mask_kernel();
+  EXPECT_TRUE(use_mask_kernel(MaskKernel::kPortable));
+  EXPECT_EQ(mask_kernel(), MaskKernel::kPortable);
+  use_mask_kernel(before);
+  EXPECT_EQ(mask_kernel(), before);
 }
 
 TEST(ParsePaths, TheFastPathReadsTheWritersLinesAndOnlyThose) {
