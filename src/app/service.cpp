@@ -30,6 +30,24 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
     if (!s->own_log_) return fail(ErrorCode::kInternal, "cannot open log file " + c.log.file);
     s->log_ = s->own_log_.get();
   }
+  if (c.alerts.enabled) {
+    // The alert engine sees every request log line first-hand (SPEC 8: serve runs it in process).
+    alert::Notifier notifier;
+    notifier.add(std::make_unique<alert::StoreSink>(*s->store_));
+    notifier.add(std::make_unique<alert::PrintSink>(stderr, false));
+    using Kind = alert::HttpSink::Kind;
+    for (const auto& [kind, url] : {std::pair{Kind::kSlack, c.alerts.slack_url},
+                                    std::pair{Kind::kAlertmanager, c.alerts.alertmanager_url}}) {
+      if (url.empty()) continue;
+      auto sink = alert::HttpSink::open(kind, url, c.alerts.slack_min_interval_ms,
+                                        c.alerts.repeat_interval_s);
+      if (!sink) return std::unexpected(sink.error());
+      notifier.add(std::move(*sink));
+    }
+    s->alerts_ = std::make_unique<alert::LiveAlerts>(c.alerts, *s->store_, clock, *s->log_,
+                                                     std::move(notifier));
+    s->log_ = s->alerts_.get();
+  }
   auto endpoint = parse_toss_url(c.toss.base_url);
   if (!endpoint) return std::unexpected(endpoint.error());
   s->toss_ = std::make_unique<TossClient>(*endpoint, c.toss, c.secrets.toss_secret_key);

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "alert/live.h"
 #include "config/config.h"
 #include "confirm/confirm_service.h"
 #include "confirm/reconciler.h"
@@ -39,6 +40,7 @@ class Service {
   asio::thread_pool pool_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<FileLogSink> own_log_;
+  std::unique_ptr<alert::LiveAlerts> alerts_;  // in front of the log sink when alerts are on
   LogSink* log_ = nullptr;
   Metrics metrics_;
   std::unique_ptr<TossClient> toss_;

@@ -77,8 +77,39 @@ Result<Config> load_config(const std::string& path) {
     read(t, "idempotency", "reconcile_interval_s", c.idempotency.reconcile_interval_s);
     read(t, "idempotency", "reconcile_older_than_s", c.idempotency.reconcile_older_than_s);
     read(t, "log", "file", c.log.file);
+    read(t, "alerts", "enabled", c.alerts.enabled);
+    read(t, "alerts", "pending_for_s", c.alerts.pending_for_s);
+    read(t, "alerts", "repeat_interval_s", c.alerts.repeat_interval_s);
+    read(t, "alerts", "resolve_after_s", c.alerts.resolve_after_s);
+    read(t, "alerts", "toss_5xx_count", c.alerts.toss_5xx_count);
+    read(t, "alerts", "toss_5xx_window_s", c.alerts.toss_5xx_window_s);
+    read(t, "alerts", "webhook_invalid_sig_ratio", c.alerts.webhook_invalid_sig_ratio);
+    read(t, "alerts", "webhook_window_s", c.alerts.webhook_window_s);
+    read(t, "alerts", "webhook_min_requests", c.alerts.webhook_min_requests);
+    read(t, "alerts", "latency_p95_ms", c.alerts.latency_p95_ms);
+    read(t, "alerts", "latency_window_s", c.alerts.latency_window_s);
+    read(t, "alerts", "latency_min_requests", c.alerts.latency_min_requests);
+    read(t, "alerts", "mismatch_ratio", c.alerts.mismatch_ratio);
+    read(t, "alerts", "mismatch_min_count", c.alerts.mismatch_min_count);
+    read(t, "alerts", "mismatch_window_s", c.alerts.mismatch_window_s);
+    read(t, "alerts", "mismatch_course_share", c.alerts.mismatch_course_share);
+    read(t, "alerts", "auto_toggle", c.alerts.auto_toggle);
+    read(t, "alerts", "idempotency_min_count", c.alerts.idempotency_min_count);
+    read(t, "alerts", "idempotency_factor", c.alerts.idempotency_factor);
+    read(t, "alerts", "idempotency_window_s", c.alerts.idempotency_window_s);
+    read(t, "alerts", "idempotency_baseline_s", c.alerts.idempotency_baseline_s);
+    read(t, "alerts", "recovery_window_s", c.alerts.recovery_window_s);
+    read(t, "alerts", "recovery_error_rate", c.alerts.recovery_error_rate);
+    read(t, "alerts", "slo_objective", c.alerts.slo_objective);
+    read(t, "alerts", "burn_fast", c.alerts.burn_fast);
+    read(t, "alerts", "burn_slow", c.alerts.burn_slow);
+    read(t, "alerts", "burn_min_requests", c.alerts.burn_min_requests);
+    read(t, "alerts", "alertmanager_url", c.alerts.alertmanager_url);
+    read(t, "alerts", "slack_url", c.alerts.slack_url);
+    read(t, "alerts", "slack_min_interval_ms", c.alerts.slack_min_interval_ms);
   }
   c.secrets = secrets_from_env();
+  if (c.alerts.slack_url.empty()) c.alerts.slack_url = c.secrets.slack_webhook_url;
   return c;
 }
 

@@ -63,6 +63,41 @@ struct LogConfig {
   std::string file;  // empty: stdout
 };
 
+// The alert rules of SPEC section 9 (thresholds and windows) and where alerts go. Windows are
+// in event time.
+struct AlertsConfig {
+  bool enabled = true;           // `serve` runs the engine in process
+  int pending_for_s = 0;         // a condition must hold this long before firing
+  int repeat_interval_s = 3600;  // reminders while firing (Slack, Alertmanager)
+  int resolve_after_s = 120;     // a firing rule resolves once its condition stays false this long
+  int toss_5xx_count = 3;        // ≥ this many Toss 5xx/timeouts ...
+  int toss_5xx_window_s = 300;   // ... within this window
+  double webhook_invalid_sig_ratio = 0.02;  // > this share of webhook requests ...
+  int webhook_window_s = 300;
+  int webhook_min_requests = 20;  // ... once there are at least this many
+  double latency_p95_ms = 1500;   // p95 of confirm latency_ms above this ...
+  int latency_window_s = 300;
+  int latency_min_requests = 20;
+  double mismatch_ratio = 0.05;        // E_AMOUNT_MISMATCH share of confirms above this ...
+  int mismatch_min_count = 10;         // ... with at least this many mismatches ...
+  int mismatch_window_s = 600;         // ... within this window
+  double mismatch_course_share = 0.8;  // one course this share of them: that course alone
+  bool auto_toggle = true;             // flip the switch (else report only)
+  int idempotency_min_count = 10;      // conflicts in the window at least this many ...
+  double idempotency_factor = 3;       // ... and this many times the baseline's rate
+  int idempotency_window_s = 600;
+  int idempotency_baseline_s = 3600;  // the window before, for the baseline
+  int recovery_window_s = 1800;       // after a Toss 5xx alert resolves ...
+  double recovery_error_rate = 0.01;  // ... this long below this 5xx rate: "recovered"
+  double slo_objective = 0.99;        // the confirm success SLO the burn rates are of
+  double burn_fast = 14.4;            // over 1 h and 5 min
+  double burn_slow = 6;               // over 6 h and 30 min
+  int burn_min_requests = 20;         // valid confirms in the long window
+  std::string alertmanager_url;       // e.g. http://127.0.0.1:9093 (empty: off)
+  std::string slack_url;              // default: SLACK_WEBHOOK_URL from the environment
+  int slack_min_interval_ms = 1000;   // at most one Slack message a second
+};
+
 struct Secrets {
   std::string toss_secret_key;
   std::string jwt_secret;
@@ -81,6 +116,7 @@ struct Config {
   WebhookConfig webhook;
   IdempotencyConfig idempotency;
   LogConfig log;
+  AlertsConfig alerts;
   Secrets secrets;
 };
 

@@ -56,4 +56,43 @@ awaitable<FetchResult> http_fetch(FetchRequest r) {
   co_return out;
 }
 
+FetchResult fetch_blocking(FetchRequest request) {
+  asio::io_context io;
+  FetchResult result;
+  asio::co_spawn(io, http_fetch(std::move(request)),
+                 [&result](std::exception_ptr e, FetchResult r) {
+                   if (e) {
+                     result.error = "fetch failed";
+                   } else {
+                     result = std::move(r);
+                   }
+                 });
+  io.run();
+  return result;
+}
+
+Result<HttpEndpoint> parse_http_url(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) {
+    return fail(ErrorCode::kInvalidRequest,
+                "url must start with http:// (https not supported yet)");
+  }
+  const std::string rest = url.substr(kScheme.size());
+  HttpEndpoint ep;
+  const auto slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  ep.prefix = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!ep.prefix.empty() && ep.prefix.back() == '/') ep.prefix.pop_back();
+  const auto colon = authority.rfind(':');
+  if (colon == std::string::npos) {
+    ep.host = authority;
+    ep.port = "80";
+  } else {
+    ep.host = authority.substr(0, colon);
+    ep.port = authority.substr(colon + 1);
+  }
+  if (ep.host.empty() || ep.port.empty()) return fail(ErrorCode::kInvalidRequest, "bad url " + url);
+  return ep;
+}
+
 }  // namespace payedge

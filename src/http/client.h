@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "net/asio.h"
 
 namespace payedge {
@@ -29,5 +30,16 @@ struct FetchResult {
 };
 
 awaitable<FetchResult> http_fetch(FetchRequest request);
+
+// The same exchange from a plain thread (the alert sinks' sender): runs its own io_context.
+FetchResult fetch_blocking(FetchRequest request);
+
+// "http://host:port/prefix" → its parts. Plain HTTP only: TLS is not built yet.
+struct HttpEndpoint {
+  std::string host;
+  std::string port;
+  std::string prefix;  // path before the API's own paths, without a trailing slash
+};
+Result<HttpEndpoint> parse_http_url(const std::string& url);
 
 }  // namespace payedge

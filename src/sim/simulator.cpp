@@ -137,7 +137,18 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
     if (path == "/__sim/stats" && method == http::verb::get) co_return stats();
     if (path == "/__sim/webhooks" && method == http::verb::post)
       co_return co_await deliver_webhook(body);
+    if (path == "/__sim/slack" && method == http::verb::post) {
+      co_return receive("slack", req.msg.body());
+    }
+    if (path == "/__sim/receivers" && method == http::verb::post) {
+      receivers_fail_next_ = body.value("fail_next", 0);
+      receivers_fail_status_ = body.value("status", 500);
+      co_return json_response(200, R"({"ok":true})");
+    }
+    if (path == "/__sim/received" && method == http::verb::get) co_return received();
     if (path == "/__sim/reset" && method == http::verb::post) {
+      received_.clear();
+      receivers_fail_next_ = receivers_rejected_ = 0;
       payments_.clear(), orders_.clear(), idempotency_.clear(), confirms_by_key_.clear(),
           approvals_by_key_.clear();
       confirm_calls_ = faults_injected_ = approvals_ = duplicate_confirms_ = 0;
@@ -148,6 +159,10 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
     co_return toss_error(404, "NOT_FOUND", "no such simulator endpoint");
   }
   if (path == "/healthz" || path == "/readyz") co_return json_response(200, R"({"ok":true})");
+  // Alertmanager's v2 API, so that alert delivery is tested against something that answers.
+  if (path == "/api/v2/alerts" && method == http::verb::post) {
+    co_return receive("alertmanager", req.msg.body());
+  }
 
   // Everything under /v1 is the Toss API: Basic base64(secretKey + ":").
   if (header(req, "Authorization") != "Basic " + base64_encode(options_.secret_key + ":")) {
@@ -469,6 +484,28 @@ HttpResponse Simulator::stats() const {
                                  {"payments", payments_.size()},
                                  {"faults", faults_.to_json()}}
                                 .dump());
+}
+
+// The stand-in receivers of the alert sinks (Slack's incoming webhook, Alertmanager): keep
+// every accepted body; `/__sim/receivers {"fail_next":N,"status":429}` makes the next N
+// deliveries fail, to exercise the senders' retries.
+HttpResponse Simulator::receive(const std::string& kind, const std::string& body) {
+  if (receivers_fail_next_ > 0) {
+    --receivers_fail_next_;
+    ++receivers_rejected_;
+    return toss_error(receivers_fail_status_, "SIM_RECEIVER_FAILURE", "injected failure");
+  }
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded()) return toss_error(400, "INVALID_REQUEST", "body is not JSON");
+  received_[kind].push_back(std::move(parsed));
+  return json_response(200, R"({"ok":true})");
+}
+
+HttpResponse Simulator::received() const {
+  json out = {{"slack", json::array()}, {"alertmanager", json::array()}};
+  for (const auto& [kind, bodies] : received_) out[kind] = bodies;
+  out["rejected"] = receivers_rejected_;
+  return json_response(200, out.dump());
 }
 
 }  // namespace payedge

@@ -53,6 +53,8 @@ class Simulator {
   awaitable<HttpResponse> confirm(HttpRequest& req);
   HttpResponse cancel(HttpRequest& req, const std::string& payment_key);
   HttpResponse get_payment(const std::string& payment_key);
+  HttpResponse receive(const std::string& kind, const std::string& body);
+  HttpResponse received() const;
   HttpResponse create_session(const nlohmann::json& body);
   HttpResponse set_faults(const nlohmann::json& body);
   HttpResponse stats() const;
@@ -79,6 +81,10 @@ class Simulator {
   unsigned long long duplicate_confirms_ = 0;  // confirms of a DONE payment outside a key replay
   std::map<std::string, unsigned long long> confirms_by_key_;
   std::map<std::string, unsigned long long> approvals_by_key_;
+  std::map<std::string, std::vector<nlohmann::json>> received_;  // alert deliveries by receiver
+  int receivers_fail_next_ = 0;
+  int receivers_fail_status_ = 500;
+  unsigned long long receivers_rejected_ = 0;
 };
 
 // The HTTP status Toss uses for an error code (TossPayments-Test-Code and our own answers).

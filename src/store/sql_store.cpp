@@ -56,6 +56,11 @@ constexpr std::string_view kUpsertFlag =
     "actor = excluded.actor, updated_at = excluded.updated_at";
 constexpr std::string_view kInsertAudit =
     "INSERT INTO audit_log (at, actor, action, target, reason, details) VALUES (?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kInsertAlert =
+    "INSERT INTO alerts (at, rule, state, summary, labels) VALUES (?, ?, ?, ?, ?)";
+constexpr std::string_view kListAlerts =
+    "SELECT at, rule, state, summary, labels FROM (SELECT id, at, rule, state, summary, labels "
+    "FROM alerts WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?) newest ORDER BY at, id";
 constexpr std::string_view kSetCourseActive =
     "UPDATE courses SET active = ?, updated_at = ? WHERE id = ?";
 constexpr std::string_view kActiveEnrollment =
@@ -596,6 +601,32 @@ Payment read_payment(const Query& q) {
 Status SqlStore::append_audit(const AuditEntry& entry, EpochMs now) {
   auto lease = acquire();
   return insert_audit(*lease, entry, now);
+}
+
+Status SqlStore::record_alert(const AlertRow& row) {
+  auto lease = acquire();
+  Query q(*lease, kInsertAlert);
+  q.bind(format_utc(row.at)).bind(row.rule).bind(row.state).bind(row.summary).bind(row.labels);
+  return q.run();
+}
+
+Result<std::vector<AlertRow>> SqlStore::list_alerts(EpochMs since, int limit) {
+  auto lease = acquire();
+  Query q(*lease, kListAlerts);
+  q.bind(format_utc(since)).bind(limit);
+  std::vector<AlertRow> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    AlertRow a;
+    a.at = parse_rfc3339(q.text(0)).value_or(0);
+    a.rule = q.text(1);
+    a.state = q.text(2);
+    a.summary = q.text(3);
+    a.labels = q.text(4);
+    out.push_back(std::move(a));
+  }
 }
 
 Result<StoreCounts> SqlStore::counts() {

@@ -41,6 +41,8 @@ class SqlStore final : public Store {
                       int toss_calls) override;
   Result<std::optional<Payment>> find_payment(const std::string& payment_key) override;
   Status append_audit(const AuditEntry& entry, EpochMs now) override;
+  Status record_alert(const AlertRow& row) override;
+  Result<std::vector<AlertRow>> list_alerts(EpochMs since, int limit) override;
   Result<StoreCounts> counts() override;
   Result<std::vector<ConfirmAttempt>> list_attempts(AttemptState state, EpochMs updated_before,
                                                     int limit) override;

@@ -106,6 +106,15 @@ struct StoredSecret {
 };
 
 // A broken SPEC section 2 invariant, as `ops verify` reports it.
+// One change of an alert rule (SPEC section 9), kept for postmortems.
+struct AlertRow {
+  EpochMs at = 0;  // event time of the change
+  std::string rule;
+  std::string state;  // pending | firing | resolved | action
+  std::string summary;
+  std::string labels;  // JSON object
+};
+
 struct Violation {
   std::string kind;
   std::string payment_key;
@@ -155,6 +164,9 @@ class Store {
 
   virtual Result<std::optional<Payment>> find_payment(const std::string& payment_key) = 0;
   virtual Status append_audit(const AuditEntry& entry, EpochMs now) = 0;
+  virtual Status record_alert(const AlertRow& row) = 0;
+  // The newest `limit` alert rows at or after `since`, oldest first.
+  virtual Result<std::vector<AlertRow>> list_alerts(EpochMs since, int limit) = 0;
   virtual Result<StoreCounts> counts() = 0;
 
   // Attempts in `state` last touched before `updated_before`, oldest first (reconciler, verify).

@@ -30,29 +30,10 @@ std::string TossReply::message() const {
 }
 
 Result<TossEndpoint> parse_toss_url(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    // TLS to the real Toss API is not built yet; the simulator speaks plain HTTP on loopback.
-    return fail(ErrorCode::kInvalidRequest,
-                "toss url must start with http:// (https not supported yet)");
-  }
-  std::string rest = url.substr(kScheme.size());
-  TossEndpoint ep;
-  const auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  ep.prefix = slash == std::string::npos ? "" : rest.substr(slash);
-  while (!ep.prefix.empty() && ep.prefix.back() == '/') ep.prefix.pop_back();
-  const auto colon = authority.rfind(':');
-  if (colon == std::string::npos) {
-    ep.host = authority;
-    ep.port = "80";
-  } else {
-    ep.host = authority.substr(0, colon);
-    ep.port = authority.substr(colon + 1);
-  }
-  if (ep.host.empty() || ep.port.empty())
-    return fail(ErrorCode::kInvalidRequest, "bad toss url " + url);
-  return ep;
+  // TLS to the real Toss API is not built yet; the simulator speaks plain HTTP on loopback.
+  auto ep = parse_http_url(url);
+  if (!ep) return fail(ErrorCode::kInvalidRequest, "toss " + ep.error().detail);
+  return *ep;
 }
 
 std::string url_encode_path(std::string_view segment) {

@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "core/catalog.h"
+#include "http/client.h"
 #include "net/asio.h"
 
 namespace payedge {
@@ -34,11 +35,7 @@ struct TossConfirmResult {
   int total_latency_ms = 0;
 };
 
-struct TossEndpoint {
-  std::string host;
-  std::string port;
-  std::string prefix;  // path before /v1, usually empty
-};
+using TossEndpoint = HttpEndpoint;  // prefix: the path before /v1, usually empty
 Result<TossEndpoint> parse_toss_url(const std::string& url);
 
 class TossClient {

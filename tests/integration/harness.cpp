@@ -37,10 +37,11 @@ using tcp = boost::asio::ip::tcp;
 constexpr int kStartupLimitMs = 20'000;  // a bound on waiting for readiness, not a sleep
 
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            int stdout_fd, int stderr_fd) {
+            int stdout_fd, int stderr_fd, int stdin_fd = -1) {
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (stdin_fd >= 0) dup2(stdin_fd, STDIN_FILENO);
     dup2(stdout_fd, STDOUT_FILENO);
     dup2(stderr_fd, STDERR_FILENO);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
@@ -124,14 +125,17 @@ int ChildProcess::stop() {
 std::string ChildProcess::stderr_rest() { return buffered_ + read_all(stderr_fd_); }
 
 RunResult run_payedge(const std::vector<std::string>& args,
-                      const std::map<std::string, std::string>& env) {
+                      const std::map<std::string, std::string>& env,
+                      const std::string& stdin_path) {
   TempDir tmp;
   const std::string out_path = tmp.file("out"), err_path = tmp.file("err");
   const int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const pid_t pid = spawn(args, env, out_fd, err_fd);
+  const int in_fd = open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY);
+  const pid_t pid = spawn(args, env, out_fd, err_fd, in_fd);
   close(out_fd);
   close(err_fd);
+  if (in_fd >= 0) close(in_fd);
   int status = 0;
   waitpid(pid, &status, 0);
   auto slurp = [](const std::string& p) {

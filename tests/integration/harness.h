@@ -45,8 +45,10 @@ struct RunResult {
   std::string out;
   std::string err;
 };
+// `stdin_path`: a file to read as standard input ("" → /dev/null).
 RunResult run_payedge(const std::vector<std::string>& args,
-                      const std::map<std::string, std::string>& env = {});
+                      const std::map<std::string, std::string>& env = {},
+                      const std::string& stdin_path = "");
 
 struct HttpReply {
   int status = 0;

@@ -1,0 +1,43 @@
+// What the alert rules read of one log line (SPEC section 7), whether it comes from a log file
+// (`payedge watch`) or straight from the service's own request log (`payedge serve`).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/time.h"
+
+namespace payedge {
+struct RequestLog;
+namespace logs {
+struct LogRecord;
+}
+}  // namespace payedge
+
+namespace payedge::alert {
+
+enum class EventFn { kConfirm, kWebhook, kOther };
+
+struct AlertEvent {
+  EpochMs ts = 0;
+  EventFn fn = EventFn::kOther;
+  bool success = true;
+  std::string error_code;  // empty on success
+  int http_status = 0;     // 0: unknown
+  std::optional<double> latency_ms;
+  int toss_http_status = 0;  // 0: Toss not called or unknown
+  std::string course_id;
+  std::string ip;
+  std::string ua;
+
+  static AlertEvent from(const logs::LogRecord& r);
+  static AlertEvent from(const RequestLog& r);
+};
+
+// How a confirm counts for the 99% success SLO: a success is good; a failure of ours (a 5xx,
+// Toss down, payments switched off) is bad; the client's own errors (bad input, auth, amount
+// mismatch, declined card, conflicts, rate limits) are not part of it.
+enum class SloClass { kGood, kBad, kExcluded };
+SloClass slo_class(bool success, int http_status, const std::string& error_code);
+
+}  // namespace payedge::alert

@@ -1,0 +1,302 @@
+#include "alert/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace payedge::alert {
+namespace {
+
+constexpr EpochMs kSecond = 1000;
+
+std::string percent(double share) { return fmt::format("{:.2f}%", share * 100); }
+
+// The `n` most frequent values, as "value (count), ...".
+std::string top_values(const std::map<std::string, std::uint64_t>& counts, std::size_t n) {
+  std::vector<std::pair<std::string, std::uint64_t>> v(counts.begin(), counts.end());
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && i < n; ++i) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} ({})", v[i].first.empty() ? "-" : v[i].first, v[i].second);
+  }
+  return out;
+}
+
+double ratio(std::uint64_t part, std::uint64_t whole) {
+  return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
+}
+
+}  // namespace
+
+AlertEngine::AlertEngine(const AlertsConfig& config, AlertActions* actions, std::string why_not)
+    : cfg_(config),
+      actions_(actions),
+      why_not_(std::move(why_not)),
+      toss_(config.toss_5xx_window_s * kSecond, 1),
+      webhook_(config.webhook_window_s * kSecond, 2),
+      latency_(config.latency_window_s * kSecond),
+      mismatch_(config.mismatch_window_s * kSecond, 2),
+      conflicts_(config.idempotency_window_s * kSecond, 1),
+      conflicts_long_((config.idempotency_window_s + config.idempotency_baseline_s) * kSecond, 1),
+      slo_5m_(5 * 60 * kSecond, 2),
+      slo_30m_(30 * 60 * kSecond, 2),
+      slo_1h_(60 * 60 * kSecond, 2),
+      slo_6h_(6 * 60 * 60 * kSecond, 2) {
+  for (const auto& name : rule_names()) states_[name];
+}
+
+bool AlertEngine::firing(const std::string& rule) const {
+  auto it = states_.find(rule);
+  return it != states_.end() && it->second.firing;
+}
+
+void AlertEngine::advance_windows(EpochMs now) {
+  now_ = std::max(now_, now);
+  for (SlidingCounter* c : {&toss_, &webhook_, &mismatch_, &conflicts_, &conflicts_long_, &slo_5m_,
+                            &slo_30m_, &slo_1h_, &slo_6h_}) {
+    c->advance(now_);
+  }
+  latency_.advance(now_);
+  while (!invalid_senders_.empty() &&
+         invalid_senders_.front().first <= now_ - cfg_.webhook_window_s * kSecond) {
+    invalid_senders_.pop_front();
+  }
+  while (!mismatch_courses_.empty() &&
+         mismatch_courses_.front().first <= now_ - cfg_.mismatch_window_s * kSecond) {
+    mismatch_courses_.pop_front();
+  }
+}
+
+std::vector<Transition> AlertEngine::observe(const AlertEvent& e) {
+  advance_windows(e.ts);
+  const EpochMs ts = now_;  // a late event counts as now: windows never reach back
+  if (e.fn == EventFn::kConfirm) {
+    if (e.toss_http_status >= 500 || e.error_code == "TOSS_API_ERROR") toss_.add(ts, 0);
+    if (e.latency_ms) latency_.add(ts, *e.latency_ms);
+    mismatch_.add(ts, 0);
+    if (e.error_code == "E_AMOUNT_MISMATCH") {
+      mismatch_.add(ts, 1);
+      mismatch_courses_.emplace_back(ts, e.course_id);
+    }
+    if (e.error_code == "E_IDEMPOTENCY_CONFLICT") {
+      conflicts_.add(ts, 0);
+      conflicts_long_.add(ts, 0);
+    }
+    const SloClass c = slo_class(e.success, e.http_status, e.error_code);
+    if (c != SloClass::kExcluded) {
+      for (SlidingCounter* w : {&slo_5m_, &slo_30m_, &slo_1h_, &slo_6h_}) {
+        w->add(ts, 0);
+        if (c == SloClass::kBad) w->add(ts, 1);
+      }
+    }
+    if (recovery_since_) {
+      ++recovery_valid_;
+      if (e.http_status >= 500 || e.error_code == "TOSS_API_ERROR") ++recovery_bad_;
+    }
+  } else if (e.fn == EventFn::kWebhook) {
+    webhook_.add(ts, 0);
+    if (e.error_code == "E_WEBHOOK_INVALID_SIG") {
+      webhook_.add(ts, 1);
+      invalid_senders_.push_back({ts, {e.ip, e.ua}});
+    }
+  }
+  std::vector<Transition> out;
+  evaluate(out);
+  return out;
+}
+
+std::vector<Transition> AlertEngine::advance(EpochMs now) {
+  advance_windows(now);
+  std::vector<Transition> out;
+  evaluate(out);
+  return out;
+}
+
+void AlertEngine::evaluate(std::vector<Transition>& out) {
+  {  // runbook 4.2
+    const auto n = toss_.total(0);
+    set("toss_5xx_burst", n >= static_cast<std::uint64_t>(cfg_.toss_5xx_count),
+        fmt::format("{} confirms with Toss 5xx or timeout in {} min", n,
+                    cfg_.toss_5xx_window_s / 60),
+        {{"count", std::to_string(n)}}, out);
+  }
+  {  // runbook 4.4
+    const auto all = webhook_.total(0), bad = webhook_.total(1);
+    const double r = ratio(bad, all);
+    std::map<std::string, std::uint64_t> ips, uas;
+    const bool condition = all >= static_cast<std::uint64_t>(cfg_.webhook_min_requests) &&
+                           r > cfg_.webhook_invalid_sig_ratio;
+    if (condition && !firing("webhook_invalid_sig_ratio")) {
+      for (const auto& [ts, who] : invalid_senders_) {
+        ++ips[who.first];
+        ++uas[who.second];
+      }
+    }
+    set("webhook_invalid_sig_ratio", condition,
+        fmt::format("{} of {} webhook requests with an invalid signature ({}) in {} min", bad, all,
+                    percent(r), cfg_.webhook_window_s / 60),
+        {{"ratio", fmt::format("{:.4f}", r)},
+         {"invalid", std::to_string(bad)},
+         {"requests", std::to_string(all)},
+         {"top_ips", top_values(ips, 5)},
+         {"top_uas", top_values(uas, 3)}},
+        out);
+  }
+  {  // the runbook's wanted "p95 > 1500 ms" alarm
+    const auto n = latency_.count();
+    const int p95 = latency_.percentile(95);
+    set("confirm_latency_p95",
+        n >= static_cast<std::uint64_t>(cfg_.latency_min_requests) && p95 > cfg_.latency_p95_ms,
+        fmt::format("confirm p95 {} ms over {} requests in {} min (threshold {} ms)", p95, n,
+                    cfg_.latency_window_s / 60, cfg_.latency_p95_ms),
+        {{"p95_ms", std::to_string(p95)}, {"count", std::to_string(n)}}, out);
+  }
+  {  // runbook 4.1, with the automatic switch it asks for
+    const auto confirms = mismatch_.total(0), bad = mismatch_.total(1);
+    const double r = ratio(bad, confirms);
+    std::map<std::string, std::uint64_t> courses;
+    for (const auto& [ts, course] : mismatch_courses_) ++courses[course];
+    std::string top_course;
+    std::uint64_t top = 0;
+    for (const auto& [course, n] : courses) {
+      if (n > top) top = n, top_course = course;
+    }
+    set("amount_mismatch_ratio",
+        bad >= static_cast<std::uint64_t>(cfg_.mismatch_min_count) && r > cfg_.mismatch_ratio,
+        fmt::format("{} of {} confirms were E_AMOUNT_MISMATCH ({}) in {} min", bad, confirms,
+                    percent(r), cfg_.mismatch_window_s / 60),
+        {{"ratio", fmt::format("{:.4f}", r)},
+         {"mismatches", std::to_string(bad)},
+         {"top_course", top_course},
+         {"top_course_share", fmt::format("{:.4f}", ratio(top, bad))}},
+        out);
+  }
+  {  // runbook 4.3: a rise against the hour before
+    const auto recent = conflicts_.total(0);
+    const auto before = conflicts_long_.total(0) - recent;
+    const double baseline = static_cast<double>(before) * cfg_.idempotency_window_s /
+                            std::max(1, cfg_.idempotency_baseline_s);
+    set("idempotency_conflicts",
+        recent >= static_cast<std::uint64_t>(cfg_.idempotency_min_count) &&
+            static_cast<double>(recent) > cfg_.idempotency_factor * baseline,
+        fmt::format("{} idempotency conflicts in {} min (the hour before: {:.1f} per {} min)",
+                    recent, cfg_.idempotency_window_s / 60, baseline,
+                    cfg_.idempotency_window_s / 60),
+        {{"count", std::to_string(recent)}, {"baseline", fmt::format("{:.1f}", baseline)}}, out);
+  }
+  {  // the error budget of the success SLO, multiwindow burn rates
+    const double budget = 1 - cfg_.slo_objective;
+    auto burn = [&](const SlidingCounter& w) {
+      return budget <= 0 ? 0.0 : ratio(w.total(1), w.total(0)) / budget;
+    };
+    const double b5 = burn(slo_5m_), b30 = burn(slo_30m_), b1h = burn(slo_1h_), b6h = burn(slo_6h_);
+    const auto min = static_cast<std::uint64_t>(cfg_.burn_min_requests);
+    set("slo_burn_fast", slo_1h_.total(0) >= min && b1h > cfg_.burn_fast && b5 > cfg_.burn_fast,
+        fmt::format("success SLO burning {:.1f}x over 1 h and {:.1f}x over 5 min", b1h, b5),
+        {{"burn_1h", fmt::format("{:.2f}", b1h)}, {"burn_5m", fmt::format("{:.2f}", b5)}}, out);
+    set("slo_burn_slow", slo_6h_.total(0) >= min && b6h > cfg_.burn_slow && b30 > cfg_.burn_slow,
+        fmt::format("success SLO burning {:.1f}x over 6 h and {:.1f}x over 30 min", b6h, b30),
+        {{"burn_6h", fmt::format("{:.2f}", b6h)}, {"burn_30m", fmt::format("{:.2f}", b30)}}, out);
+  }
+  // runbook 4.2 step 4: 30 min after the 5xx alert resolves, below 1% errors → recovered
+  if (recovery_since_ && now_ - *recovery_since_ >= cfg_.recovery_window_s * kSecond) {
+    const double r = ratio(recovery_bad_, recovery_valid_);
+    if (r < cfg_.recovery_error_rate) {
+      Transition t{
+          "recovered",
+          "firing",
+          now_,
+          fmt::format("Toss errors back to normal: {} of {} confirms failed ({}) in the "
+                      "{} min since toss_5xx_burst resolved",
+                      recovery_bad_, recovery_valid_, percent(r), cfg_.recovery_window_s / 60),
+          {{"after", "toss_5xx_burst"},
+           {"error_rate", fmt::format("{:.4f}", r)},
+           {"confirms", std::to_string(recovery_valid_)}}};
+      out.push_back(std::move(t));
+      recovery_since_.reset();
+    } else {
+      recovery_since_ = now_;  // not yet: watch another window
+    }
+    recovery_valid_ = recovery_bad_ = 0;
+  }
+}
+
+void AlertEngine::set(const std::string& rule, bool condition, std::string summary,
+                      std::map<std::string, std::string> labels, std::vector<Transition>& out) {
+  RuleState& s = states_[rule];
+  std::erase_if(labels, [](const auto& kv) { return kv.second.empty(); });
+  if (!condition) {
+    s.pending = false;
+    if (!s.firing) return;
+    // Resolve only once the condition has stayed false a while: no flapping at the edge.
+    if (!s.clear_since) s.clear_since = now_;
+    if (now_ - *s.clear_since < cfg_.resolve_after_s * kSecond) return;
+    s.firing = false;
+    s.clear_since.reset();
+    out.push_back({rule, "resolved", now_, std::move(summary), std::move(labels)});
+    on_resolve(rule, out);
+    return;
+  }
+  s.clear_since.reset();
+  if (s.firing) {
+    if (cfg_.repeat_interval_s > 0 && now_ - s.last_sent >= cfg_.repeat_interval_s * kSecond) {
+      s.last_sent = now_;
+      out.push_back({rule, "firing", now_, std::move(summary), std::move(labels), true});
+    }
+    return;
+  }
+  if (!s.pending) {
+    s.pending = true;
+    s.since = now_;
+    if (cfg_.pending_for_s > 0) {
+      out.push_back({rule, "pending", now_, summary, labels});
+      return;
+    }
+  } else if (now_ - s.since < cfg_.pending_for_s * kSecond) {
+    return;
+  }
+  s.pending = false;
+  s.firing = true;
+  s.last_sent = now_;
+  out.push_back({rule, "firing", now_, std::move(summary), std::move(labels)});
+  on_fire(rule, out.back(), out);
+}
+
+void AlertEngine::on_fire(const std::string& rule, const Transition& t,
+                          std::vector<Transition>& out) {
+  if (rule == "toss_5xx_burst") recovery_since_.reset();
+  if (rule != "amount_mismatch_ratio") return;
+  // The course alone when the mismatches concentrate on it, else every payment; never back on.
+  const std::string course = t.labels.at("top_course");
+  const double share = std::stod(t.labels.at("top_course_share"));
+  const bool one_course = !course.empty() && share >= cfg_.mismatch_course_share;
+  const std::string reason = "alert amount_mismatch_ratio: " + t.summary;
+  Transition a{rule, "action", now_, "", {}};
+  a.labels["action"] = one_course ? "course_deactivate" : "payments_disable";
+  if (one_course) a.labels["course_id"] = course;
+  std::string what = one_course ? "course " + course + " deactivated" : "payments_enabled=off";
+  if (!cfg_.auto_toggle || actions_ == nullptr) {
+    a.labels["applied"] = "false";
+    a.summary =
+        "would set " + what + " (" + (cfg_.auto_toggle ? why_not_ : "auto_toggle is off") + ")";
+  } else {
+    const Status st = one_course ? actions_->deactivate_course(course, reason)
+                                 : actions_->disable_payments(reason);
+    a.labels["applied"] = st ? "true" : "false";
+    a.summary = st ? what + " automatically; turn it back on by hand after the cause is found"
+                   : "could not set " + what + ": " + st.error().detail;
+  }
+  out.push_back(std::move(a));
+}
+
+void AlertEngine::on_resolve(const std::string& rule, std::vector<Transition>&) {
+  if (rule == "toss_5xx_burst") {
+    recovery_since_ = now_;
+    recovery_valid_ = recovery_bad_ = 0;
+  }
+}
+
+}  // namespace payedge::alert

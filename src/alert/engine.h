@@ -1,0 +1,99 @@
+// The alert engine of SPEC section 9: rules over sliding windows of event time, each with the
+// states inactive → (pending) → firing → resolved, a repeat interval while firing, and the
+// automatic switches of runbook 4.1. It is fed events in time order (`payedge watch` from a
+// file or stdin, `payedge serve` from its own request log) and returns what changed; where
+// the changes go (stdout, the `alerts` table, Slack, Alertmanager) is the notifier's business.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alert/alert_event.h"
+#include "alert/windows.h"
+#include "config/config.h"
+#include "core/error.h"
+
+namespace payedge::alert {
+
+// One change of one rule, or an automatic action (SPEC 8.1's `watch --format json` line).
+struct Transition {
+  std::string rule;
+  std::string state;  // "pending" | "firing" | "resolved" | "action"
+  EpochMs at = 0;     // event time
+  std::string summary;
+  std::map<std::string, std::string> labels;
+  bool repeat = false;  // a reminder while firing (repeat interval), not a change
+};
+
+// The switches an alert may flip (runbook 6). The engine never turns anything back on.
+class AlertActions {
+ public:
+  virtual ~AlertActions() = default;
+  virtual Status deactivate_course(const std::string& course_id, const std::string& reason) = 0;
+  virtual Status disable_payments(const std::string& reason) = 0;
+};
+
+inline const std::vector<std::string>& rule_names() {
+  static const std::vector<std::string> names = {
+      "toss_5xx_burst",        "webhook_invalid_sig_ratio",
+      "confirm_latency_p95",   "amount_mismatch_ratio",
+      "idempotency_conflicts", "recovered",
+      "slo_burn_fast",         "slo_burn_slow"};
+  return names;
+}
+
+class AlertEngine {
+ public:
+  // `actions` may be null: the switches are then reported as not applied, for `why_not`.
+  AlertEngine(const AlertsConfig& config, AlertActions* actions,
+              std::string why_not = "no store to act on");
+
+  // One event; returns the changes it caused (in order).
+  std::vector<Transition> observe(const AlertEvent& e);
+  // Time passes without events (a quiet log): windows empty and rules resolve.
+  std::vector<Transition> advance(EpochMs now);
+
+  bool firing(const std::string& rule) const;
+  EpochMs now() const { return now_; }
+
+ private:
+  struct RuleState {
+    bool pending = false, firing = false;
+    EpochMs since = 0, last_sent = 0;
+    std::optional<EpochMs> clear_since;  // firing, but the condition has been false since
+  };
+  void evaluate(std::vector<Transition>& out);
+  void set(const std::string& rule, bool condition, std::string summary,
+           std::map<std::string, std::string> labels, std::vector<Transition>& out);
+  void on_fire(const std::string& rule, const Transition& t, std::vector<Transition>& out);
+  void on_resolve(const std::string& rule, std::vector<Transition>& out);
+  void advance_windows(EpochMs now);
+
+  AlertsConfig cfg_;
+  AlertActions* actions_;
+  std::string why_not_;
+  EpochMs now_ = 0;
+  std::map<std::string, RuleState> states_;
+
+  // confirm-payment lines: all, Toss 5xx/timeouts
+  SlidingCounter toss_;  // series 0: 5xx or TOSS_API_ERROR
+  // toss-webhook lines: all, invalid signatures (+ who sent the invalid ones)
+  SlidingCounter webhook_;
+  std::deque<std::pair<EpochMs, std::pair<std::string, std::string>>> invalid_senders_;
+  LatencyWindow latency_;
+  // confirms and mismatches over the mismatch window, and the mismatches' courses
+  SlidingCounter mismatch_;
+  std::deque<std::pair<EpochMs, std::string>> mismatch_courses_;
+  // idempotency conflicts over the window and over window + baseline
+  SlidingCounter conflicts_, conflicts_long_;
+  // SLO: valid and bad confirms over 5 min, 30 min, 1 h, 6 h
+  SlidingCounter slo_5m_, slo_30m_, slo_1h_, slo_6h_;
+  // recovery watch after toss_5xx_burst resolves
+  std::optional<EpochMs> recovery_since_;
+  std::uint64_t recovery_valid_ = 0, recovery_bad_ = 0;
+};
+
+}  // namespace payedge::alert

@@ -1,0 +1,42 @@
+// The alert engine inside `payedge serve`: a LogSink that passes every request log line on and
+// feeds the engine on its own thread, which also lets time pass once a second (so alerts
+// resolve when traffic stops) and sends the changes to the notifier. The request path only
+// queues an event; store writes and HTTP deliveries never run on the I/O thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "alert/engine.h"
+#include "alert/notifier.h"
+#include "alert/switches.h"
+#include "obs/request_log.h"
+
+namespace payedge::alert {
+
+class LiveAlerts final : public LogSink {
+ public:
+  LiveAlerts(const AlertsConfig& config, Store& store, const Clock& clock, LogSink& inner,
+             Notifier notifier);
+  ~LiveAlerts() override;
+  void write(const RequestLog& line) override;
+
+ private:
+  void run();
+
+  LogSink& inner_;
+  const Clock& clock_;
+  StoreSwitches switches_;
+  AlertEngine engine_;
+  Notifier notifier_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<AlertEvent> queue_;
+  bool stopping_ = false;
+  std::uint64_t dropped_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace payedge::alert

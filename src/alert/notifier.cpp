@@ -1,0 +1,185 @@
+#include "alert/notifier.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "store/store.h"
+
+namespace payedge::alert {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr std::size_t kQueueLimit = 1000;
+constexpr int kMaxTries = 4;
+constexpr auto kDrainLimit = std::chrono::seconds(5);
+
+std::string severity_of(const std::string& rule) {
+  if (rule == "recovered") return "info";
+  if (rule == "amount_mismatch_ratio" || rule == "slo_burn_fast" || rule == "toss_5xx_burst" ||
+      rule == "webhook_invalid_sig_ratio") {
+    return "critical";
+  }
+  return "warning";
+}
+
+}  // namespace
+
+ojson transition_json(const Transition& t) {
+  ojson labels = ojson::object();
+  for (const auto& [k, v] : t.labels) labels[k] = v;
+  return {{"rule", t.rule},
+          {"state", t.state},
+          {"at", format_utc(t.at)},
+          {"summary", t.summary},
+          {"labels", labels}};
+}
+
+void PrintSink::send(const Transition& t) {
+  if (t.repeat || t.state == "pending") return;
+  std::string line;
+  if (json_) {
+    line = transition_json(t).dump() + "\n";
+  } else {
+    std::string state = t.state;
+    for (auto& c : state) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    line = fmt::format("{}  {:<8}  {:<26}  {}\n", format_utc(t.at), state, t.rule, t.summary);
+  }
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
+void StoreSink::send(const Transition& t) {
+  if (t.repeat) return;
+  ojson labels = ojson::object();
+  for (const auto& [k, v] : t.labels) labels[k] = v;
+  auto st = store_.record_alert(AlertRow{t.at, t.rule, t.state, t.summary, labels.dump()});
+  if (!st)
+    std::fprintf(stderr, "alerts: could not record %s: %s\n", t.rule.c_str(),
+                 st.error().detail.c_str());
+}
+
+Result<std::unique_ptr<HttpSink>> HttpSink::open(Kind kind, const std::string& url,
+                                                 int min_interval_ms, int repeat_interval_s) {
+  auto ep = parse_http_url(url);
+  if (!ep) return std::unexpected(ep.error());
+  // A Slack URL is the whole target; Alertmanager's is a base to which the API path is added.
+  std::string target = kind == Kind::kSlack ? (ep->prefix.empty() ? "/" : ep->prefix)
+                                            : ep->prefix + "/api/v2/alerts";
+  return std::unique_ptr<HttpSink>(
+      new HttpSink(kind, *ep, std::move(target), min_interval_ms, repeat_interval_s));
+}
+
+HttpSink::HttpSink(Kind kind, HttpEndpoint endpoint, std::string target, int min_interval_ms,
+                   int repeat_interval_s)
+    : kind_(kind),
+      endpoint_(std::move(endpoint)),
+      target_(std::move(target)),
+      min_interval_ms_(min_interval_ms),
+      repeat_interval_s_(repeat_interval_s),
+      thread_([this] { run(); }) {}
+
+HttpSink::~HttpSink() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void HttpSink::send(const Transition& t) {
+  if (t.state == "pending") return;
+  if (kind_ == Kind::kAlertmanager && t.state == "action") return;  // not an alert
+  std::lock_guard lock(mu_);
+  if (queue_.size() >= kQueueLimit) {
+    queue_.pop_front();
+    ++stats_.dropped;
+  }
+  queue_.push_back(t);
+  cv_.notify_one();
+}
+
+HttpSink::Stats HttpSink::stats() {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+std::string HttpSink::body_for(const Transition& t) const {
+  if (kind_ == Kind::kSlack) {
+    const char* icon = t.state == "resolved"   ? ":white_check_mark:"
+                       : t.state == "action"   ? ":no_entry:"
+                       : t.rule == "recovered" ? ":large_green_circle:"
+                                               : ":rotating_light:";
+    std::string text = fmt::format("{} [{}{}] {}: {}", icon, t.state, t.repeat ? ", reminder" : "",
+                                   t.rule, t.summary);
+    std::string fields;
+    for (const auto& [k, v] : t.labels) {
+      if (!v.empty()) fields += fmt::format("\n• {}: {}", k, v);
+    }
+    ojson block = {
+        {"type", "section"},
+        {"text", {{"type", "mrkdwn"}, {"text", text + fields + "\n" + format_utc(t.at)}}}};
+    return ojson{{"text", text}, {"blocks", ojson::array({block})}}.dump();
+  }
+  ojson labels = {{"alertname", t.rule}, {"severity", severity_of(t.rule)}, {"service", "payedge"}};
+  for (const auto& [k, v] : t.labels) {
+    if (!v.empty() && v.size() <= 200) labels[k] = v;
+  }
+  ojson alert = {{"labels", labels},
+                 {"annotations", {{"summary", t.summary}}},
+                 {"startsAt", format_utc(t.at)}};
+  // Firing: good until two repeat intervals pass without a reminder; resolved: ended now.
+  alert["endsAt"] = t.state == "resolved"
+                        ? format_utc(t.at)
+                        : format_utc(t.at + 2LL * std::max(repeat_interval_s_, 300) * 1000);
+  return ojson::array({alert}).dump();
+}
+
+void HttpSink::run() {
+  using Clock = std::chrono::steady_clock;
+  auto last_sent = Clock::now() - std::chrono::milliseconds(min_interval_ms_);
+  std::unique_lock lock(mu_);
+  std::optional<Clock::time_point> drain_until;
+  while (true) {
+    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping and nothing left
+    if (stopping_ && !drain_until) drain_until = Clock::now() + kDrainLimit;
+    if (drain_until && Clock::now() > *drain_until) {
+      stats_.dropped += queue_.size();
+      return;
+    }
+    Transition t = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    FetchRequest req;
+    req.host = endpoint_.host;
+    req.port = endpoint_.port;
+    req.method = http::verb::post;
+    req.target = target_;
+    req.body = body_for(t);
+    req.timeout_ms = 3000;
+    bool delivered = false;
+    int retries = 0;
+    for (int attempt = 0; attempt < kMaxTries && !delivered; ++attempt) {
+      // Slack allows about one message a second per webhook: keep at least the interval.
+      std::this_thread::sleep_until(last_sent + std::chrono::milliseconds(min_interval_ms_));
+      last_sent = Clock::now();
+      const FetchResult r = fetch_blocking(req);
+      if (r.status >= 200 && r.status < 300) {
+        delivered = true;
+      } else if (r.status != 0 && r.status != 429 && r.status < 500) {
+        break;  // the receiver refuses this message: retrying will not help
+      } else if (attempt + 1 < kMaxTries) {
+        ++retries;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+      }
+    }
+    lock.lock();
+    stats_.retries += static_cast<std::uint64_t>(retries);
+    ++(delivered ? stats_.sent : stats_.failed);
+  }
+}
+
+}  // namespace payedge::alert

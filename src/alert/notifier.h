@@ -1,0 +1,103 @@
+// Where alert transitions go: printed (SPEC 8.1's JSON lines, or a line for people), the
+// `alerts` table, Slack's incoming webhook and Alertmanager's v2 API. The HTTP senders run on
+// their own thread with a bounded queue, so a slow receiver never holds up the engine.
+#pragma once
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "alert/engine.h"
+#include "http/client.h"
+
+namespace payedge {
+class Store;
+}
+
+namespace payedge::alert {
+
+// SPEC 8.1: {"rule","state","at","summary","labels"}.
+nlohmann::ordered_json transition_json(const Transition& t);
+
+class TransitionSink {
+ public:
+  virtual ~TransitionSink() = default;
+  virtual void send(const Transition& t) = 0;
+};
+
+// Changes and actions (not reminders, not pending) to a FILE: JSON lines or one text line each.
+class PrintSink final : public TransitionSink {
+ public:
+  PrintSink(std::FILE* out, bool json) : out_(out), json_(json) {}
+  void send(const Transition& t) override;
+
+ private:
+  std::FILE* out_;
+  bool json_;
+};
+
+// Every change and action into `alerts` (reminders are not changes).
+class StoreSink final : public TransitionSink {
+ public:
+  explicit StoreSink(Store& store) : store_(store) {}
+  void send(const Transition& t) override;
+
+ private:
+  Store& store_;
+};
+
+// Slack's incoming webhook ({"text","blocks"}) or Alertmanager's POST /api/v2/alerts, from a
+// sender thread: at most one message per `min_interval_ms`, retries on 429 and 5xx (bounded),
+// a bounded queue (the oldest dropped, and counted, when it overflows).
+class HttpSink final : public TransitionSink {
+ public:
+  enum class Kind { kSlack, kAlertmanager };
+  static Result<std::unique_ptr<HttpSink>> open(Kind kind, const std::string& url,
+                                                int min_interval_ms, int repeat_interval_s);
+  ~HttpSink() override;  // delivers what is queued (up to a few seconds), then stops
+  void send(const Transition& t) override;
+
+  struct Stats {
+    std::uint64_t sent = 0, failed = 0, dropped = 0, retries = 0;
+  };
+  Stats stats();
+
+ private:
+  HttpSink(Kind kind, HttpEndpoint endpoint, std::string target, int min_interval_ms,
+           int repeat_interval_s);
+  void run();
+  std::string body_for(const Transition& t) const;
+
+  Kind kind_;
+  HttpEndpoint endpoint_;
+  std::string target_;
+  int min_interval_ms_;
+  int repeat_interval_s_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Transition> queue_;
+  bool stopping_ = false;
+  Stats stats_;
+  std::thread thread_;
+};
+
+// All sinks at once.
+class Notifier {
+ public:
+  void add(std::unique_ptr<TransitionSink> sink) { sinks_.push_back(std::move(sink)); }
+  void send(const std::vector<Transition>& ts) {
+    for (const auto& t : ts) {
+      for (auto& s : sinks_) s->send(t);
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<TransitionSink>> sinks_;
+};
+
+}  // namespace payedge::alert

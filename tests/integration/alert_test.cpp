@@ -1,0 +1,210 @@
+// The alert engine through the real binary: `watch --replay` prints transitions in event
+// time and changes nothing; `watch` over stdin with a store flips the switch and records the
+// alerts; Slack and Alertmanager deliveries (the simulator stands in for both) survive 429s;
+// `rules export` passes promtool; and `serve` runs the same engine on its own traffic.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/time.h"
+#include "harness.h"
+
+namespace payedge::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr EpochMs kT0 = 1'795'617'000'000;  // 2026-11-25T14:30:00Z
+constexpr EpochMs kMin = 60'000;
+
+std::string line(EpochMs ts, const std::string& code, int http,
+                 const std::string& course = "course-sql",
+                 const std::string& fn = "confirm-payment") {
+  json j = {{"ts", format_utc(ts)},
+            {"level", code.empty() ? "info" : "warn"},
+            {"fn", fn},
+            {"request_id", "r-" + std::to_string(ts)},
+            {"status", code.empty() ? "success" : "error"},
+            {"error_code", code.empty() ? json(nullptr) : json(code)},
+            {"latency_ms", 120},
+            {"http_status", http},
+            {"user_id", "u-1"},
+            {"course_id", course}};
+  if (code == "TOSS_API_ERROR") j["toss_http_status"] = 500;
+  return j.dump() + "\n";
+}
+
+std::string write(TempDir& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir.file(name)) << text;
+  return dir.file(name);
+}
+
+std::vector<json> json_lines(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (!l.empty()) out.push_back(json::parse(l));
+  }
+  return out;
+}
+
+// Three Toss failures in two minutes, quiet successes ten minutes later, and ten amount
+// mismatches on course-sql among a few good confirms.
+std::string incident_log() {
+  std::string log;
+  log += line(kT0, "TOSS_API_ERROR", 502);
+  log += line(kT0 + kMin, "TOSS_API_ERROR", 502);
+  log += line(kT0 + 2 * kMin, "TOSS_API_ERROR", 502);
+  log += line(kT0 + 12 * kMin, "", 200);  // the window is clear of failures: false from here
+  log += line(kT0 + 15 * kMin, "", 200);  // ... for longer than resolve_after_s (2 min)
+  for (int i = 0; i < 10; ++i) log += line(kT0 + 20 * kMin + i * 1000, "E_AMOUNT_MISMATCH", 400);
+  return log;
+}
+
+TEST(Watch, ReplayPrintsTransitionsInEventTimeAndChangesNothing) {
+  TempDir dir;
+  const auto log = write(dir, "app.log", incident_log() + "not json\n");
+  auto r = run_payedge({"watch", "--replay", log, "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  EXPECT_EQ(lines[0]["rule"], "toss_5xx_burst");
+  EXPECT_EQ(lines[0]["state"], "firing");
+  EXPECT_EQ(lines[0]["at"], format_utc(kT0 + 2 * kMin));
+  EXPECT_EQ(lines[0]["labels"]["count"], "3");
+  EXPECT_EQ(lines[1]["rule"], "toss_5xx_burst");
+  EXPECT_EQ(lines[1]["state"], "resolved");
+  EXPECT_EQ(lines[1]["at"], format_utc(kT0 + 15 * kMin));
+  EXPECT_EQ(lines[2]["rule"], "amount_mismatch_ratio");
+  EXPECT_EQ(lines[2]["state"], "firing");
+  EXPECT_EQ(lines[2]["at"], format_utc(kT0 + 20 * kMin + 9000));  // the 10th mismatch
+  EXPECT_EQ(lines[3]["state"], "action");
+  EXPECT_EQ(lines[3]["labels"]["action"], "course_deactivate");
+  EXPECT_EQ(lines[3]["labels"]["course_id"], "course-sql");
+  EXPECT_EQ(lines[3]["labels"]["applied"], "false");
+  for (const auto& l : lines) {
+    for (const char* key : {"rule", "state", "at", "summary", "labels"})
+      EXPECT_TRUE(l.contains(key));
+  }
+  EXPECT_NE(r.err.find("skipped 1 malformed line"), std::string::npos) << r.err;
+}
+
+TEST(Watch, StdinWithAStoreSwitchesOffTheCourseAndRecordsTheAlerts) {
+  TempDir dir;
+  const std::string db = dir.file("payedge.db");
+  const std::string store = "sqlite://" + db;
+  std::ofstream(dir.file("seed.json")) << sample_seed_json();
+  ASSERT_EQ(run_payedge({"migrate", "--store", store}).exit_code, 0);
+  ASSERT_EQ(run_payedge({"seed", dir.file("seed.json"), "--store", store}).exit_code, 0);
+  const auto log = write(dir, "app.log", incident_log());
+  auto r = run_payedge({"watch", "--store", store, "--format", "json"}, {}, log);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  EXPECT_EQ(lines[3]["labels"]["applied"], "true");
+  Db d(db);
+  EXPECT_EQ(d.scalar("SELECT active FROM courses WHERE id = 'course-sql'"), "0");
+  EXPECT_EQ(d.scalar("SELECT active FROM courses WHERE id = 'course-cpp'"), "1");
+  EXPECT_EQ(d.scalar("SELECT value FROM flags WHERE name = 'payments_enabled'"), "on");
+  EXPECT_EQ(d.count("audit_log",
+                    "actor = 'payedge-alert' AND action = 'course.deactivate' AND "
+                    "target = 'course-sql'"),
+            1);
+  const auto alerts = d.rows("SELECT rule, state, at FROM alerts ORDER BY id");
+  ASSERT_EQ(alerts.size(), 4u);
+  EXPECT_EQ(alerts[0],
+            (std::vector<std::string>{"toss_5xx_burst", "firing", format_utc(kT0 + 2 * kMin)}));
+  EXPECT_EQ(alerts[3][0], "amount_mismatch_ratio");
+  EXPECT_EQ(alerts[3][1], "action");
+  // Never back on by itself: a second run over a quiet log leaves the course off.
+  const auto quiet = write(dir, "quiet.log", line(kT0 + 200 * kMin, "", 200));
+  ASSERT_EQ(run_payedge({"watch", "--store", store}, {}, quiet).exit_code, 0);
+  EXPECT_EQ(d.scalar("SELECT active FROM courses WHERE id = 'course-sql'"), "0");
+}
+
+TEST(Watch, DeliversToSlackAndAlertmanagerThroughRefusals) {
+  TempDir dir;
+  ChildProcess sim({"sim", "--listen", "127.0.0.1:0"}, test_env());
+  const int port = sim.wait_listening();
+  ASSERT_GT(port, 0);
+  ASSERT_EQ(http_call(port, "POST", "/__sim/receivers", R"({"fail_next":2,"status":429})").status,
+            200);
+  std::string log;
+  for (int i = 0; i < 3; ++i) log += line(kT0 + i * 1000, "TOSS_API_ERROR", 502);
+  const auto path = write(dir, "app.log", log);
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  // Not a replay (stdin): the sinks are on. The process delivers what is queued before it ends.
+  auto r = run_payedge({"watch", "--slack-url", base + "/__sim/slack", "--alertmanager-url", base},
+                       {}, path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json got = http_call(port, "GET", "/__sim/received").json();
+  EXPECT_EQ(got["rejected"], 2);  // two 429s, each retried
+  ASSERT_EQ(got["slack"].size(), 1u) << got.dump();
+  EXPECT_NE(got["slack"][0]["text"].get<std::string>().find("toss_5xx_burst"), std::string::npos);
+  EXPECT_TRUE(got["slack"][0]["blocks"].is_array());
+  ASSERT_EQ(got["alertmanager"].size(), 1u) << got.dump();
+  const json& alert = got["alertmanager"][0][0];
+  EXPECT_EQ(alert["labels"]["alertname"], "toss_5xx_burst");
+  EXPECT_EQ(alert["labels"]["severity"], "critical");
+  EXPECT_EQ(alert["startsAt"], format_utc(kT0 + 2000));
+}
+
+TEST(Watch, UsageErrors) {
+  EXPECT_EQ(run_payedge({"watch", "--replay", "a.log", "--follow", "b.log"}).exit_code, 2);
+  EXPECT_EQ(run_payedge({"watch", "--format", "xml"}).exit_code, 2);
+  EXPECT_EQ(run_payedge({"watch", "--replay", "/nonexistent/app.log"}).exit_code, 1);
+  EXPECT_EQ(run_payedge({"watch", "--slack-url", "ftp://x"}).exit_code, 2);
+}
+
+TEST(RulesExport, PassesPromtoolCheckRules) {
+  TempDir dir;
+  auto r = run_payedge({"rules", "export", "--format", "prometheus"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* rule :
+       {"toss_5xx_burst", "webhook_invalid_sig_ratio", "confirm_latency_p95",
+        "amount_mismatch_ratio", "idempotency_conflicts", "slo_burn_fast", "slo_burn_slow"}) {
+    EXPECT_NE(r.out.find(std::string("alert: ") + rule), std::string::npos) << rule;
+  }
+  const auto path = write(dir, "rules.yml", r.out);
+  ASSERT_EQ(std::system("command -v promtool >/dev/null"), 0)
+      << "promtool missing: scripts/install-deps.sh installs it";
+  const int check =
+      std::system(("promtool check rules " + path + " > " + dir.file("out") + " 2>&1").c_str());
+  std::ifstream out(dir.file("out"));
+  std::stringstream ss;
+  ss << out.rdbuf();
+  EXPECT_EQ(check, 0) << ss.str() << r.out;
+}
+
+TEST(ServeAlerts, MismatchesSwitchOffTheCourseInProcess) {
+  Stack stack({.config_toml = "[alerts]\nmismatch_min_count = 3\n"});
+  // Three confirms with a tampered amount on course-sql (49,000): 3 of 3 mismatched.
+  for (int i = 0; i < 3; ++i) {
+    const std::string order = "order-alert-" + std::to_string(i);
+    const std::string key = stack.new_session(order, 100);
+    ASSERT_EQ(stack.confirm(body_for(key, order, 100, "course-sql")).json()["error"]["code"],
+              "E_AMOUNT_MISMATCH");
+  }
+  // The engine runs beside the request path: wait (bounded) for the switch it flips.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (stack.db().scalar("SELECT active FROM courses WHERE id = 'course-sql'") != "0" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(stack.db().scalar("SELECT active FROM courses WHERE id = 'course-sql'"), "0");
+  EXPECT_EQ(stack.db().count("audit_log", "actor = 'payedge-alert'"), 1);
+  EXPECT_EQ(stack.db().count("alerts", "rule = 'amount_mismatch_ratio' AND state = 'firing'"), 1);
+  EXPECT_EQ(stack.db().count("alerts", "rule = 'amount_mismatch_ratio' AND state = 'action'"), 1);
+  // The next honest buyer of that course is told it is not on sale; others still buy.
+  const std::string key = stack.new_session("order-alert-ok", 49000);
+  auto refused = stack.confirm(body_for(key, "order-alert-ok", 49000, "course-sql"));
+  EXPECT_EQ(refused.json()["error"]["code"], "E_COURSE_INACTIVE");
+  const std::string key2 = stack.new_session("order-alert-cpp", 79000);
+  EXPECT_EQ(stack.confirm(body_for(key2, "order-alert-cpp", 79000, "course-cpp")).status, 200);
+}
+
+}  // namespace
+}  // namespace payedge::testing
