@@ -77,6 +77,20 @@ Result<Config> load_config(const std::string& path) {
     read(t, "idempotency", "reconcile_interval_s", c.idempotency.reconcile_interval_s);
     read(t, "idempotency", "reconcile_older_than_s", c.idempotency.reconcile_older_than_s);
     read(t, "log", "file", c.log.file);
+    read(t, "slo", "success_rate", c.slo.success_rate);
+    read(t, "slo", "mean_confirm_ms", c.slo.mean_confirm_ms);
+    read(t, "slo", "p95_confirm_ms", c.slo.p95_confirm_ms);
+    read(t, "slo", "mismatch_rate", c.slo.mismatch_rate);
+    // A typo here would make every report pass or fail: refuse it instead.
+    auto rate_ok = [](double v) { return v >= 0 && v <= 1; };
+    if (!rate_ok(c.slo.success_rate) || !rate_ok(c.slo.mismatch_rate)) {
+      return fail(ErrorCode::kInvalidRequest,
+                  "config " + path + ": [slo] success_rate and mismatch_rate are fractions 0..1");
+    }
+    if (!(c.slo.mean_confirm_ms > 0) || !(c.slo.p95_confirm_ms > 0)) {
+      return fail(ErrorCode::kInvalidRequest,
+                  "config " + path + ": [slo] mean_confirm_ms and p95_confirm_ms must be above 0");
+    }
   }
   c.secrets = secrets_from_env();
   return c;

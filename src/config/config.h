@@ -63,6 +63,14 @@ struct LogConfig {
   std::string file;  // empty: stdout
 };
 
+// The runbook's SLOs (section 7); `payedge slo report` checks the logs against them.
+struct SloConfig {
+  double success_rate = 0.99;    // monthly: good / valid confirms at least this
+  double mean_confirm_ms = 900;  // daily: mean confirm latency below this
+  double p95_confirm_ms = 1500;  // daily: p95 confirm latency below this
+  double mismatch_rate = 0.001;  // weekly: E_AMOUNT_MISMATCH / confirms below this
+};
+
 struct Secrets {
   std::string toss_secret_key;
   std::string jwt_secret;
@@ -81,6 +89,7 @@ struct Config {
   WebhookConfig webhook;
   IdempotencyConfig idempotency;
   LogConfig log;
+  SloConfig slo;
   Secrets secrets;
 };
 
@@ -89,6 +98,7 @@ inline constexpr const char* kDevJwtSecret = "payedge-dev-jwt-secret-change-me";
 inline constexpr const char* kDevWebhookSecret = "payedge-dev-webhook-secret";
 
 // Reads `path` when non-empty (a missing file is an error), then the environment's secrets.
+// An [slo] target out of range (a rate outside 0..1, a latency not above 0) is an error.
 Result<Config> load_config(const std::string& path);
 Secrets secrets_from_env();
 
