@@ -46,13 +46,4 @@ AlertEvent AlertEvent::from(const RequestLog& r) {
   return e;
 }
 
-SloClass slo_class(bool success, int http_status, const std::string& error_code) {
-  if (success) return SloClass::kGood;
-  if (http_status >= 500 || error_code == "TOSS_API_ERROR" || error_code == "E_INTERNAL" ||
-      error_code == "E_PAYMENTS_DISABLED") {
-    return SloClass::kBad;
-  }
-  return SloClass::kExcluded;
-}
-
 }  // namespace payedge::alert

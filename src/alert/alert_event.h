@@ -34,10 +34,4 @@ struct AlertEvent {
   static AlertEvent from(const RequestLog& r);
 };
 
-// How a confirm counts for the 99% success SLO: a success is good; a failure of ours (a 5xx,
-// Toss down, payments switched off) is bad; the client's own errors (bad input, auth, amount
-// mismatch, declined card, conflicts, rate limits) are not part of it.
-enum class SloClass { kGood, kBad, kExcluded };
-SloClass slo_class(bool success, int http_status, const std::string& error_code);
-
 }  // namespace payedge::alert

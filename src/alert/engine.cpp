@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "slo/slo_class.h"
+
 namespace payedge::alert {
 namespace {
 
@@ -85,11 +87,11 @@ std::vector<Transition> AlertEngine::observe(const AlertEvent& e) {
       conflicts_.add(ts, 0);
       conflicts_long_.add(ts, 0);
     }
-    const SloClass c = slo_class(e.success, e.http_status, e.error_code);
-    if (c != SloClass::kExcluded) {
+    const slo::SloClass c = slo::classify_confirm(e.success, e.http_status, e.error_code);
+    if (c != slo::SloClass::kExcluded) {
       for (SlidingCounter* w : {&slo_5m_, &slo_30m_, &slo_1h_, &slo_6h_}) {
         w->add(ts, 0);
-        if (c == SloClass::kBad) w->add(ts, 1);
+        if (c == slo::SloClass::kBad) w->add(ts, 1);
       }
     }
     if (recovery_since_) {

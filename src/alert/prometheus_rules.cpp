@@ -31,8 +31,8 @@ std::string minutes(int seconds) { return fmt::format("{}m", std::max(1, seconds
 }  // namespace
 
 std::string prometheus_rules(const AlertsConfig& c) {
-  // The SLO's bad and valid confirms (alert_event.h: slo_class): 5xx codes are bad, successes
-  // good, the client's own errors left out.
+  // The SLO's bad and valid confirms (slo/slo_class.h): the 5xx codes are bad, successes good,
+  // the client's own errors left out.
   const std::string bad = ",error_code=~\"TOSS_API_ERROR|E_INTERNAL|E_PAYMENTS_DISABLED\"";
   const std::string good = ",status=\"success\"";
   auto burn = [&](const std::string& range) {

@@ -100,16 +100,31 @@ Result<Config> load_config(const std::string& path) {
     read(t, "alerts", "idempotency_baseline_s", c.alerts.idempotency_baseline_s);
     read(t, "alerts", "recovery_window_s", c.alerts.recovery_window_s);
     read(t, "alerts", "recovery_error_rate", c.alerts.recovery_error_rate);
-    read(t, "alerts", "slo_objective", c.alerts.slo_objective);
+
     read(t, "alerts", "burn_fast", c.alerts.burn_fast);
     read(t, "alerts", "burn_slow", c.alerts.burn_slow);
     read(t, "alerts", "burn_min_requests", c.alerts.burn_min_requests);
     read(t, "alerts", "alertmanager_url", c.alerts.alertmanager_url);
     read(t, "alerts", "slack_url", c.alerts.slack_url);
     read(t, "alerts", "slack_min_interval_ms", c.alerts.slack_min_interval_ms);
+    read(t, "slo", "success_rate", c.slo.success_rate);
+    read(t, "slo", "mean_confirm_ms", c.slo.mean_confirm_ms);
+    read(t, "slo", "p95_confirm_ms", c.slo.p95_confirm_ms);
+    read(t, "slo", "mismatch_rate", c.slo.mismatch_rate);
+    // A typo here would make every report pass or fail: refuse it instead.
+    auto rate_ok = [](double v) { return v >= 0 && v <= 1; };
+    if (!rate_ok(c.slo.success_rate) || !rate_ok(c.slo.mismatch_rate)) {
+      return fail(ErrorCode::kInvalidRequest,
+                  "config " + path + ": [slo] success_rate and mismatch_rate are fractions 0..1");
+    }
+    if (!(c.slo.mean_confirm_ms > 0) || !(c.slo.p95_confirm_ms > 0)) {
+      return fail(ErrorCode::kInvalidRequest,
+                  "config " + path + ": [slo] mean_confirm_ms and p95_confirm_ms must be above 0");
+    }
   }
   c.secrets = secrets_from_env();
   if (c.alerts.slack_url.empty()) c.alerts.slack_url = c.secrets.slack_webhook_url;
+  c.alerts.slo_objective = c.slo.success_rate;  // the burn rates are of the one success SLO
   return c;
 }
 

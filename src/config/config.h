@@ -89,13 +89,21 @@ struct AlertsConfig {
   int idempotency_baseline_s = 3600;  // the window before, for the baseline
   int recovery_window_s = 1800;       // after a Toss 5xx alert resolves ...
   double recovery_error_rate = 0.01;  // ... this long below this 5xx rate: "recovered"
-  double slo_objective = 0.99;        // the confirm success SLO the burn rates are of
+  double slo_objective = 0.99;        // not read from [alerts]: [slo] success_rate
   double burn_fast = 14.4;            // over 1 h and 5 min
   double burn_slow = 6;               // over 6 h and 30 min
   int burn_min_requests = 20;         // valid confirms in the long window
   std::string alertmanager_url;       // e.g. http://127.0.0.1:9093 (empty: off)
   std::string slack_url;              // default: SLACK_WEBHOOK_URL from the environment
   int slack_min_interval_ms = 1000;   // at most one Slack message a second
+};
+
+// The runbook's SLOs (section 7); `payedge slo report` checks the logs against them.
+struct SloConfig {
+  double success_rate = 0.99;    // monthly: good / valid confirms at least this
+  double mean_confirm_ms = 900;  // daily: mean confirm latency below this
+  double p95_confirm_ms = 1500;  // daily: p95 confirm latency below this
+  double mismatch_rate = 0.001;  // weekly: E_AMOUNT_MISMATCH / confirms below this
 };
 
 struct Secrets {
@@ -117,6 +125,7 @@ struct Config {
   IdempotencyConfig idempotency;
   LogConfig log;
   AlertsConfig alerts;
+  SloConfig slo;
   Secrets secrets;
 };
 
@@ -125,6 +134,7 @@ inline constexpr const char* kDevJwtSecret = "payedge-dev-jwt-secret-change-me";
 inline constexpr const char* kDevWebhookSecret = "payedge-dev-webhook-secret";
 
 // Reads `path` when non-empty (a missing file is an error), then the environment's secrets.
+// An [slo] target out of range (a rate outside 0..1, a latency not above 0) is an error.
 Result<Config> load_config(const std::string& path);
 Secrets secrets_from_env();
 
