@@ -15,7 +15,8 @@ void add_price(CLI::App& app, int& exit_code);
 void add_ops(CLI::App& app, int& exit_code);  // reconcile, verify
 // query, top, latency, errors, mismatches, export, sample
 void add_logs(CLI::App& app, int& exit_code);
-void add_watch(CLI::App& app, int& exit_code);  // watch, rules export
-void add_slo(CLI::App& app, int& exit_code);    // report
+void add_watch(CLI::App& app, int& exit_code);     // watch, rules export
+void add_incident(CLI::App& app, int& exit_code);  // incident new
+void add_slo(CLI::App& app, int& exit_code);       // report
 
 }  // namespace payedge::cli

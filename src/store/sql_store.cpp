@@ -61,6 +61,9 @@ constexpr std::string_view kInsertAlert =
 constexpr std::string_view kListAlerts =
     "SELECT at, rule, state, summary, labels FROM (SELECT id, at, rule, state, summary, labels "
     "FROM alerts WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?) newest ORDER BY at, id";
+constexpr std::string_view kAuditBetween =
+    "SELECT at, actor, action, target, reason, details FROM audit_log WHERE at >= ? AND at < ? "
+    "ORDER BY at, id LIMIT ?";
 constexpr std::string_view kSetCourseActive =
     "UPDATE courses SET active = ?, updated_at = ? WHERE id = ?";
 constexpr std::string_view kActiveEnrollment =
@@ -625,6 +628,22 @@ Result<std::vector<AlertRow>> SqlStore::list_alerts(EpochMs since, int limit) {
     a.state = q.text(2);
     a.summary = q.text(3);
     a.labels = q.text(4);
+    out.push_back(std::move(a));
+  }
+}
+
+Result<std::vector<AuditRow>> SqlStore::audit_between(EpochMs since, EpochMs until, int limit) {
+  auto lease = acquire();
+  Query q(*lease, kAuditBetween);
+  q.bind(format_utc(since)).bind(format_utc(until)).bind(limit);
+  std::vector<AuditRow> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    AuditRow a;
+    a.at = parse_rfc3339(q.text(0)).value_or(0);
+    a.entry = AuditEntry{q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)};
     out.push_back(std::move(a));
   }
 }

@@ -43,6 +43,7 @@ class SqlStore final : public Store {
   Status append_audit(const AuditEntry& entry, EpochMs now) override;
   Status record_alert(const AlertRow& row) override;
   Result<std::vector<AlertRow>> list_alerts(EpochMs since, int limit) override;
+  Result<std::vector<AuditRow>> audit_between(EpochMs since, EpochMs until, int limit) override;
   Result<StoreCounts> counts() override;
   Result<std::vector<ConfirmAttempt>> list_attempts(AttemptState state, EpochMs updated_before,
                                                     int limit) override;

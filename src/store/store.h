@@ -115,6 +115,12 @@ struct AlertRow {
   std::string labels;  // JSON object
 };
 
+// One row of audit_log, as read back (postmortems, the weekly check).
+struct AuditRow {
+  EpochMs at = 0;
+  AuditEntry entry;
+};
+
 struct Violation {
   std::string kind;
   std::string payment_key;
@@ -167,6 +173,8 @@ class Store {
   virtual Status record_alert(const AlertRow& row) = 0;
   // The newest `limit` alert rows at or after `since`, oldest first.
   virtual Result<std::vector<AlertRow>> list_alerts(EpochMs since, int limit) = 0;
+  // audit_log rows with since <= at < until, oldest first, at most `limit`.
+  virtual Result<std::vector<AuditRow>> audit_between(EpochMs since, EpochMs until, int limit) = 0;
   virtual Result<StoreCounts> counts() = 0;
 
   // Attempts in `state` last touched before `updated_before`, oldest first (reconciler, verify).

@@ -179,6 +179,52 @@ TEST(RulesExport, PassesPromtoolCheckRules) {
   EXPECT_EQ(check, 0) << ss.str() << r.out;
 }
 
+TEST(Incident, NewFillsTheTemplateFromLogsAlertsAndTheAuditLog) {
+  TempDir dir;
+  const std::string store = "sqlite://" + dir.file("payedge.db");
+  std::ofstream(dir.file("seed.json")) << sample_seed_json();
+  ASSERT_EQ(run_payedge({"migrate", "--store", store}).exit_code, 0);
+  ASSERT_EQ(run_payedge({"seed", dir.file("seed.json"), "--store", store}).exit_code, 0);
+  const auto log = write(dir, "app.log", incident_log());
+  ASSERT_EQ(run_payedge({"watch", "--store", store}, {}, log).exit_code, 0);  // alerts + switch
+  ASSERT_EQ(run_payedge({"ops", "flag", "set", "payments_enabled", "off", "--reason", "결제 점검",
+                         "--actor", "kim", "--store", store})
+                .exit_code,
+            0);
+  const std::string out_dir = dir.file("incidents");
+  auto r = run_payedge({"incident", "new", "--title", "금액 불일치 급증", "--since",
+                        "2026-11-25T14:00:00Z", "--store", store, "--dir", out_dir, log});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string path = r.out.substr(0, r.out.find('\n'));
+  ASSERT_EQ(path.rfind(out_dir + "/PM-", 0), 0u) << path;
+  EXPECT_EQ(path.substr(path.size() - 5), "-1.md");
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string md = ss.str();
+  for (const char* heading :
+       {"# Incident PM-", "## 요약 (3문장)", "## 타임라인", "## 영향 범위", "## 근본 원인(RCA)",
+        "## 해결 조치", "## 재발 방지(Action Items)", "## 로그/메트릭 스냅샷", "## 첨부"}) {
+    EXPECT_NE(md.find(heading), std::string::npos) << heading;
+  }
+  // The timeline in KST: the 5xx alert fired at 14:32Z = 23:32 KST on 11-25.
+  EXPECT_NE(md.find("11-25 23:32 [경보 발생] toss_5xx_burst"), std::string::npos) << md;
+  EXPECT_NE(md.find("[자동 조치] amount_mismatch_ratio"), std::string::npos);
+  EXPECT_NE(md.find("payedge-alert: course.deactivate course-sql"), std::string::npos);
+  EXPECT_NE(md.find("kim: flag.set payments_enabled (사유: 결제 점검)"), std::string::npos);
+  // Impact from the log: 15 confirm lines, 13 errors (3 Toss + 10 mismatches), 3 ours.
+  EXPECT_NE(md.find("결제 승인 요청 15건, 오류 13건, 우리 쪽·Toss 실패 3건"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("E_AMOUNT_MISMATCH): 10건"), std::string::npos);
+  EXPECT_NE(md.find("| E_AMOUNT_MISMATCH | 10 |"), std::string::npos);
+  // A second one the same day gets the next number; nothing is overwritten.
+  auto again = run_payedge({"incident", "new", "--title", "둘째", "--dir", out_dir});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("-2.md"), std::string::npos) << again.out;
+  EXPECT_EQ(run_payedge({"incident", "new", "--dir", out_dir}).exit_code, 2);  // no --title
+  EXPECT_EQ(run_payedge({"incident", "new", "--title", "x", "--since", "soon"}).exit_code, 2);
+}
+
 TEST(ServeAlerts, MismatchesSwitchOffTheCourseInProcess) {
   Stack stack({.config_toml = "[alerts]\nmismatch_min_count = 3\n"});
   // Three confirms with a tampered amount on course-sql (49,000): 3 of 3 mismatched.

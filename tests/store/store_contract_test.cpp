@@ -88,6 +88,32 @@ TEST_P(StoreContract, CoursesAndCouponsRoundTrip) {
   EXPECT_FALSE(*store_->find_course("nope"));
 }
 
+TEST_P(StoreContract, AlertsAndAuditReadBackInTimeOrder) {
+  const EpochMs t = 1'800'000'000'000;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(store_->record_alert(
+        AlertRow{t + i * 1000, "rule-" + std::to_string(i), "firing", "s", R"({"k":"v"})"}));
+  }
+  auto newest = store_->list_alerts(t + 1000, 2);  // the newest two at or after t+1s
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].rule, "rule-2");
+  EXPECT_EQ((*newest)[1].rule, "rule-3");
+  EXPECT_EQ((*newest)[1].at, t + 3000);
+  EXPECT_EQ((*newest)[1].labels, R"({"k":"v"})");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store_->append_audit(
+        AuditEntry{"kim", "act-" + std::to_string(i), "x", "why", "{}"}, t + i * 60'000));
+  }
+  auto audit = store_->audit_between(t + 60'000, t + 120'000, 10);  // [1 min, 2 min)
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].entry.action, "act-1");
+  EXPECT_EQ((*audit)[0].entry.reason, "why");
+  EXPECT_EQ((*audit)[0].at, t + 60'000);
+  EXPECT_EQ(store_->audit_between(t, t + 200'000, 2)->size(), 2u);
+}
+
 TEST_P(StoreContract, FlagChangesAreAudited) {
   ASSERT_TRUE(
       store_->set_flag(Flag{"payments_enabled", "off", "incident", "kim", 1'800'000'000'000},

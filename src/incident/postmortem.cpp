@@ -1,0 +1,269 @@
+#include "incident/postmortem.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "slo/slo_class.h"
+
+namespace payedge::incident {
+namespace {
+
+using logs::Field;
+
+class ImpactSink final : public logs::RecordSink {
+ public:
+  void add(const logs::LogRecord& r, logs::RecordPosition) override {
+    ++lines;
+    if (r.get_or(Field::kFn) != "confirm-payment") return;
+    ++confirms;
+    if (r.latency_ms) latency.add(*r.latency_ms);
+    const std::string_view status = r.get_or(Field::kStatus);
+    const std::string_view code = r.get_or(Field::kErrorCode);
+    if (status == "success") return;
+    ++errors;
+    if (!code.empty()) codes.add(code);
+    if (code == "E_AMOUNT_MISMATCH") ++mismatches;
+    if (auto u = r.get(Field::kUserId)) users.emplace(*u);
+    const auto cls =
+        slo::classify_confirm(false, static_cast<int>(r.http_status.value_or(0)), code);
+    if (cls == slo::SloClass::kBad) {
+      ++failed;
+      if (auto o = r.get(Field::kOrderId)) orders.emplace(std::string(*o), r.amount.value_or(0));
+    }
+  }
+  std::uint64_t lines = 0, confirms = 0, errors = 0, failed = 0, mismatches = 0;
+  logs::KeyCounter codes;
+  logs::LatencyHistogram latency;
+  std::unordered_set<std::string> users;
+  std::unordered_map<std::string, std::int64_t> orders;
+};
+
+std::string hhmm(EpochMs t, const logs::TimeZone& tz, bool with_day) {
+  const std::string s = tz.format(t);  // 2026-11-26T10:02:03+09:00
+  return with_day ? s.substr(5, 5) + " " + s.substr(11, 5) : s.substr(11, 5);
+}
+
+std::string won(std::int64_t krw) {
+  std::string digits = std::to_string(krw < 0 ? -krw : krw);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
+  return (krw < 0 ? "-₩" : "₩") + digits;
+}
+
+std::string percent(std::uint64_t part, std::uint64_t whole) {
+  return whole == 0 ? "-" : fmt::format("{:.2f}%", 100.0 * part / whole);
+}
+
+std::string quoted_inputs(const std::vector<std::string>& inputs) {
+  std::string out;
+  for (const auto& i : inputs) out += " '" + i + "'";
+  return out;
+}
+
+std::string state_ko(const std::string& state) {
+  if (state == "firing") return "경보 발생";
+  if (state == "resolved") return "경보 해소";
+  if (state == "action") return "자동 조치";
+  return state;
+}
+
+}  // namespace
+
+Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs until,
+               const logs::ScanOptions& scan) {
+  logs::FieldSet wanted;
+  wanted.add(Field::kFn).add(Field::kStatus).add(Field::kErrorCode).add(Field::kUserId);
+  wanted.add(Field::kOrderId);
+  wanted.latency = wanted.amounts = wanted.http = true;
+  logs::FilterSpec spec;
+  spec.since = since;
+  spec.until = until;
+  const logs::RecordFilter filter(spec);
+  std::vector<std::unique_ptr<ImpactSink>> sinks;
+  std::vector<logs::RecordSink*> raw;
+  for (unsigned i = 0; i < logs::resolve_threads(scan.threads); ++i) {
+    sinks.push_back(std::make_unique<ImpactSink>());
+    raw.push_back(sinks.back().get());
+  }
+  const auto stats = logs::scan_logs(inputs, wanted, filter, raw, scan);
+  ImpactSink& all = *sinks.front();
+  for (std::size_t i = 1; i < sinks.size(); ++i) {
+    ImpactSink& s = *sinks[i];
+    all.lines += s.lines, all.confirms += s.confirms, all.errors += s.errors;
+    all.failed += s.failed, all.mismatches += s.mismatches;
+    all.codes.merge(s.codes);
+    all.latency.merge(s.latency);
+    all.users.insert(s.users.begin(), s.users.end());
+    all.orders.insert(s.orders.begin(), s.orders.end());
+  }
+  Impact out;
+  out.lines = all.lines;
+  out.confirms = all.confirms;
+  out.errors = all.errors;
+  out.failed = all.failed;
+  out.mismatches = all.mismatches;
+  out.users_hit = all.users.size();
+  out.orders_failed = all.orders.size();
+  for (const auto& [order, amount] : all.orders) out.amount_failed += amount;
+  all.codes.for_each([&](std::string_view k, std::uint64_t n) {
+    out.error_codes.emplace_back(std::string(k), n);
+  });
+  std::sort(out.error_codes.begin(), out.error_codes.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  out.latency = all.latency.summary();
+  out.malformed = stats.malformed;
+  return out;
+}
+
+std::string render(const PostmortemInput& in) {
+  const logs::TimeZone& tz = *in.tz;
+  const bool multi_day = tz.day_label(in.since) != tz.day_label(in.until - 1);
+  std::string md;
+  auto line = [&md](const std::string& s = {}) { md += s + "\n"; };
+  line(fmt::format("# Incident {}", in.id));
+  line();
+  line(fmt::format("**{}** — {} ~ {} ({})", in.title, tz.format(in.since), tz.format(in.until),
+                   tz.name()));
+  line();
+  line(
+      "> `payedge incident new` 가 로그·경보·audit_log 로 채운 초안이다. `(작성 필요)` 는 사람이 "
+      "채운다.");
+  line();
+  line("## 요약 (3문장)");
+  line();
+  if (in.impact) {
+    const Impact& i = *in.impact;
+    std::string top = i.error_codes.empty() ? "오류 없음" : i.error_codes.front().first;
+    line(
+        fmt::format("- 창 안의 결제 승인 요청 {}건 중 {}건이 오류({}), 우리 쪽·Toss 실패 {}건({}); "
+                    "가장 많은 오류는 {}.",
+                    i.confirms, i.errors, percent(i.errors, i.confirms), i.failed,
+                    percent(i.failed, i.confirms), top));
+  }
+  std::size_t firing = 0;
+  for (const auto& a : in.alerts) firing += a.state == "firing";
+  if (in.store_read)
+    line(fmt::format("- 경보 {}건 발생, 수동·자동 조치 기록 {}건.", firing, in.audit.size()));
+  line("- (작성 필요: 원인과 해결을 한 문장으로)");
+  line();
+  line("## 타임라인");
+  line();
+  struct Entry {
+    EpochMs at;
+    std::string text;
+  };
+  std::vector<Entry> entries;
+  for (const auto& a : in.alerts) {
+    if (a.state == "pending") continue;
+    entries.push_back({a.at, fmt::format("[{}] {} — {}", state_ko(a.state), a.rule, a.summary)});
+  }
+  for (const auto& a : in.audit) {
+    std::string text =
+        fmt::format("[조치] {}: {} {}", a.entry.actor, a.entry.action, a.entry.target);
+    if (!a.entry.reason.empty()) text += fmt::format(" (사유: {})", a.entry.reason);
+    entries.push_back({a.at, text});
+  }
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.at < b.at; });
+  if (entries.empty()) {
+    line(in.store_read ? "- 창 안에 경보·조치 기록 없음"
+                       : "- (저장소를 읽지 않음: --store 로 경보·audit_log 를 채운다)");
+  }
+  for (const auto& e : entries) line(fmt::format("- {} {}", hhmm(e.at, tz, multi_day), e.text));
+  line("- (작성 필요: Oncall 확인, 공지 등 사람이 한 일)");
+  line();
+  line("## 영향 범위");
+  line();
+  if (in.impact) {
+    const Impact& i = *in.impact;
+    line(fmt::format("- 사용자 수: 오류를 겪은 사용자 {}명", i.users_hit));
+    line(
+        fmt::format("- 거래 수: 결제 승인 요청 {}건, 오류 {}건, 우리 쪽·Toss 실패 {}건 (주문 {}건)",
+                    i.confirms, i.errors, i.failed, i.orders_failed));
+    line(fmt::format("- 금액 영향: 실패한 주문 금액 합계 {} (주문당 한 번)", won(i.amount_failed)));
+    line(fmt::format("- 금액 불일치(E_AMOUNT_MISMATCH): {}건", i.mismatches));
+  } else {
+    line("- (로그 없음: 로그 파일을 인자로 주면 채워진다)");
+  }
+  line();
+  line("## 근본 원인(RCA)");
+  line();
+  line("(작성 필요)");
+  line();
+  line("## 해결 조치");
+  line();
+  bool any_action = false;
+  for (const auto& a : in.audit) {
+    any_action = true;
+    line(fmt::format("- {} {} {} {} — {}", hhmm(a.at, tz, multi_day), a.entry.actor, a.entry.action,
+                     a.entry.target, a.entry.reason));
+  }
+  for (const auto& a : in.alerts) {
+    if (a.state != "action") continue;
+    any_action = true;
+    line(fmt::format("- {} 자동: {}", hhmm(a.at, tz, multi_day), a.summary));
+  }
+  if (!any_action) line("- (작성 필요)");
+  line();
+  line("## 재발 방지(Action Items)");
+  line();
+  line("| 아이템 | 담당 | 기한 |");
+  line("|--------|------|------|");
+  line("| (작성 필요) |  |  |");
+  line();
+  line("## 로그/메트릭 스냅샷");
+  line();
+  if (in.impact) {
+    const Impact& i = *in.impact;
+    line("| error_code | count | share |");
+    line("|---|---:|---:|");
+    for (std::size_t k = 0; k < i.error_codes.size() && k < 10; ++k) {
+      line(fmt::format("| {} | {} | {} |", i.error_codes[k].first, i.error_codes[k].second,
+                       percent(i.error_codes[k].second, i.errors)));
+    }
+    if (i.error_codes.empty()) line("| (없음) | 0 | - |");
+    line();
+    line(fmt::format("결제 승인 latency_ms: count {}, mean {:.1f}, p50 {}, p95 {}, p99 {}, max {}",
+                     i.latency.count, i.latency.mean, i.latency.p50, i.latency.p95, i.latency.p99,
+                     i.latency.max));
+    if (i.malformed) line(fmt::format("(깨진 로그 줄 {}개는 건너뜀)", i.malformed));
+  } else {
+    line("(로그 없음)");
+  }
+  line();
+  line("## 첨부");
+  line();
+  const std::string window =
+      fmt::format("--since {} --until {}", format_utc(in.since), format_utc(in.until));
+  const std::string files = in.log_inputs.empty() ? " \"$LOG\"" : quoted_inputs(in.log_inputs);
+  line("```sh");
+  line(fmt::format("payedge logs errors --window 5m {}{}", window, files));
+  line(fmt::format("payedge logs top --by error_code {}{}", window, files));
+  line(fmt::format("payedge logs latency --by hour --tz {} {}{}", tz.name(), window, files));
+  const std::string first = in.log_inputs.empty() ? "\"$LOG\"" : "'" + in.log_inputs.front() + "'";
+  line(fmt::format("payedge watch --replay {} --format json   # 그때 울렸을 경보", first));
+  line("```");
+  if (in.store_read) {
+    line();
+    line(fmt::format("경보 {}건, audit_log {}건 (창 안, 저장소에서).", in.alerts.size(),
+                     in.audit.size()));
+  }
+  return md;
+}
+
+std::string next_id(const std::string& dir, EpochMs now, const logs::TimeZone& tz) {
+  std::string day = tz.day_label(now);
+  day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
+  for (int n = 1;; ++n) {
+    const std::string id = fmt::format("PM-{}-{}", day, n);
+    if (!std::filesystem::exists(std::filesystem::path(dir) / (id + ".md"))) return id;
+  }
+}
+
+}  // namespace payedge::incident

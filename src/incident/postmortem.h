@@ -1,0 +1,56 @@
+// `payedge incident new`: a postmortem draft in the runbook's template (section 8, Korean
+// headings), filled from what the machine knows about the incident window — the alerts and
+// the audit log (timeline, actions taken) and the logs (impact, error codes, latency) — with
+// the parts only people can write (RCA, action items) left as marked gaps.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "logs/aggregates.h"
+#include "logs/scanner.h"
+#include "logs/timezone.h"
+#include "store/store.h"
+
+namespace payedge::incident {
+
+// What the logs say about the window (confirm-payment lines unless said otherwise).
+struct Impact {
+  std::uint64_t lines = 0;          // every log line in the window
+  std::uint64_t confirms = 0;       // confirm-payment lines
+  std::uint64_t errors = 0;         // of those, status error
+  std::uint64_t failed = 0;         // ... failed on our side or Toss's (the SLO's "bad")
+  std::uint64_t mismatches = 0;     // E_AMOUNT_MISMATCH
+  std::uint64_t users_hit = 0;      // distinct users with an error
+  std::uint64_t orders_failed = 0;  // distinct orders among the "bad" ones
+  std::int64_t amount_failed = 0;   // KRW of those orders (each counted once)
+  std::vector<std::pair<std::string, std::uint64_t>> error_codes;  // count descending
+  logs::LatencySummary latency;                                    // confirm latency_ms
+  std::uint64_t malformed = 0;
+};
+
+Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs until,
+               const logs::ScanOptions& scan);
+
+struct PostmortemInput {
+  std::string id;  // PM-YYYYMMDD-N
+  std::string title;
+  EpochMs since = 0, until = 0;
+  const logs::TimeZone* tz = nullptr;
+  std::optional<Impact> impact;         // no log inputs: nullopt
+  std::vector<AlertRow> alerts;         // in the window
+  std::vector<AuditRow> audit;          // in the window
+  std::vector<std::string> log_inputs;  // for the commands in the appendix
+  bool store_read = false;              // alerts/audit came from a store
+};
+
+std::string render(const PostmortemInput& in);
+
+// The next free "PM-YYYYMMDD-N" in `dir` for the local day of `now`.
+std::string next_id(const std::string& dir, EpochMs now, const logs::TimeZone& tz);
+
+}  // namespace payedge::incident
