@@ -17,6 +17,7 @@ void add_ops(CLI::App& app, int& exit_code);  // reconcile, verify
 void add_logs(CLI::App& app, int& exit_code);
 void add_watch(CLI::App& app, int& exit_code);     // watch, rules export
 void add_incident(CLI::App& app, int& exit_code);  // incident new
+void add_check(CLI::App& app, int& exit_code);     // check weekly
 void add_slo(CLI::App& app, int& exit_code);       // report
 
 }  // namespace payedge::cli

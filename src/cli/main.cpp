@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   payedge::cli::add_logs(app, exit_code);
   payedge::cli::add_watch(app, exit_code);
   payedge::cli::add_incident(app, exit_code);
+  payedge::cli::add_check(app, exit_code);
   payedge::cli::add_slo(app, exit_code);
   try {
     app.parse(argc, argv);

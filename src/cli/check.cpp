@@ -1,0 +1,93 @@
+// `payedge check weekly`: the runbook's weekly check (section 9). Wiring only: the items are
+// in src/check.
+#include <cstdio>
+#include <memory>
+
+#include "check/weekly_check.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "logs/filter.h"
+#include "logs/input.h"
+#include "store/store.h"
+
+namespace payedge::cli {
+namespace {
+
+struct CheckOptions {
+  std::vector<std::string> inputs;
+  std::string since = "-7d", until, store, config, docs, sample_out = "weekly-sample.jsonl",
+              format = "table", tz = "Asia/Seoul";
+  std::uint64_t seed = 0;
+};
+
+void run_check(const CheckOptions& o, int& exit_code) {
+  auto usage = [&](const std::string& text) {
+    std::fprintf(stderr, "error: %s\n", text.c_str());
+    exit_code = 2;
+  };
+  const EpochMs now = SystemClock::instance().now_ms();
+  const auto until =
+      o.until.empty() ? std::optional<EpochMs>(now) : logs::parse_time_bound(o.until, now);
+  if (!until) return usage("--until: not a time: " + o.until);
+  const auto since = logs::parse_time_bound(o.since, *until);
+  if (!since) return usage("--since: not a time: " + o.since);
+  auto tz = logs::TimeZone::load(o.tz);
+  if (!tz) return usage(tz.error().detail);
+  auto config = load_cli_config(o.config);
+  if (!config) return print_error(config.error()), void(exit_code = 2);
+
+  check::WeeklyOptions w;
+  w.since = *since;
+  w.until = *until;
+  w.tz = &*tz;
+  w.config = *config;
+  w.docs_dir = o.docs;
+  w.sample_path = o.sample_out;
+  w.seed = o.seed ? o.seed : static_cast<std::uint64_t>(now / 86'400'000 / 7);  // one per week
+  w.now = now;
+  if (!o.inputs.empty()) {
+    auto inputs = logs::expand_inputs(o.inputs);
+    if (!inputs) return print_error(inputs.error()), void(exit_code = 1);
+    w.inputs = *inputs;
+  }
+  std::unique_ptr<Store> store;
+  if (!o.store.empty()) {
+    auto opened = open_store(o.store, 1, config->store.busy_timeout_ms);
+    if (!opened) return print_error(opened.error()), void(exit_code = 1);
+    if (auto st = (*opened)->migrate(); !st) return print_error(st.error()), void(exit_code = 1);
+    store = std::move(*opened);
+    w.store = store.get();
+  }
+  const auto items = check::run_weekly(w);
+  const auto json = check::weekly_json(items);
+  const std::string text = o.format == "json" ? json.dump() + "\n" : check::weekly_table(items);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!json["ok"].get<bool>()) exit_code = 1;
+}
+
+}  // namespace
+
+void add_check(CLI::App& app, int& exit_code) {
+  auto* check = app.add_subcommand("check", "Periodic checks");
+  check->require_subcommand(1);
+  auto o = std::make_shared<CheckOptions>();
+  auto* weekly = check->add_subcommand(
+      "weekly",
+      "The runbook's weekly check: a masked 50-line sample, the week's ratios, the webhook "
+      "secret's rotation, docs vs error codes, store invariants (exit 1 when something needs "
+      "attention)");
+  weekly->add_option("files", o->inputs, "the week's log files or globs");
+  weekly->add_option("--since", o->since, "start (default -7d, relative to --until)");
+  weekly->add_option("--until", o->until, "end (default now)");
+  weekly->add_option("--store", o->store, "store URL (rotation schedule, invariants)");
+  weekly->add_option("--config", o->config, "payedge.toml ([slo] targets, [webhook] period)");
+  weekly->add_option("--docs", o->docs, "the docs folder to check (error-codes.md)");
+  weekly->add_option("--sample-out", o->sample_out,
+                     "where the masked sample goes (default weekly-sample.jsonl)");
+  weekly->add_option("--seed", o->seed, "sample seed (default: the week number)");
+  weekly->add_option("--tz", o->tz, "time zone of the days and weeks (default Asia/Seoul)");
+  weekly->add_option("--format", o->format, "table|json")->check(CLI::IsMember({"table", "json"}));
+  weekly->callback([o, &exit_code] { run_check(*o, exit_code); });
+}
+
+}  // namespace payedge::cli
