@@ -118,62 +118,78 @@ std::vector<Transition> AlertEngine::advance(EpochMs now) {
 }
 
 void AlertEngine::evaluate(std::vector<Transition>& out) {
+  // Conditions are cheap and checked on every event; the words and labels of a transition
+  // are built only when one happens.
   {  // runbook 4.2
     const auto n = toss_.total(0);
-    set("toss_5xx_burst", n >= static_cast<std::uint64_t>(cfg_.toss_5xx_count),
-        fmt::format("{} confirms with Toss 5xx or timeout in {} min", n,
-                    cfg_.toss_5xx_window_s / 60),
-        {{"count", std::to_string(n)}}, out);
+    set(
+        "toss_5xx_burst", n >= static_cast<std::uint64_t>(cfg_.toss_5xx_count),
+        [&] {
+          return Description{fmt::format("{} confirms with Toss 5xx or timeout in {} min", n,
+                                         cfg_.toss_5xx_window_s / 60),
+                             {{"count", std::to_string(n)}}};
+        },
+        out);
   }
   {  // runbook 4.4
     const auto all = webhook_.total(0), bad = webhook_.total(1);
     const double r = ratio(bad, all);
-    std::map<std::string, std::uint64_t> ips, uas;
     const bool condition = all >= static_cast<std::uint64_t>(cfg_.webhook_min_requests) &&
                            r > cfg_.webhook_invalid_sig_ratio;
-    if (condition && !firing("webhook_invalid_sig_ratio")) {
-      for (const auto& [ts, who] : invalid_senders_) {
-        ++ips[who.first];
-        ++uas[who.second];
-      }
-    }
-    set("webhook_invalid_sig_ratio", condition,
-        fmt::format("{} of {} webhook requests with an invalid signature ({}) in {} min", bad, all,
-                    percent(r), cfg_.webhook_window_s / 60),
-        {{"ratio", fmt::format("{:.4f}", r)},
-         {"invalid", std::to_string(bad)},
-         {"requests", std::to_string(all)},
-         {"top_ips", top_values(ips, 5)},
-         {"top_uas", top_values(uas, 3)}},
+    set(
+        "webhook_invalid_sig_ratio", condition,
+        [&] {
+          std::map<std::string, std::uint64_t> ips, uas;
+          for (const auto& [ts, who] : invalid_senders_) {
+            ++ips[who.first];
+            ++uas[who.second];
+          }
+          return Description{
+              fmt::format("{} of {} webhook requests with an invalid signature ({}) in {} min", bad,
+                          all, percent(r), cfg_.webhook_window_s / 60),
+              {{"ratio", fmt::format("{:.4f}", r)},
+               {"invalid", std::to_string(bad)},
+               {"requests", std::to_string(all)},
+               {"top_ips", top_values(ips, 5)},
+               {"top_uas", top_values(uas, 3)}}};
+        },
         out);
   }
   {  // the runbook's wanted "p95 > 1500 ms" alarm
     const auto n = latency_.count();
-    const int p95 = latency_.percentile(95);
-    set("confirm_latency_p95",
-        n >= static_cast<std::uint64_t>(cfg_.latency_min_requests) && p95 > cfg_.latency_p95_ms,
-        fmt::format("confirm p95 {} ms over {} requests in {} min (threshold {} ms)", p95, n,
-                    cfg_.latency_window_s / 60, cfg_.latency_p95_ms),
-        {{"p95_ms", std::to_string(p95)}, {"count", std::to_string(n)}}, out);
+    const bool enough = n >= static_cast<std::uint64_t>(cfg_.latency_min_requests);
+    const int p95 = enough ? latency_.percentile(95) : 0;
+    set(
+        "confirm_latency_p95", enough && p95 > cfg_.latency_p95_ms,
+        [&] {
+          return Description{
+              fmt::format("confirm p95 {} ms over {} requests in {} min (threshold {} ms)", p95, n,
+                          cfg_.latency_window_s / 60, cfg_.latency_p95_ms),
+              {{"p95_ms", std::to_string(p95)}, {"count", std::to_string(n)}}};
+        },
+        out);
   }
   {  // runbook 4.1, with the automatic switch it asks for
     const auto confirms = mismatch_.total(0), bad = mismatch_.total(1);
     const double r = ratio(bad, confirms);
-    std::map<std::string, std::uint64_t> courses;
-    for (const auto& [ts, course] : mismatch_courses_) ++courses[course];
-    std::string top_course;
-    std::uint64_t top = 0;
-    for (const auto& [course, n] : courses) {
-      if (n > top) top = n, top_course = course;
-    }
-    set("amount_mismatch_ratio",
+    set(
+        "amount_mismatch_ratio",
         bad >= static_cast<std::uint64_t>(cfg_.mismatch_min_count) && r > cfg_.mismatch_ratio,
-        fmt::format("{} of {} confirms were E_AMOUNT_MISMATCH ({}) in {} min", bad, confirms,
-                    percent(r), cfg_.mismatch_window_s / 60),
-        {{"ratio", fmt::format("{:.4f}", r)},
-         {"mismatches", std::to_string(bad)},
-         {"top_course", top_course},
-         {"top_course_share", fmt::format("{:.4f}", ratio(top, bad))}},
+        [&] {
+          std::map<std::string, std::uint64_t> courses;
+          for (const auto& [ts, course] : mismatch_courses_) ++courses[course];
+          std::string top_course;
+          std::uint64_t top = 0;
+          for (const auto& [course, n] : courses) {
+            if (n > top) top = n, top_course = course;
+          }
+          return Description{fmt::format("{} of {} confirms were E_AMOUNT_MISMATCH ({}) in {} min",
+                                         bad, confirms, percent(r), cfg_.mismatch_window_s / 60),
+                             {{"ratio", fmt::format("{:.4f}", r)},
+                              {"mismatches", std::to_string(bad)},
+                              {"top_course", top_course},
+                              {"top_course_share", fmt::format("{:.4f}", ratio(top, bad))}}};
+        },
         out);
   }
   {  // runbook 4.3: a rise against the hour before
@@ -181,13 +197,18 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
     const auto before = conflicts_long_.total(0) - recent;
     const double baseline = static_cast<double>(before) * cfg_.idempotency_window_s /
                             std::max(1, cfg_.idempotency_baseline_s);
-    set("idempotency_conflicts",
+    set(
+        "idempotency_conflicts",
         recent >= static_cast<std::uint64_t>(cfg_.idempotency_min_count) &&
             static_cast<double>(recent) > cfg_.idempotency_factor * baseline,
-        fmt::format("{} idempotency conflicts in {} min (the hour before: {:.1f} per {} min)",
-                    recent, cfg_.idempotency_window_s / 60, baseline,
-                    cfg_.idempotency_window_s / 60),
-        {{"count", std::to_string(recent)}, {"baseline", fmt::format("{:.1f}", baseline)}}, out);
+        [&] {
+          return Description{
+              fmt::format("{} idempotency conflicts in {} min (the hour before: {:.1f} per {} min)",
+                          recent, cfg_.idempotency_window_s / 60, baseline,
+                          cfg_.idempotency_window_s / 60),
+              {{"count", std::to_string(recent)}, {"baseline", fmt::format("{:.1f}", baseline)}}};
+        },
+        out);
   }
   {  // the error budget of the success SLO, multiwindow burn rates
     const double budget = 1 - cfg_.slo_objective;
@@ -196,12 +217,22 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
     };
     const double b5 = burn(slo_5m_), b30 = burn(slo_30m_), b1h = burn(slo_1h_), b6h = burn(slo_6h_);
     const auto min = static_cast<std::uint64_t>(cfg_.burn_min_requests);
-    set("slo_burn_fast", slo_1h_.total(0) >= min && b1h > cfg_.burn_fast && b5 > cfg_.burn_fast,
-        fmt::format("success SLO burning {:.1f}x over 1 h and {:.1f}x over 5 min", b1h, b5),
-        {{"burn_1h", fmt::format("{:.2f}", b1h)}, {"burn_5m", fmt::format("{:.2f}", b5)}}, out);
-    set("slo_burn_slow", slo_6h_.total(0) >= min && b6h > cfg_.burn_slow && b30 > cfg_.burn_slow,
-        fmt::format("success SLO burning {:.1f}x over 6 h and {:.1f}x over 30 min", b6h, b30),
-        {{"burn_6h", fmt::format("{:.2f}", b6h)}, {"burn_30m", fmt::format("{:.2f}", b30)}}, out);
+    set(
+        "slo_burn_fast", slo_1h_.total(0) >= min && b1h > cfg_.burn_fast && b5 > cfg_.burn_fast,
+        [&] {
+          return Description{
+              fmt::format("success SLO burning {:.1f}x over 1 h and {:.1f}x over 5 min", b1h, b5),
+              {{"burn_1h", fmt::format("{:.2f}", b1h)}, {"burn_5m", fmt::format("{:.2f}", b5)}}};
+        },
+        out);
+    set(
+        "slo_burn_slow", slo_6h_.total(0) >= min && b6h > cfg_.burn_slow && b30 > cfg_.burn_slow,
+        [&] {
+          return Description{
+              fmt::format("success SLO burning {:.1f}x over 6 h and {:.1f}x over 30 min", b6h, b30),
+              {{"burn_6h", fmt::format("{:.2f}", b6h)}, {"burn_30m", fmt::format("{:.2f}", b30)}}};
+        },
+        out);
   }
   // runbook 4.2 step 4: 30 min after the 5xx alert resolves, below 1% errors → recovered
   if (recovery_since_ && now_ - *recovery_since_ >= cfg_.recovery_window_s * kSecond) {
@@ -226,10 +257,14 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
   }
 }
 
-void AlertEngine::set(const std::string& rule, bool condition, std::string summary,
-                      std::map<std::string, std::string> labels, std::vector<Transition>& out) {
+void AlertEngine::set(const std::string& rule, bool condition,
+                      const std::function<Description()>& describe, std::vector<Transition>& out) {
   RuleState& s = states_[rule];
-  std::erase_if(labels, [](const auto& kv) { return kv.second.empty(); });
+  auto emit = [&](const char* state, bool repeat) {
+    Description d = describe();
+    std::erase_if(d.labels, [](const auto& kv) { return kv.second.empty(); });
+    out.push_back({rule, state, now_, std::move(d.summary), std::move(d.labels), repeat});
+  };
   if (!condition) {
     s.pending = false;
     if (!s.firing) return;
@@ -238,7 +273,7 @@ void AlertEngine::set(const std::string& rule, bool condition, std::string summa
     if (now_ - *s.clear_since < cfg_.resolve_after_s * kSecond) return;
     s.firing = false;
     s.clear_since.reset();
-    out.push_back({rule, "resolved", now_, std::move(summary), std::move(labels)});
+    emit("resolved", false);
     on_resolve(rule, out);
     return;
   }
@@ -246,7 +281,7 @@ void AlertEngine::set(const std::string& rule, bool condition, std::string summa
   if (s.firing) {
     if (cfg_.repeat_interval_s > 0 && now_ - s.last_sent >= cfg_.repeat_interval_s * kSecond) {
       s.last_sent = now_;
-      out.push_back({rule, "firing", now_, std::move(summary), std::move(labels), true});
+      emit("firing", true);
     }
     return;
   }
@@ -254,7 +289,7 @@ void AlertEngine::set(const std::string& rule, bool condition, std::string summa
     s.pending = true;
     s.since = now_;
     if (cfg_.pending_for_s > 0) {
-      out.push_back({rule, "pending", now_, summary, labels});
+      emit("pending", false);
       return;
     }
   } else if (now_ - s.since < cfg_.pending_for_s * kSecond) {
@@ -263,7 +298,7 @@ void AlertEngine::set(const std::string& rule, bool condition, std::string summa
   s.pending = false;
   s.firing = true;
   s.last_sent = now_;
-  out.push_back({rule, "firing", now_, std::move(summary), std::move(labels)});
+  emit("firing", false);
   on_fire(rule, out.back(), out);
 }
 

@@ -5,6 +5,7 @@
 // the changes go (stdout, the `alerts` table, Slack, Alertmanager) is the notifier's business.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,8 +67,12 @@ class AlertEngine {
     std::optional<EpochMs> clear_since;  // firing, but the condition has been false since
   };
   void evaluate(std::vector<Transition>& out);
-  void set(const std::string& rule, bool condition, std::string summary,
-           std::map<std::string, std::string> labels, std::vector<Transition>& out);
+  struct Description {
+    std::string summary;
+    std::map<std::string, std::string> labels;
+  };
+  void set(const std::string& rule, bool condition, const std::function<Description()>& describe,
+           std::vector<Transition>& out);
   void on_fire(const std::string& rule, const Transition& t, std::vector<Transition>& out);
   void on_resolve(const std::string& rule, std::vector<Transition>& out);
   void advance_windows(EpochMs now);
