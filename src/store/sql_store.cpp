@@ -31,6 +31,9 @@ const std::string kSelectAttemptByOrder =
 constexpr std::string_view kSelectCourse =
     "SELECT id, title, list_price, sale_price, sale_starts_at, sale_ends_at, active "
     "FROM courses WHERE id = ?";
+constexpr std::string_view kListCourses =
+    "SELECT id, title, list_price, sale_price, sale_starts_at, sale_ends_at, active "
+    "FROM courses ORDER BY id";
 constexpr std::string_view kSelectCoupon =
     "SELECT code, kind, value, max_discount, min_amount, course_id, starts_at, ends_at, "
     "max_redemptions, redemptions, active FROM coupons WHERE code = ?";
@@ -61,6 +64,9 @@ constexpr std::string_view kInsertAlert =
 constexpr std::string_view kListAlerts =
     "SELECT at, rule, state, summary, labels FROM (SELECT id, at, rule, state, summary, labels "
     "FROM alerts WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?) newest ORDER BY at, id";
+constexpr std::string_view kListAudit =
+    "SELECT id, at, actor, action, target, reason, details FROM audit_log "
+    "ORDER BY id DESC LIMIT ?";
 constexpr std::string_view kSetCourseActive =
     "UPDATE courses SET active = ?, updated_at = ? WHERE id = ?";
 constexpr std::string_view kActiveEnrollment =
@@ -309,13 +315,9 @@ Status SqlStore::ping() {
   return {};
 }
 
-Result<std::optional<Course>> SqlStore::find_course(const std::string& id) {
-  auto lease = acquire();
-  Query q(*lease, kSelectCourse);
-  q.bind(id);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
+namespace {
+// The columns of kSelectCourse and kListCourses, in order.
+Course read_course(const Query& q) {
   Course c;
   c.id = q.text(0);
   c.title = q.text(1);
@@ -325,6 +327,29 @@ Result<std::optional<Course>> SqlStore::find_course(const std::string& id) {
   c.sale_ends_at = opt_time(q, 5);
   c.active = q.boolean(6);
   return c;
+}
+}  // namespace
+
+Result<std::optional<Course>> SqlStore::find_course(const std::string& id) {
+  auto lease = acquire();
+  Query q(*lease, kSelectCourse);
+  q.bind(id);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return read_course(q);
+}
+
+Result<std::vector<Course>> SqlStore::list_courses() {
+  auto lease = acquire();
+  Query q(*lease, kListCourses);
+  std::vector<Course> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read_course(q));
+  }
 }
 
 Result<std::optional<Coupon>> SqlStore::find_coupon(const std::string& code) {
@@ -601,6 +626,23 @@ Payment read_payment(const Query& q) {
 Status SqlStore::append_audit(const AuditEntry& entry, EpochMs now) {
   auto lease = acquire();
   return insert_audit(*lease, entry, now);
+}
+
+Result<std::vector<AuditRow>> SqlStore::list_audit(int limit) {
+  auto lease = acquire();
+  Query q(*lease, kListAudit);
+  q.bind(limit);
+  std::vector<AuditRow> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    AuditRow a;
+    a.id = q.int64(0);
+    a.at = parse_rfc3339(q.text(1)).value_or(0);
+    a.entry = AuditEntry{q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
+    out.push_back(std::move(a));
+  }
 }
 
 Status SqlStore::record_alert(const AlertRow& row) {
