@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/codec.h"
+#include "http/admin_api.h"
 #include "http/client.h"
 #include "store/seed.h"
 
@@ -268,6 +269,10 @@ void add_demo(CLI::App& app, int& exit_code) {
 
     Config config;
     config.secrets = secrets;
+    // The demo runs on loopback only: without PAYEDGE_ADMIN_TOKEN it makes a token for this
+    // run and prints it with --keep-running (serve never does this).
+    const bool own_admin_token = !admin_disabled_reason(secrets.admin_token).empty();
+    if (own_admin_token) config.secrets.admin_token = random_hex(16);
     config.server.listen = "127.0.0.1:0";
     config.store.url = "sqlite://" + db;
     config.toss.base_url = fmt::format("http://127.0.0.1:{}", sim_ep->port());
@@ -312,6 +317,10 @@ void add_demo(CLI::App& app, int& exit_code) {
           "'{\"paymentKey\":\"<paymentKey>\",\"orderId\":\"my-order-1\",\"amount\":49000,"
           "\"courseId\":\"course-sql\"}'\n",
           sim_ep->port(), api_ep->port(), token.c_str());
+      std::printf(
+          "  open http://127.0.0.1:%u/admin/ (the ops dashboard) with the admin token %s\n",
+          api_ep->port(),
+          own_admin_token ? config.secrets.admin_token.c_str() : "from PAYEDGE_ADMIN_TOKEN");
       std::fflush(stdout);
     });
     asio::signal_set signals(ioc, SIGINT, SIGTERM);

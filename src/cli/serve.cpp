@@ -4,6 +4,7 @@
 #include "app/service.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "http/admin_api.h"
 
 namespace payedge::cli {
 namespace {
@@ -43,6 +44,13 @@ void add_serve(CLI::App& app, int& exit_code) {
     auto ep = (*service)->start();
     if (!ep) return print_error(ep.error()), void(exit_code = 1);
     std::fprintf(stderr, "listening on %s:%u\n", ep->address().to_string().c_str(), ep->port());
+    // The dashboard has no development default: without a token its API stays off (503).
+    if (const auto off = admin_disabled_reason(config->secrets.admin_token); off.empty()) {
+      std::fprintf(stderr, "admin dashboard: http://%s:%u/admin/ (token: PAYEDGE_ADMIN_TOKEN)\n",
+                   ep->address().to_string().c_str(), ep->port());
+    } else {
+      std::fprintf(stderr, "admin dashboard: API off (%s)\n", off.c_str());
+    }
     if (config->secrets.using_dev_defaults) {
       std::fprintf(
           stderr,

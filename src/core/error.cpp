@@ -7,7 +7,7 @@
 namespace payedge {
 namespace {
 
-constexpr std::array<ErrorInfo, 15> kErrors{{
+constexpr std::array<ErrorInfo, 16> kErrors{{
     {ErrorCode::kInvalidRequest, "E_INVALID_REQUEST", 400, false, "요청 형식이 올바르지 않습니다",
      "The request is malformed"},
     {ErrorCode::kPayloadTooLarge, "E_PAYLOAD_TOO_LARGE", 413, false, "요청 본문이 너무 큽니다",
@@ -41,6 +41,8 @@ constexpr std::array<ErrorInfo, 15> kErrors{{
      "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요", "Too many requests; please slow down"},
     {ErrorCode::kInternal, "E_INTERNAL", 500, true, "일시적인 오류가 발생했습니다",
      "An internal error occurred"},
+    {ErrorCode::kAdminDisabled, "E_ADMIN_DISABLED", 503, false, "관리자 API가 꺼져 있습니다",
+     "The admin API is off"},
 }};
 
 }  // namespace

@@ -25,6 +25,7 @@ enum class ErrorCode {
   kWebhookInvalidSig,
   kRateLimited,
   kInternal,
+  kAdminDisabled,  // not in SPEC 5's table: the admin API without PAYEDGE_ADMIN_TOKEN
 };
 
 struct ErrorInfo {

@@ -14,6 +14,8 @@ using nlohmann::json;
 constexpr std::string_view kConfirmPath = "/functions/v1/confirm-payment";
 constexpr std::string_view kStatusPath = "/functions/v1/payment-status";
 constexpr std::string_view kWebhookPath = "/functions/v1/toss-webhook";
+constexpr double kAdminRatePerS = 10;
+constexpr int kAdminBurst = 60;
 
 std::string_view header(const HttpRequest& req, std::string_view name) {
   auto it = req.msg.find(name);
@@ -52,7 +54,7 @@ std::string error_body(const Error& e, const std::string& request_id, bool engli
   // Details of server-side failures (SQL errors, hosts) stay in the log, not in the answer.
   Error shown = e;
   if (e.http_status() >= 500 && e.code != ErrorCode::kTossApiError &&
-      e.code != ErrorCode::kPaymentsDisabled) {
+      e.code != ErrorCode::kPaymentsDisabled && e.code != ErrorCode::kAdminDisabled) {
     shown.detail.clear();
   }
   json err = {{"code", e.name()}, {"message", shown.message(english)}, {"retryable", e.retryable}};
@@ -73,7 +75,22 @@ Api::Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm,
       metrics_(metrics),
       log_(log),
       confirm_limiter_(config.server.confirm_rate_per_s, config.server.confirm_burst),
-      webhook_limiter_(config.server.webhook_rate_per_s, config.server.webhook_burst) {}
+      webhook_limiter_(config.server.webhook_rate_per_s, config.server.webhook_burst),
+      // A page open in a few tabs polls three endpoints every 5 s; guessing tokens stays slow.
+      admin_limiter_(kAdminRatePerS, kAdminBurst),
+      admin_(store_pool, store, config.secrets.admin_token, clock, metrics) {}
+
+PaymentSwitch describe_payment_switch(const std::optional<Flag>& payments_enabled,
+                                      const std::optional<Flag>& payment_banner) {
+  PaymentSwitch sw;
+  sw.enabled = !payments_enabled || payments_enabled->value != "off";
+  if (payment_banner && !payment_banner->value.empty()) {
+    sw.banner = payment_banner->value;
+  } else if (!sw.enabled) {
+    sw.banner = "결제 시스템 점검 중입니다. 잠시 후 다시 시도해 주세요.";
+  }
+  return sw;
+}
 
 std::string Api::client_ip(const HttpRequest& req) const {
   if (config_.server.trust_forwarded_for) {
@@ -90,11 +107,12 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
   const auto path = path_of(req.msg.target());
   const auto method = req.msg.method();
   const bool confirm = path == kConfirmPath;
-  if (confirm || path == kWebhookPath) {
+  const bool admin = is_admin_path(path);
+  if (confirm || admin || path == kWebhookPath) {
     const auto started = std::chrono::steady_clock::now();
     RequestLog log;
     log.ts = clock_.now_ms();
-    log.fn = confirm ? "confirm-payment" : "toss-webhook";
+    log.fn = confirm ? "confirm-payment" : admin ? "admin" : "toss-webhook";
     log.request_id = request_id_from(header(req, "X-Request-Id"));
     log.ip = client_ip(req);
     log.ua = std::string(header(req, "User-Agent").substr(0, 256));
@@ -108,7 +126,7 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
       co_return res;
     }
     int retry_after = 1;
-    RateLimiter& limiter = confirm ? confirm_limiter_ : webhook_limiter_;
+    RateLimiter& limiter = confirm ? confirm_limiter_ : admin ? admin_limiter_ : webhook_limiter_;
     if (!limiter.allow(log.ip, log.ts, &retry_after)) {
       const Error e = make_error(ErrorCode::kRateLimited);
       log.success = false;
@@ -119,10 +137,18 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
       res.set(http::field::retry_after, std::to_string(retry_after));
     } else if (confirm) {
       res = co_await confirm_payment(req, log);
+    } else if (admin) {
+      res = co_await admin_.handle(req, log);
     } else {
       res = co_await webhook_.handle(req, log);
     }
-    set_common(res, log.request_id);
+    if (admin) {
+      // Same origin only: no CORS header for the dashboard and its API.
+      res.set("X-Request-Id", log.request_id);
+      res.set(http::field::cache_control, "no-store");
+    } else {
+      set_common(res, log.request_id);
+    }
     log.latency_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::steady_clock::now() - started)
                                           .count());
@@ -201,13 +227,9 @@ awaitable<HttpResponse> Api::payment_status(HttpRequest& req) {
   auto banner = co_await run_blocking(pool_, [&] { return store_.find_flag("payment_banner"); });
   if (!enabled || !banner)
     co_return json_response(503, error_body(make_error(ErrorCode::kInternal), "", false));
-  const bool on = !*enabled || (*enabled)->value != "off";
-  json body = {{"paymentsEnabled", on}, {"banner", nullptr}};
-  if (*banner && !(*banner)->value.empty()) {
-    body["banner"] = (*banner)->value;
-  } else if (!on) {
-    body["banner"] = "결제 시스템 점검 중입니다. 잠시 후 다시 시도해 주세요.";
-  }
+  const PaymentSwitch sw = describe_payment_switch(*enabled, *banner);
+  json body = {{"paymentsEnabled", sw.enabled}, {"banner", nullptr}};
+  if (sw.banner) body["banner"] = *sw.banner;
   HttpResponse res = json_response(200, body.dump());
   res.set(http::field::access_control_allow_origin, "*");
   res.set(http::field::cache_control, "no-store");

@@ -2,10 +2,12 @@
 // language, the JSON envelopes, and one log line per request.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "config/config.h"
 #include "confirm/confirm_service.h"
+#include "http/admin_api.h"
 #include "http/rate_limit.h"
 #include "http/server.h"
 #include "obs/metrics.h"
@@ -38,7 +40,17 @@ class Api {
   LogSink& log_;
   RateLimiter confirm_limiter_;
   RateLimiter webhook_limiter_;
+  RateLimiter admin_limiter_;
+  AdminApi admin_;
 };
+
+// What the front end's payment button and banner show (GET payment-status; the dashboard).
+struct PaymentSwitch {
+  bool enabled = true;
+  std::optional<std::string> banner;
+};
+PaymentSwitch describe_payment_switch(const std::optional<Flag>& payments_enabled,
+                                      const std::optional<Flag>& payment_banner);
 
 // An X-Request-Id we echo: printable ASCII, at most 128 characters; otherwise a new one.
 std::string request_id_from(std::string_view header);

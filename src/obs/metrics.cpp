@@ -12,6 +12,24 @@ void Metrics::Histogram::observe(double seconds) {
   sum += seconds;
 }
 
+double Metrics::Histogram::quantile(double q) const {
+  if (count == 0) return 0;
+  const double rank = q * static_cast<double>(count);
+  double lower = 0;
+  unsigned long long below = 0;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (static_cast<double>(counts[i]) >= rank) {
+      const auto in_bucket = counts[i] - below;
+      if (in_bucket == 0) return kBuckets[i];
+      return lower + (kBuckets[i] - lower) * (rank - static_cast<double>(below)) /
+                         static_cast<double>(in_bucket);
+    }
+    lower = kBuckets[i];
+    below = counts[i];
+  }
+  return kBuckets.back();
+}
+
 void Metrics::observe_request(const std::string& fn, bool success, const std::string& error_code,
                               int latency_ms) {
   std::lock_guard lock(mu_);
@@ -26,6 +44,20 @@ void Metrics::observe_toss(int http_status, bool timed_out, int latency_ms) {
                                            : fmt::format("{}xx", http_status / 100);
   ++toss_calls_[outcome];
   toss_latency_.observe(latency_ms / 1000.0);
+}
+
+MetricsSnapshot Metrics::snapshot() const {
+  std::lock_guard lock(mu_);
+  MetricsSnapshot out;
+  for (const auto& [key, n] : requests_) {
+    const auto& [fn, status, code] = key;
+    out.requests.push_back({fn, status, code, n});
+  }
+  for (const auto& [fn, h] : latency_) {
+    const double mean = h.count ? h.sum / static_cast<double>(h.count) : 0;
+    out.latency.push_back({fn, h.count, mean * 1000, h.quantile(0.95) * 1000});
+  }
+  return out;
 }
 
 std::string Metrics::render() const {

@@ -6,8 +6,25 @@
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace payedge {
+
+// What the process counted since it started, for the ops dashboard (/metrics has the same).
+struct MetricsSnapshot {
+  struct Requests {
+    std::string fn, status, error_code;
+    unsigned long long count = 0;
+  };
+  struct Latency {
+    std::string fn;
+    unsigned long long count = 0;
+    double mean_ms = 0;
+    double p95_ms = 0;  // estimated from the buckets, as Prometheus' histogram_quantile does
+  };
+  std::vector<Requests> requests;
+  std::vector<Latency> latency;
+};
 
 class Metrics {
  public:
@@ -15,6 +32,7 @@ class Metrics {
                        int latency_ms);
   void observe_toss(int http_status, bool timed_out, int latency_ms);
   std::string render() const;
+  MetricsSnapshot snapshot() const;
 
  private:
   static constexpr std::array<double, 12> kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -24,6 +42,9 @@ class Metrics {
     unsigned long long count = 0;
     double sum = 0;
     void observe(double seconds);
+    // Linear interpolation inside the bucket holding rank q·count; the last finite bound
+    // when the rank falls in +Inf.
+    double quantile(double q) const;
   };
 
   mutable std::mutex mu_;

@@ -31,6 +31,9 @@ const std::string kSelectAttemptByOrder =
 constexpr std::string_view kSelectCourse =
     "SELECT id, title, list_price, sale_price, sale_starts_at, sale_ends_at, active "
     "FROM courses WHERE id = ?";
+constexpr std::string_view kListCourses =
+    "SELECT id, title, list_price, sale_price, sale_starts_at, sale_ends_at, active "
+    "FROM courses ORDER BY id";
 constexpr std::string_view kSelectCoupon =
     "SELECT code, kind, value, max_discount, min_amount, course_id, starts_at, ends_at, "
     "max_redemptions, redemptions, active FROM coupons WHERE code = ?";
@@ -62,8 +65,11 @@ constexpr std::string_view kListAlerts =
     "SELECT at, rule, state, summary, labels FROM (SELECT id, at, rule, state, summary, labels "
     "FROM alerts WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?) newest ORDER BY at, id";
 constexpr std::string_view kAuditBetween =
-    "SELECT at, actor, action, target, reason, details FROM audit_log WHERE at >= ? AND at < ? "
+    "SELECT id, at, actor, action, target, reason, details FROM audit_log WHERE at >= ? AND at < ? "
     "ORDER BY at, id LIMIT ?";
+constexpr std::string_view kListAudit =
+    "SELECT id, at, actor, action, target, reason, details FROM audit_log "
+    "ORDER BY id DESC LIMIT ?";
 constexpr std::string_view kSetCourseActive =
     "UPDATE courses SET active = ?, updated_at = ? WHERE id = ?";
 constexpr std::string_view kActiveEnrollment =
@@ -312,13 +318,9 @@ Status SqlStore::ping() {
   return {};
 }
 
-Result<std::optional<Course>> SqlStore::find_course(const std::string& id) {
-  auto lease = acquire();
-  Query q(*lease, kSelectCourse);
-  q.bind(id);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
+namespace {
+// The columns of kSelectCourse and kListCourses, in order.
+Course read_course(const Query& q) {
   Course c;
   c.id = q.text(0);
   c.title = q.text(1);
@@ -328,6 +330,29 @@ Result<std::optional<Course>> SqlStore::find_course(const std::string& id) {
   c.sale_ends_at = opt_time(q, 5);
   c.active = q.boolean(6);
   return c;
+}
+}  // namespace
+
+Result<std::optional<Course>> SqlStore::find_course(const std::string& id) {
+  auto lease = acquire();
+  Query q(*lease, kSelectCourse);
+  q.bind(id);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return read_course(q);
+}
+
+Result<std::vector<Course>> SqlStore::list_courses() {
+  auto lease = acquire();
+  Query q(*lease, kListCourses);
+  std::vector<Course> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read_course(q));
+  }
 }
 
 Result<std::optional<Coupon>> SqlStore::find_coupon(const std::string& code) {
@@ -606,6 +631,23 @@ Status SqlStore::append_audit(const AuditEntry& entry, EpochMs now) {
   return insert_audit(*lease, entry, now);
 }
 
+Result<std::vector<AuditRow>> SqlStore::list_audit(int limit) {
+  auto lease = acquire();
+  Query q(*lease, kListAudit);
+  q.bind(limit);
+  std::vector<AuditRow> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    AuditRow a;
+    a.id = q.int64(0);
+    a.at = parse_rfc3339(q.text(1)).value_or(0);
+    a.entry = AuditEntry{q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
+    out.push_back(std::move(a));
+  }
+}
+
 Status SqlStore::record_alert(const AlertRow& row) {
   auto lease = acquire();
   Query q(*lease, kInsertAlert);
@@ -642,8 +684,9 @@ Result<std::vector<AuditRow>> SqlStore::audit_between(EpochMs since, EpochMs unt
     if (!row) return std::unexpected(row.error());
     if (!*row) return out;
     AuditRow a;
-    a.at = parse_rfc3339(q.text(0)).value_or(0);
-    a.entry = AuditEntry{q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)};
+    a.id = q.int64(0);
+    a.at = parse_rfc3339(q.text(1)).value_or(0);
+    a.entry = AuditEntry{q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
     out.push_back(std::move(a));
   }
 }

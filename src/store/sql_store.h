@@ -23,6 +23,7 @@ class SqlStore final : public Store {
   Result<std::optional<Coupon>> find_coupon(const std::string& code) override;
   Status upsert_course(const Course& course) override;
   Status upsert_coupon(const Coupon& coupon) override;
+  Result<std::vector<Course>> list_courses() override;
   Result<std::optional<Flag>> find_flag(const std::string& name) override;
   Status set_flag(const Flag& flag, const AuditEntry& audit) override;
   Status set_course_active(const std::string& id, bool active, const AuditEntry& audit) override;
@@ -41,6 +42,7 @@ class SqlStore final : public Store {
                       int toss_calls) override;
   Result<std::optional<Payment>> find_payment(const std::string& payment_key) override;
   Status append_audit(const AuditEntry& entry, EpochMs now) override;
+  Result<std::vector<AuditRow>> list_audit(int limit) override;
   Status record_alert(const AlertRow& row) override;
   Result<std::vector<AlertRow>> list_alerts(EpochMs since, int limit) override;
   Result<std::vector<AuditRow>> audit_between(EpochMs since, EpochMs until, int limit) override;

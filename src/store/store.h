@@ -67,6 +67,13 @@ struct AuditEntry {
   std::string details;  // JSON
 };
 
+// One row of `audit_log` as read back (the dashboard, postmortems).
+struct AuditRow {
+  long long id = 0;
+  EpochMs at = 0;
+  AuditEntry entry;
+};
+
 enum class BeginOutcome {
   kStarted,          // the attempt is recorded and leased to the caller
   kExisting,         // an attempt for this paymentKey exists: see `existing`
@@ -115,12 +122,6 @@ struct AlertRow {
   std::string labels;  // JSON object
 };
 
-// One row of audit_log, as read back (postmortems, the weekly check).
-struct AuditRow {
-  EpochMs at = 0;
-  AuditEntry entry;
-};
-
 struct Violation {
   std::string kind;
   std::string payment_key;
@@ -138,6 +139,8 @@ class Store {
   virtual Result<std::optional<Coupon>> find_coupon(const std::string& code) = 0;
   virtual Status upsert_course(const Course& course) = 0;
   virtual Status upsert_coupon(const Coupon& coupon) = 0;
+  // Every course, by id (the catalogue is small: tens of rows).
+  virtual Result<std::vector<Course>> list_courses() = 0;
 
   virtual Result<std::optional<Flag>> find_flag(const std::string& name) = 0;
   // Sets the flag and writes the audit entry in one transaction.
@@ -170,6 +173,8 @@ class Store {
 
   virtual Result<std::optional<Payment>> find_payment(const std::string& payment_key) = 0;
   virtual Status append_audit(const AuditEntry& entry, EpochMs now) = 0;
+  // The newest `limit` audit rows, newest first.
+  virtual Result<std::vector<AuditRow>> list_audit(int limit) = 0;
   virtual Status record_alert(const AlertRow& row) = 0;
   // The newest `limit` alert rows at or after `since`, oldest first.
   virtual Result<std::vector<AlertRow>> list_alerts(EpochMs since, int limit) = 0;

@@ -333,11 +333,13 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 }
 
 void Stack::start_service(size_t i) {
+  auto env = test_env();
+  env["PAYEDGE_ADMIN_TOKEN"] = options_.admin_token;  // empty counts as unset
   services_[i] = std::make_unique<ChildProcess>(
       std::vector<std::string>{"serve", "--config", config_path_, "--listen", "127.0.0.1:0",
                                "--store", store_url(), "--toss-url", toss_url(), "--log-file",
                                log_path_},
-      test_env());
+      env);
   api_ports_[i] = services_[i]->wait_listening();
   if (!api_ports_[i])
     throw std::runtime_error("service did not start: " + services_[i]->stderr_rest());

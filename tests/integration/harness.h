@@ -17,6 +17,7 @@ namespace payedge::testing {
 inline const std::string kTossSecret = "test_sk_integration_0001";
 inline const std::string kJwtSecret = "integration-jwt-secret";
 inline const std::string kWebhookSecret = "integration-webhook-secret-0001";
+inline const std::string kAdminToken = "integration-admin-token-0123456789";
 
 // A child process whose first stderr line is "listening on HOST:PORT" (or which just runs).
 class ChildProcess {
@@ -108,9 +109,10 @@ std::vector<nlohmann::json> read_json_lines(const std::string& path);
 
 struct StackOptions {
   std::vector<std::string> sim_args;
-  std::string config_toml;  // extra payedge.toml for every serve instance
-  int instances = 1;        // serve processes sharing the one store
-  bool postgres = false;    // a fresh PostgreSQL database instead of a SQLite file
+  std::string config_toml;                // extra payedge.toml for every serve instance
+  int instances = 1;                      // serve processes sharing the one store
+  bool postgres = false;                  // a fresh PostgreSQL database instead of a SQLite file
+  std::string admin_token = kAdminToken;  // PAYEDGE_ADMIN_TOKEN of serve ("": none)
 };
 
 // The simulator plus the service on a fresh SQLite file seeded with the sample catalogue.

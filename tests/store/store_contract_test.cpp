@@ -129,6 +129,48 @@ TEST_P(StoreContract, FlagChangesAreAudited) {
   EXPECT_EQ(missing.error().code, ErrorCode::kCourseNotFound);
 }
 
+TEST_P(StoreContract, CoursesAreListedById) {
+  ASSERT_TRUE(store_->upsert_course(
+      Course{"a0", "첫 강의", 5000, std::nullopt, std::nullopt, std::nullopt, false}));
+  auto courses = store_->list_courses();
+  ASSERT_TRUE(courses) << courses.error().detail;
+  ASSERT_EQ(courses->size(), 2u);
+  EXPECT_EQ((*courses)[0].id, "a0");
+  EXPECT_EQ((*courses)[0].title, "첫 강의");
+  EXPECT_FALSE((*courses)[0].active);
+  EXPECT_EQ((*courses)[1].id, "c1");
+  EXPECT_TRUE((*courses)[1].active);
+  EXPECT_EQ((*courses)[1].list_price, 10000);
+}
+
+TEST_P(StoreContract, AuditIsListedNewestFirst) {
+  auto empty = store_->list_audit(10);
+  ASSERT_TRUE(empty) << empty.error().detail;
+  EXPECT_TRUE(empty->empty());
+  ASSERT_TRUE(
+      store_->append_audit(AuditEntry{"kim", "ops.test", "t1", "first", "{}"}, 1'800'000'000'000));
+  ASSERT_TRUE(store_->set_flag(
+      Flag{"payments_enabled", "off", "second", "lee", 1'800'000'001'000},
+      AuditEntry{"lee", "flag.set", "payments_enabled", "second", R"({"to":"off"})"}));
+  ASSERT_TRUE(
+      store_->append_audit(AuditEntry{"park", "ops.test", "t3", "third", "{}"}, 1'800'000'002'000));
+  auto all = store_->list_audit(10);
+  ASSERT_TRUE(all) << all.error().detail;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].entry.reason, "third");
+  EXPECT_EQ((*all)[0].entry.actor, "park");
+  EXPECT_EQ((*all)[0].at, 1'800'000'002'000);
+  EXPECT_EQ((*all)[1].entry.action, "flag.set");
+  EXPECT_EQ((*all)[1].entry.target, "payments_enabled");
+  EXPECT_EQ((*all)[1].entry.details, R"({"to":"off"})");
+  EXPECT_EQ((*all)[2].entry.reason, "first");
+  EXPECT_GT((*all)[0].id, (*all)[1].id);
+  auto newest = store_->list_audit(2);
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[1].entry.action, "flag.set");
+}
+
 TEST_P(StoreContract, BeginAttemptOutcomes) {
   auto a = attempt("key-1", "order-0001", "u1");
   EXPECT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
