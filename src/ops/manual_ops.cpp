@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/codec.h"
+
 namespace payedge {
 
 using nlohmann::json;
@@ -157,9 +159,11 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
     co_return r;
   }
 
-  // Toss first: if Toss keeps the money, the enrollment stays.
+  // Toss first: if Toss keeps the money, the enrollment stays. A fresh Idempotency-Key per
+  // run: Toss would replay a stored failure for 15 days, and a second full cancel is already
+  // harmless (ALREADY_CANCELED_PAYMENT, handled below).
   TossReply reply = co_await ctx.toss.cancel(payment.provider_tx_id, req.reason, std::nullopt,
-                                             "payedge-ops-cancel-" + payment.provider_tx_id);
+                                             "payedge-ops-cancel-" + random_hex(12));
   r.details["toss"] = toss_json(reply);
   std::string toss_status;
   if (reply.http_status == 200 && reply.body.is_object()) {
