@@ -255,6 +255,29 @@ TEST(PaymentInject, ForcedIsTheAllowedExceptionAndCancelsLocallyOnly) {
   EXPECT_EQ(stack.ops({"verify"}).exit_code, 0);
 }
 
+TEST(PaymentInject, RepairsAFailedButPaidAttemptForVerify) {
+  Stack stack;
+  const std::string key = paid_at_toss_only(stack, "order-fbp-0001", 49000);
+  // Our attempt ended FAILED although Toss took the money (as an old bug or a lost race left it).
+  stack.db().exec(
+      "INSERT INTO confirm_attempts (payment_key, order_id, user_id, course_id, amount, "
+      "fingerprint, idempotency_key, state, lease_until, created_at, updated_at, expires_at) "
+      "VALUES ('" +
+      key +
+      "', 'order-fbp-0001', 'user-3', 'course-sql', 49000, 'fp', 'idem', 'FAILED', "
+      "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', "
+      "'2026-01-16T00:00:00.000Z')");
+  auto before = stack.ops({"verify", "--format", "json"});
+  EXPECT_EQ(before.exit_code, 1);
+  EXPECT_EQ(json::parse(before.out)["violations"][0]["kind"], "failed_but_paid") << before.out;
+  auto r = stack.ops({"payment", "inject", "--payment-key", key, "--order", "order-fbp-0001",
+                      "--user", "user-3", "--course", "course-sql", "--amount", "49000", "--reason",
+                      "failed_but_paid"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto after = stack.ops({"verify", "--format", "json"});
+  EXPECT_EQ(after.exit_code, 0) << after.out;
+}
+
 TEST(PaymentInject, RefusesWhileAConfirmAttemptIsOpen) {
   Stack stack({.config_toml = "[toss]\nmax_attempts = 1\nattempt_timeout_ms = 400\ndeadline_ms = "
                               "1000\n[idempotency]\nreconcile_interval_s = 0\n"});
