@@ -1,4 +1,5 @@
-// `payedge ops reconcile` and `payedge ops verify` (the other ops verbs come with their issues).
+// `payedge ops ...`: the runbook's audited manual operations, wiring only (the work is in
+// src/confirm, src/ops and the Store).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "confirm/reconciler.h"
 #include "confirm/verifier.h"
 #include "core/codec.h"
+#include "ops/manual_ops.h"
 
 namespace payedge::cli {
 namespace {
@@ -18,8 +20,11 @@ namespace {
 struct OpsOptions {
   std::string config, store, toss_url, reason, actor, format = "table", older_than = "60s";
   std::string name, value, grace = "24h";
+  std::string order, payment_key, user, course, coupon;
+  long long amount = 0;
   bool dry_run = false;
   bool break_leases = false;
+  bool force = false;
 };
 
 std::string login_name() {
@@ -95,6 +100,17 @@ struct OpsContext {
     return std::move(*result);
   }
 };
+
+// Prints a manual operation's result (JSON on stdout, or a line; refusals also on stderr).
+void report_manual_op(const ManualOpResult& r, const std::string& format, int& exit_code) {
+  if (format == "json") std::printf("%s\n", r.to_json().dump().c_str());
+  if (r.error) {
+    print_error(*r.error);
+    exit_code = 1;
+    return;
+  }
+  if (format != "json") std::printf("%s\n", r.message.c_str());
+}
 
 }  // namespace
 
@@ -279,6 +295,60 @@ void add_ops(CLI::App& app, int& exit_code) {
                 fingerprint.c_str(), format_utc(now + *grace).c_str());
   });
 
+  // runbook 5: cancel a wrong enrollment, in sync with the payment cancel at Toss.
+  auto* enrollment = ops->add_subcommand("enrollment", "Enrollments");
+  enrollment->require_subcommand(1);
+  auto* cancel = enrollment->add_subcommand(
+      "cancel", "Cancel the payment of an order at Toss, then the payment and its enrollment");
+  add_common(cancel, *o);
+  cancel->add_option("--order", o->order, "order id of the payment")->required();
+  cancel->add_option("--reason", o->reason, "why (Toss cancelReason and audit_log)")->required();
+  cancel->add_flag("--dry-run", o->dry_run, "say what would happen; change nothing anywhere");
+  cancel->callback([o, &exit_code] {
+    auto ctx = OpsContext::open(*o);
+    if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
+    EnrollmentCancelRequest req{o->order, o->actor.empty() ? login_name() : o->actor, o->reason,
+                                o->dry_run};
+    ManualOpContext mc{(*ctx)->pool, *(*ctx)->store, *(*ctx)->toss, SystemClock::instance()};
+    report_manual_op((*ctx)->run(cancel_enrollment(mc, req)), o->format, exit_code);
+  });
+
+  // runbook 5: inject a payment by hand — checked at Toss, never a duplicate.
+  auto* payment = ops->add_subcommand("payment", "Payments");
+  payment->require_subcommand(1);
+  auto* inject = payment->add_subcommand(
+      "inject", "Record a payment Toss has DONE (or, with --force, one it cannot show)");
+  add_common(inject, *o);
+  inject->add_option("--payment-key", o->payment_key, "Toss paymentKey")->required();
+  inject->add_option("--order", o->order, "order id")->required();
+  inject->add_option("--user", o->user, "user id")->required();
+  inject->add_option("--course", o->course, "course id")->required();
+  inject->add_option("--amount", o->amount, "amount in KRW")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  inject->add_option("--coupon", o->coupon, "coupon code used");
+  inject->add_flag("--force", o->force,
+                   "skip the Toss check (Toss unreachable, or paid outside Toss); audited");
+  inject->add_option("--reason", o->reason, "why (recorded in audit_log)")->required();
+  inject->add_flag("--dry-run", o->dry_run, "check and say what would happen; change nothing");
+  inject->callback([o, &exit_code] {
+    auto ctx = OpsContext::open(*o);
+    if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
+    PaymentInjectRequest req;
+    req.payment_key = o->payment_key;
+    req.order_id = o->order;
+    req.user_id = o->user;
+    req.course_id = o->course;
+    req.amount = o->amount;
+    if (!o->coupon.empty()) req.coupon_code = o->coupon;
+    req.force = o->force;
+    req.actor = o->actor.empty() ? login_name() : o->actor;
+    req.reason = o->reason;
+    req.dry_run = o->dry_run;
+    ManualOpContext mc{(*ctx)->pool, *(*ctx)->store, *(*ctx)->toss, SystemClock::instance()};
+    report_manual_op((*ctx)->run(inject_payment(mc, req)), o->format, exit_code);
+  });
+
   auto* verify =
       ops->add_subcommand("verify", "Cross-check the store against Toss; exit 1 on any violation");
   add_common(verify, *o);
@@ -293,6 +363,10 @@ void add_ops(CLI::App& app, int& exit_code) {
       std::printf("checked %d, violations %zu\n", report.checked, report.violations.size());
       for (const auto& v : report.violations) {
         std::printf("  %-28s %s  %s\n", v.kind.c_str(), v.payment_key.c_str(), v.detail.c_str());
+      }
+      for (const auto& v : report.allowed) {
+        std::printf("  allowed: %-19s %s  %s\n", v.kind.c_str(), v.payment_key.c_str(),
+                    v.detail.c_str());
       }
     }
     if (!report.violations.empty()) exit_code = 1;

@@ -15,7 +15,10 @@ json VerifyReport::to_json() const {
   json v = json::array();
   for (const auto& x : violations)
     v.push_back({{"kind", x.kind}, {"payment_key", x.payment_key}, {"detail", x.detail}});
-  return {{"checked", checked}, {"violations", v}};
+  json a = json::array();
+  for (const auto& x : allowed)
+    a.push_back({{"kind", x.kind}, {"payment_key", x.payment_key}, {"detail", x.detail}});
+  return {{"checked", checked}, {"violations", v}, {"allowed", a}};
 }
 
 awaitable<VerifyReport> verify_against_toss(asio::thread_pool& pool, Store& store,
@@ -34,8 +37,17 @@ awaitable<VerifyReport> verify_against_toss(asio::thread_pool& pool, Store& stor
   if (!payments) co_return fail_store(payments.error());
   for (const Payment& p : *payments) {
     ++report.checked;
-    if (p.source == "manual")
-      continue;  // injected by hand; `ops payment inject` checks Toss itself
+    if (p.source == "manual") {
+      // The one exception of SPEC section 2: injected with --force, Toss has no payment.
+      auto forced =
+          co_await run_blocking(pool, [&] { return store.forced_injection(p.provider_tx_id); });
+      if (!forced) co_return fail_store(forced.error());
+      if (*forced) {
+        report.allowed.push_back({"manual_forced", p.provider_tx_id,
+                                  "injected with --force: not checked at Toss (audit_log)"});
+        continue;
+      }
+    }
     auto reply = co_await toss.get_payment(p.provider_tx_id);
     if (reply.http_status == 404) {
       report.violations.push_back(
@@ -70,6 +82,13 @@ awaitable<VerifyReport> verify_against_toss(asio::thread_pool& pool, Store& stor
     for (const ConfirmAttempt& a : *attempts) {
       ++report.checked;
       auto reply = co_await toss.get_payment(a.payment_key);
+      if (state == AttemptState::kFailed) {
+        // Repaired by `ops payment inject` (runbook 5): the payment is recorded after all.
+        auto recorded =
+            co_await run_blocking(pool, [&] { return store.find_payment(a.payment_key); });
+        if (!recorded) co_return fail_store(recorded.error());
+        if (*recorded) continue;
+      }
       if (reply.http_status == 200 && reply.body.is_object() &&
           reply.body.value("status", std::string()) == "DONE") {
         report.violations.push_back(

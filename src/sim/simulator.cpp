@@ -59,9 +59,13 @@ int toss_status_for(std::string_view code) {
 }
 
 json SimFaults::to_json() const {
-  return {{"error_rate", error_rate},     {"get_error_rate", get_error_rate},
-          {"error_status", error_status}, {"latency_ms", {latency_min_ms, latency_max_ms}},
-          {"timeout_rate", timeout_rate}, {"approve_then_fail_rate", approve_then_fail_rate}};
+  return {{"error_rate", error_rate},
+          {"get_error_rate", get_error_rate},
+          {"error_status", error_status},
+          {"latency_ms", {latency_min_ms, latency_max_ms}},
+          {"timeout_rate", timeout_rate},
+          {"approve_then_fail_rate", approve_then_fail_rate},
+          {"cancel_error_status", cancel_error_status}};
 }
 
 Simulator::Simulator(SimOptions options, const Clock& clock)
@@ -338,6 +342,14 @@ HttpResponse Simulator::cancel(HttpRequest& req, const std::string& payment_key)
       return json_response(it->second.status, it->second.body);
     }
   }
+  if (faults_.cancel_error_status != 0) {
+    count_fault("cancel_error");
+    return faults_.cancel_error_status >= 500
+               ? toss_error(faults_.cancel_error_status, "FAILED_INTERNAL_SYSTEM_PROCESSING",
+                            "시뮬레이터가 주입한 취소 오류입니다.")
+               : toss_error(faults_.cancel_error_status, "NOT_CANCELABLE_PAYMENT",
+                            "취소 할 수 없는 결제 입니다.");
+  }
   json body = json::parse(req.msg.body(), nullptr, false);
   if (!body.is_object() || !body.contains("cancelReason") || !body["cancelReason"].is_string()) {
     return toss_error(400, "INVALID_REQUEST", "cancelReason은 필수입니다.");
@@ -409,6 +421,11 @@ HttpResponse Simulator::set_faults(const json& body) {
     if (!body["error_status"].is_number_integer())
       return toss_error(400, "INVALID_REQUEST", "error_status must be an integer");
     f.error_status = body["error_status"];
+  }
+  if (body.contains("cancel_error_status")) {
+    if (!body["cancel_error_status"].is_number_integer())
+      return toss_error(400, "INVALID_REQUEST", "cancel_error_status must be an integer");
+    f.cancel_error_status = body["cancel_error_status"];
   }
   if (body.contains("latency_ms")) {
     const auto& l = body["latency_ms"];

@@ -23,6 +23,7 @@ struct SimFaults {
   int latency_max_ms = 0;
   double timeout_rate = 0;            // hang past the client's timeout, then drop the connection
   double approve_then_fail_rate = 0;  // approve, then answer 500 or cut the connection
+  int cancel_error_status = 0;  // non-zero: every cancel is refused with it (ops cancel tests)
   nlohmann::json to_json() const;
 };
 

@@ -112,6 +112,14 @@ constexpr std::string_view kSelectPayment =
     "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, "
     "approved_at, source FROM payments WHERE provider_tx_id = ?";
 
+constexpr std::string_view kSelectPaymentByOrder =
+    "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, "
+    "approved_at, source FROM payments WHERE order_id = ?";
+constexpr std::string_view kSelectEnrollment =
+    "SELECT payment_key, user_id, course_id, status FROM enrollments WHERE payment_key = ?";
+constexpr std::string_view kForcedInjection =
+    "SELECT 1 FROM audit_log WHERE action = 'payment.inject.force' AND target = ?";
+
 Payment read_payment(const Query& q);
 
 const std::string kListAttempts = fmt::format(
@@ -625,6 +633,81 @@ Payment read_payment(const Query& q) {
   return p;
 }
 }  // namespace
+
+Result<std::optional<Payment>> SqlStore::find_payment_by_order(const std::string& order_id) {
+  auto lease = acquire();
+  Query q(*lease, kSelectPaymentByOrder);
+  q.bind(order_id);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return read_payment(q);
+}
+
+Result<std::optional<Enrollment>> SqlStore::find_enrollment(const std::string& payment_key) {
+  auto lease = acquire();
+  Query q(*lease, kSelectEnrollment);
+  q.bind(payment_key);
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return Enrollment{q.text(0), q.text(1), q.text(2), q.text(3)};
+}
+
+Result<InjectOutcome> SqlStore::inject_payment(const Payment& p, EpochMs now,
+                                               const AuditEntry& audit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  const std::string at = format_utc(now);
+  return in_write_transaction(c, dialect_, [&]() -> Result<InjectOutcome> {
+    auto exists = [&](std::string_view sql, auto&&... args) -> Result<bool> {
+      Query q(c, sql);
+      (q.bind(args), ...);
+      return q.step();
+    };
+    struct Rule {
+      std::string_view sql;
+      std::string a, b;
+      InjectOutcome outcome;
+    };
+    const Rule rules[] = {
+        {"SELECT 1 FROM payments WHERE provider_tx_id = ?", p.provider_tx_id, "",
+         InjectOutcome::kKeyTaken},
+        {"SELECT 1 FROM payments WHERE order_id = ?", p.order_id, "", InjectOutcome::kOrderTaken},
+        {"SELECT 1 FROM confirm_attempts WHERE (payment_key = ? OR order_id = ?) AND state = "
+         "'IN_PROGRESS'",
+         p.provider_tx_id, p.order_id, InjectOutcome::kAttemptOpen},
+        {kActiveEnrollment, p.user_id, p.course_id, InjectOutcome::kAlreadyEnrolled},
+    };
+    for (const Rule& r : rules) {
+      auto hit = r.b.empty() ? exists(r.sql, r.a) : exists(r.sql, r.a, r.b);
+      if (!hit) return std::unexpected(hit.error());
+      if (*hit) return r.outcome;
+    }
+    {
+      Query q(c, kInsertPayment);
+      q.bind(p.provider_tx_id).bind(p.order_id).bind(p.user_id).bind(p.course_id).bind(p.amount);
+      q.bind(p.coupon_code).bind(p.status).bind(p.method).bind(p.approved_at).bind(p.source);
+      q.bind(at).bind(at);
+      if (auto st = q.run(); !st) return std::unexpected(st.error());
+      if (q.changes() != 1) return InjectOutcome::kKeyTaken;
+    }
+    {
+      Query q(c, kInsertEnrollment);
+      q.bind(p.provider_tx_id).bind(p.user_id).bind(p.course_id).bind(at).bind(at);
+      if (auto st = q.run(); !st) return std::unexpected(st.error());
+    }
+    if (auto st = insert_audit(c, audit, now); !st) return std::unexpected(st.error());
+    return InjectOutcome::kInjected;
+  });
+}
+
+Result<bool> SqlStore::forced_injection(const std::string& payment_key) {
+  auto lease = acquire();
+  Query q(*lease, kForcedInjection);
+  q.bind(payment_key);
+  return q.step();
+}
 
 Status SqlStore::append_audit(const AuditEntry& entry, EpochMs now) {
   auto lease = acquire();

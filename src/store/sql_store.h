@@ -41,6 +41,11 @@ class SqlStore final : public Store {
                       int http_status, const std::string& response, EpochMs now,
                       int toss_calls) override;
   Result<std::optional<Payment>> find_payment(const std::string& payment_key) override;
+  Result<std::optional<Payment>> find_payment_by_order(const std::string& order_id) override;
+  Result<std::optional<Enrollment>> find_enrollment(const std::string& payment_key) override;
+  Result<InjectOutcome> inject_payment(const Payment& payment, EpochMs now,
+                                       const AuditEntry& audit) override;
+  Result<bool> forced_injection(const std::string& payment_key) override;
   Status append_audit(const AuditEntry& entry, EpochMs now) override;
   Result<std::vector<AuditRow>> list_audit(int limit) override;
   Status record_alert(const AlertRow& row) override;

@@ -51,6 +51,22 @@ struct Payment {
   std::string source = "confirm";
 };
 
+struct Enrollment {
+  std::string payment_key;
+  std::string user_id;
+  std::string course_id;
+  std::string status = "ACTIVE";  // ACTIVE | CANCELLED
+};
+
+// What `inject_payment` did: inserted, or which rule refused it (nothing was written then).
+enum class InjectOutcome {
+  kInjected,
+  kKeyTaken,         // a payment with this provider_tx_id exists
+  kOrderTaken,       // a payment with this order id exists
+  kAttemptOpen,      // a confirm attempt for this key or order is IN_PROGRESS: the reconciler's
+  kAlreadyEnrolled,  // the user has an ACTIVE enrollment in the course
+};
+
 struct Flag {
   std::string name;
   std::string value;
@@ -172,6 +188,15 @@ class Store {
                               int toss_calls) = 0;
 
   virtual Result<std::optional<Payment>> find_payment(const std::string& payment_key) = 0;
+  virtual Result<std::optional<Payment>> find_payment_by_order(const std::string& order_id) = 0;
+  virtual Result<std::optional<Enrollment>> find_enrollment(const std::string& payment_key) = 0;
+  // One transaction (`ops payment inject`): re-checks key, order, open attempts and the
+  // user's enrollment, then inserts `payment`, its ACTIVE enrollment and the audit entry.
+  virtual Result<InjectOutcome> inject_payment(const Payment& payment, EpochMs now,
+                                               const AuditEntry& audit) = 0;
+  // Whether `payment_key` was injected with --force (audit action "payment.inject.force"):
+  // the one payment row allowed without a DONE payment at Toss (SPEC section 2).
+  virtual Result<bool> forced_injection(const std::string& payment_key) = 0;
   virtual Status append_audit(const AuditEntry& entry, EpochMs now) = 0;
   // The newest `limit` audit rows, newest first.
   virtual Result<std::vector<AuditRow>> list_audit(int limit) = 0;

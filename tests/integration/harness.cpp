@@ -357,7 +357,8 @@ void Stack::stop_services() {
 }
 
 RunResult Stack::ops(std::vector<std::string> args) {
-  const bool talks_to_toss = !args.empty() && (args[0] == "reconcile" || args[0] == "verify");
+  const bool talks_to_toss = !args.empty() && (args[0] == "reconcile" || args[0] == "verify" ||
+                                               args[0] == "enrollment" || args[0] == "payment");
   args.insert(args.begin(), "ops");
   args.push_back("--store");
   args.push_back(store_url());

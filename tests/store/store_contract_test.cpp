@@ -238,6 +238,94 @@ TEST_P(StoreContract, LocalViolationsSeeAPaymentWithoutEnrollment) {
   EXPECT_EQ((*v)[0].payment_key, "key-v1");
 }
 
+TEST_P(StoreContract, InjectWritesPaymentEnrollmentAndAuditTogether) {
+  Payment p = payment_for(attempt("key-i1", "order-i001", "u1"));
+  p.source = "manual";
+  AuditEntry audit{"ops", "payment.inject", "key-i1", "lost answer", R"({"force":false})"};
+  auto r = store_->inject_payment(p, 1'800'000'000'000, audit);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(*r, InjectOutcome::kInjected);
+  auto found = store_->find_payment_by_order("order-i001");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->provider_tx_id, "key-i1");
+  EXPECT_EQ((*found)->source, "manual");
+  auto e = store_->find_enrollment("key-i1");
+  ASSERT_TRUE(e && *e);
+  EXPECT_EQ((*e)->status, "ACTIVE");
+  EXPECT_EQ((*e)->user_id, "u1");
+  EXPECT_TRUE(store_->local_violations()->empty());
+  Db db(url_);
+  EXPECT_EQ(db.count("audit_log",
+                     "action = 'payment.inject' AND target = 'key-i1' AND actor = "
+                     "'ops' AND reason = 'lost answer'"),
+            1);
+  EXPECT_FALSE(*store_->forced_injection("key-i1"));
+  EXPECT_FALSE(*store_->find_payment_by_order("order-none"));
+  EXPECT_FALSE(*store_->find_enrollment("key-none"));
+}
+
+TEST_P(StoreContract, InjectRefusesDuplicatesOpenAttemptsAndEnrolledUsersWritingNothing) {
+  Payment first = payment_for(attempt("key-i2", "order-i002", "u1"));
+  first.source = "manual";
+  ASSERT_EQ(*store_->inject_payment(first, 1'800'000'000'000,
+                                    AuditEntry{"ops", "payment.inject", "key-i2", "r", "{}"}),
+            InjectOutcome::kInjected);
+  ASSERT_EQ(store_->begin_attempt(attempt("key-open", "order-open1", "u9"))->outcome,
+            BeginOutcome::kStarted);
+  struct Case {
+    std::string key, order, user;
+    InjectOutcome want;
+  };
+  const Case cases[] = {
+      {"key-i2", "order-other", "u2", InjectOutcome::kKeyTaken},
+      {"key-other", "order-i002", "u2", InjectOutcome::kOrderTaken},
+      {"key-open", "order-x1", "u2", InjectOutcome::kAttemptOpen},
+      {"key-x2", "order-open1", "u2", InjectOutcome::kAttemptOpen},
+      {"key-x3", "order-x3", "u1", InjectOutcome::kAlreadyEnrolled},
+  };
+  for (const Case& c : cases) {
+    Payment p = payment_for(attempt(c.key, c.order, c.user));
+    p.source = "manual";
+    auto r = store_->inject_payment(p, 1'800'000'000'000,
+                                    AuditEntry{"ops", "payment.inject", c.key, "r", "{}"});
+    ASSERT_TRUE(r) << r.error().detail;
+    EXPECT_EQ(*r, c.want) << c.key << " " << c.order;
+  }
+  Db db(url_);
+  EXPECT_EQ(db.count("payments"), 1);
+  EXPECT_EQ(db.count("enrollments"), 1);
+  EXPECT_EQ(db.count("audit_log"), 1);
+}
+
+TEST_P(StoreContract, ForcedInjectionIsKnownByItsAuditEntry) {
+  Payment p = payment_for(attempt("key-f1", "order-f001", "u1"));
+  p.source = "manual";
+  p.method = "";
+  p.approved_at = "";
+  ASSERT_EQ(*store_->inject_payment(p, 1'800'000'000'000,
+                                    AuditEntry{"ops", "payment.inject.force", "key-f1", "outside",
+                                               R"({"force":true})"}),
+            InjectOutcome::kInjected);
+  EXPECT_TRUE(*store_->forced_injection("key-f1"));
+  EXPECT_FALSE(*store_->forced_injection("key-f2"));
+}
+
+TEST_P(StoreContract, CancelPaymentMendsAHalfCancelledEnrollment) {
+  auto a = attempt("key-h1", "order-h001", "u1");
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  ASSERT_TRUE(store_->complete_attempt("key-h1", payment_for(a), 200, "{}", a.created_at, 1));
+  Db db(url_);
+  db.exec("UPDATE payments SET status = 'CANCELED' WHERE provider_tx_id = 'key-h1'");
+  AuditEntry audit{"ops", "enrollment.cancel", "key-h1", "half state", "{}"};
+  auto changed = store_->cancel_payment("key-h1", "CANCELED", a.created_at, audit);
+  ASSERT_TRUE(changed);
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ((*store_->find_enrollment("key-h1"))->status, "CANCELLED");
+  EXPECT_FALSE(*store_->cancel_payment("key-h1", "CANCELED", a.created_at, audit));
+  EXPECT_EQ(db.count("audit_log", "action = 'enrollment.cancel'"), 1);
+  EXPECT_TRUE(store_->local_violations()->empty());
+}
+
 TEST_P(StoreContract, RacingAttemptsOnOneCouponReserveItOnce) {
   constexpr int kRacers = 8;
   std::vector<std::thread> threads;
