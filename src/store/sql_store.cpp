@@ -238,6 +238,27 @@ Status insert_audit(Connection& c, const AuditEntry& e, EpochMs now) {
   return q.run();
 }
 
+// Every remaining row of `q`, each read by `read`.
+template <class T, class Read>
+Result<std::vector<T>> collect(Query& q, Read read) {
+  std::vector<T> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read(q));
+  }
+}
+
+// id, at, actor, action, target, reason, details
+AuditRow read_audit(const Query& q) {
+  AuditRow a;
+  a.id = q.int64(0);
+  a.at = parse_rfc3339(q.text(1)).value_or(0);
+  a.entry = AuditEntry{q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
+  return a;
+}
+
 }  // namespace
 
 std::string_view to_string(AttemptState s) {
@@ -718,17 +739,7 @@ Result<std::vector<AuditRow>> SqlStore::list_audit(int limit) {
   auto lease = acquire();
   Query q(*lease, kListAudit);
   q.bind(limit);
-  std::vector<AuditRow> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    AuditRow a;
-    a.id = q.int64(0);
-    a.at = parse_rfc3339(q.text(1)).value_or(0);
-    a.entry = AuditEntry{q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
-    out.push_back(std::move(a));
-  }
+  return collect<AuditRow>(q, read_audit);
 }
 
 Status SqlStore::record_alert(const AlertRow& row) {
@@ -742,36 +753,17 @@ Result<std::vector<AlertRow>> SqlStore::list_alerts(EpochMs since, int limit) {
   auto lease = acquire();
   Query q(*lease, kListAlerts);
   q.bind(format_utc(since)).bind(limit);
-  std::vector<AlertRow> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    AlertRow a;
-    a.at = parse_rfc3339(q.text(0)).value_or(0);
-    a.rule = q.text(1);
-    a.state = q.text(2);
-    a.summary = q.text(3);
-    a.labels = q.text(4);
-    out.push_back(std::move(a));
-  }
+  return collect<AlertRow>(q, [](const Query& r) {
+    return AlertRow{parse_rfc3339(r.text(0)).value_or(0), r.text(1), r.text(2), r.text(3),
+                    r.text(4)};
+  });
 }
 
 Result<std::vector<AuditRow>> SqlStore::audit_between(EpochMs since, EpochMs until, int limit) {
   auto lease = acquire();
   Query q(*lease, kAuditBetween);
   q.bind(format_utc(since)).bind(format_utc(until)).bind(limit);
-  std::vector<AuditRow> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    AuditRow a;
-    a.id = q.int64(0);
-    a.at = parse_rfc3339(q.text(1)).value_or(0);
-    a.entry = AuditEntry{q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)};
-    out.push_back(std::move(a));
-  }
+  return collect<AuditRow>(q, read_audit);
 }
 
 Result<StoreCounts> SqlStore::counts() {
