@@ -26,11 +26,10 @@ void run_check(const CheckOptions& o, int& exit_code) {
     exit_code = 2;
   };
   const EpochMs now = SystemClock::instance().now_ms();
-  const auto until =
-      o.until.empty() ? std::optional<EpochMs>(now) : logs::parse_time_bound(o.until, now);
-  if (!until) return usage("--until: not a time: " + o.until);
-  const auto since = logs::parse_time_bound(o.since, *until);
-  if (!since) return usage("--since: not a time: " + o.since);
+  std::string why;
+  const auto window = parse_window(o.since, o.until, now, why);
+  if (!window) return usage(why);
+  const std::optional<EpochMs> since = window->since, until = window->until;
   auto tz = logs::TimeZone::load(o.tz);
   if (!tz) return usage(tz.error().detail);
   auto config = load_cli_config(o.config);

@@ -2,12 +2,24 @@
 
 #include <filesystem>
 
+#include "logs/filter.h"
+
 namespace payedge::cli {
 
 Result<Config> load_cli_config(const std::string& path) {
   if (!path.empty()) return load_config(path);
   if (std::filesystem::exists("payedge.toml")) return load_config("payedge.toml");
   return load_config("");
+}
+
+std::optional<TimeWindow> parse_window(const std::string& since, const std::string& until,
+                                       EpochMs now, std::string& error) {
+  const auto end = until.empty() ? std::optional<EpochMs>(now) : logs::parse_time_bound(until, now);
+  if (!end) return error = "--until: not a time: " + until, std::nullopt;
+  const auto start = logs::parse_time_bound(since, *end);
+  if (!start) return error = "--since: not a time: " + since, std::nullopt;
+  if (*start >= *end) return error = "--since must be before --until", std::nullopt;
+  return TimeWindow{*start, *end};
 }
 
 }  // namespace payedge::cli

@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "core/error.h"
+#include "core/time.h"
 
 namespace payedge::cli {
 
@@ -16,5 +17,13 @@ inline void print_error(const Error& e) {
 
 // Loads --config (or ./payedge.toml when present and none given).
 Result<Config> load_cli_config(const std::string& path);
+
+// --since/--until of a report over a window: `until` empty is now, `since` may be relative to
+// `until` ("-7d"). nullopt (with `error` set) when either is not a time or since >= until.
+struct TimeWindow {
+  EpochMs since = 0, until = 0;
+};
+std::optional<TimeWindow> parse_window(const std::string& since, const std::string& until,
+                                       EpochMs now, std::string& error);
 
 }  // namespace payedge::cli
