@@ -42,7 +42,9 @@ void LiveAlerts::run() {
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !queue_.empty(); });
-    if (stopping_) return;
+    // On the way out, the lines already logged are still evaluated (and their switches
+    // flipped) before the thread ends: a graceful stop loses no alert.
+    const bool last = stopping_;
     std::deque<AlertEvent> batch;
     batch.swap(queue_);
     lock.unlock();
@@ -55,6 +57,7 @@ void LiveAlerts::run() {
     changes.insert(changes.end(), t.begin(), t.end());
     notifier_.send(changes);
     lock.lock();
+    if (last) return;
   }
 }
 

@@ -1,7 +1,8 @@
 // The alert engine inside `payedge serve`: a LogSink that passes every request log line on and
 // feeds the engine on its own thread, which also lets time pass once a second (so alerts
 // resolve when traffic stops) and sends the changes to the notifier. The request path only
-// queues an event; store writes and HTTP deliveries never run on the I/O thread.
+// queues an event; store writes and HTTP deliveries never run on the I/O thread. Destruction
+// evaluates what is still queued first.
 #pragma once
 
 #include <condition_variable>

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <tuple>
 
 #include "store/store.h"
 
@@ -180,6 +181,23 @@ void HttpSink::run() {
     stats_.retries += static_cast<std::uint64_t>(retries);
     ++(delivered ? stats_.sent : stats_.failed);
   }
+}
+
+std::vector<std::string> add_http_sinks(Notifier& notifier, const AlertsConfig& c) {
+  std::vector<std::string> skipped;
+  using Kind = HttpSink::Kind;
+  for (const auto& [kind, name, url] :
+       {std::tuple{Kind::kSlack, "Slack", c.slack_url},
+        std::tuple{Kind::kAlertmanager, "Alertmanager", c.alertmanager_url}}) {
+    if (url.empty()) continue;
+    auto sink = HttpSink::open(kind, url, c.slack_min_interval_ms, c.repeat_interval_s);
+    if (!sink) {
+      skipped.push_back(std::string("alerts: no ") + name + " delivery: " + sink.error().detail);
+      continue;
+    }
+    notifier.add(std::move(*sink));
+  }
+  return skipped;
 }
 
 }  // namespace payedge::alert

@@ -86,6 +86,13 @@ class HttpSink final : public TransitionSink {
   std::thread thread_;
 };
 
+class Notifier;
+
+// Adds the Slack and Alertmanager sinks the config names. One that cannot be used (e.g. an
+// https:// URL: TLS is not built yet) is left out and its reason returned — never the URL,
+// which for Slack is a secret.
+std::vector<std::string> add_http_sinks(Notifier& notifier, const AlertsConfig& config);
+
 // All sinks at once.
 class Notifier {
  public:

@@ -35,15 +35,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
     alert::Notifier notifier;
     notifier.add(std::make_unique<alert::StoreSink>(*s->store_));
     notifier.add(std::make_unique<alert::PrintSink>(stderr, false));
-    using Kind = alert::HttpSink::Kind;
-    for (const auto& [kind, url] : {std::pair{Kind::kSlack, c.alerts.slack_url},
-                                    std::pair{Kind::kAlertmanager, c.alerts.alertmanager_url}}) {
-      if (url.empty()) continue;
-      auto sink = alert::HttpSink::open(kind, url, c.alerts.slack_min_interval_ms,
-                                        c.alerts.repeat_interval_s);
-      if (!sink) return std::unexpected(sink.error());
-      notifier.add(std::move(*sink));
-    }
+    // A sink that cannot be used does not stop the service; `serve` says why after it starts.
+    s->notices_ = alert::add_http_sinks(notifier, c.alerts);
     s->alerts_ = std::make_unique<alert::LiveAlerts>(c.alerts, *s->store_, clock, *s->log_,
                                                      std::move(notifier));
     s->log_ = s->alerts_.get();

@@ -29,6 +29,8 @@ class Service {
   // SIGTERM: stop accepting and let in-flight requests finish (bounded).
   awaitable<void> drain(std::chrono::milliseconds limit);
   Store& store() { return *store_; }
+  // Things worth telling the operator once the service listens (e.g. an unusable alert sink).
+  const std::vector<std::string>& notices() const { return notices_; }
 
  private:
   Service(asio::io_context& ioc, Config config, const Clock& clock);
@@ -41,6 +43,7 @@ class Service {
   std::unique_ptr<Store> store_;
   std::unique_ptr<FileLogSink> own_log_;
   std::unique_ptr<alert::LiveAlerts> alerts_;  // in front of the log sink when alerts are on
+  std::vector<std::string> notices_;
   LogSink* log_ = nullptr;
   Metrics metrics_;
   std::unique_ptr<TossClient> toss_;

@@ -29,15 +29,15 @@ void run_check(const CheckOptions& o, int& exit_code) {
   std::string why;
   const auto window = parse_window(o.since, o.until, now, why);
   if (!window) return usage(why);
-  const std::optional<EpochMs> since = window->since, until = window->until;
+  const EpochMs since = window->since, until = window->until;
   auto tz = logs::TimeZone::load(o.tz);
   if (!tz) return usage(tz.error().detail);
   auto config = load_cli_config(o.config);
   if (!config) return print_error(config.error()), void(exit_code = 2);
 
   check::WeeklyOptions w;
-  w.since = *since;
-  w.until = *until;
+  w.since = since;
+  w.until = until;
   w.tz = &*tz;
   w.config = *config;
   w.docs_dir = o.docs;
@@ -51,9 +51,8 @@ void run_check(const CheckOptions& o, int& exit_code) {
   }
   std::unique_ptr<Store> store;
   if (!o.store.empty()) {
-    auto opened = open_store(o.store, 1, config->store.busy_timeout_ms);
+    auto opened = open_cli_store(o.store, *config);
     if (!opened) return print_error(opened.error()), void(exit_code = 1);
-    if (auto st = (*opened)->migrate(); !st) return print_error(st.error()), void(exit_code = 1);
     store = std::move(*opened);
     w.store = store.get();
   }

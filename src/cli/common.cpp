@@ -12,6 +12,13 @@ Result<Config> load_cli_config(const std::string& path) {
   return load_config("");
 }
 
+Result<std::unique_ptr<Store>> open_cli_store(const std::string& url, const Config& config) {
+  auto store = open_store(url.empty() ? config.store.url : url, 1, config.store.busy_timeout_ms);
+  if (!store) return store;
+  if (auto st = (*store)->migrate(); !st) return std::unexpected(st.error());
+  return store;
+}
+
 std::optional<TimeWindow> parse_window(const std::string& since, const std::string& until,
                                        EpochMs now, std::string& error) {
   const auto end = until.empty() ? std::optional<EpochMs>(now) : logs::parse_time_bound(until, now);

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "store/store.h"
 
 namespace payedge::cli {
 
@@ -17,6 +18,9 @@ inline void print_error(const Error& e) {
 
 // Loads --config (or ./payedge.toml when present and none given).
 Result<Config> load_cli_config(const std::string& path);
+
+// The store at `url` (the config's when empty), one connection, migrated.
+Result<std::unique_ptr<Store>> open_cli_store(const std::string& url, const Config& config);
 
 // --since/--until of a report over a window: `until` empty is now, `since` may be relative to
 // `until` ("-7d"). nullopt (with `error` set) when either is not a time or since >= until.

@@ -32,7 +32,7 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
   std::string why;
   const auto window = parse_window(o.since, o.until, now, why);
   if (!window) return usage(why);
-  const std::optional<EpochMs> since = window->since, until = window->until;
+  const EpochMs since = window->since, until = window->until;
   auto tz = logs::TimeZone::load(o.tz);
   if (!tz) return usage(tz.error().detail);
   auto config = load_cli_config(o.config);
@@ -40,8 +40,8 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
 
   incident::PostmortemInput in;
   in.title = o.title;
-  in.since = *since;
-  in.until = *until;
+  in.since = since;
+  in.until = until;
   in.tz = &*tz;
   if (!o.inputs.empty()) {
     auto inputs = logs::expand_inputs(o.inputs);
@@ -49,18 +49,17 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
     in.log_inputs = *inputs;
     logs::ScanOptions scan;
     scan.out = stderr;
-    in.impact = incident::measure(in.log_inputs, *since, *until, scan);
+    in.impact = incident::measure(in.log_inputs, since, until, scan);
   }
   if (!o.store.empty()) {
-    auto store = open_store(o.store, 1, config->store.busy_timeout_ms);
+    auto store = open_cli_store(o.store, *config);
     if (!store) return print_error(store.error()), void(exit_code = 1);
-    if (auto st = (*store)->migrate(); !st) return print_error(st.error()), void(exit_code = 1);
-    auto alerts = (*store)->list_alerts(*since, 10'000);
+    auto alerts = (*store)->list_alerts(since, 10'000);
     if (!alerts) return print_error(alerts.error()), void(exit_code = 1);
     for (auto& a : *alerts) {
-      if (a.at < *until) in.alerts.push_back(std::move(a));
+      if (a.at < until) in.alerts.push_back(std::move(a));
     }
-    auto audit = (*store)->audit_between(*since, *until, 10'000);
+    auto audit = (*store)->audit_between(since, until, 10'000);
     if (!audit) return print_error(audit.error()), void(exit_code = 1);
     in.audit = std::move(*audit);
     in.store_read = true;

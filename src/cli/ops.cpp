@@ -50,11 +50,7 @@ void add_common(CLI::App* cmd, OpsOptions& o) {
 Result<std::unique_ptr<Store>> open_ops_store(const OpsOptions& o) {
   auto config = load_cli_config(o.config);
   if (!config) return std::unexpected(config.error());
-  auto store =
-      open_store(o.store.empty() ? config->store.url : o.store, 1, config->store.busy_timeout_ms);
-  if (!store) return store;
-  if (auto st = (*store)->migrate(); !st) return std::unexpected(st.error());
-  return store;
+  return open_cli_store(o.store, *config);
 }
 
 // Everything an ops verb that talks to Toss needs, on one I/O thread.

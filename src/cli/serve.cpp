@@ -44,6 +44,7 @@ void add_serve(CLI::App& app, int& exit_code) {
     auto ep = (*service)->start();
     if (!ep) return print_error(ep.error()), void(exit_code = 1);
     std::fprintf(stderr, "listening on %s:%u\n", ep->address().to_string().c_str(), ep->port());
+    for (const auto& notice : (*service)->notices()) std::fprintf(stderr, "%s\n", notice.c_str());
     // The dashboard has no development default: without a token its API stays off (503).
     if (const auto off = admin_disabled_reason(config->secrets.admin_token); off.empty()) {
       std::fprintf(stderr, "admin dashboard: http://%s:%u/admin/ (token: PAYEDGE_ADMIN_TOKEN)\n",

@@ -152,6 +152,12 @@ void run_watch(const WatchOptions& o, int& exit_code) {
   auto config = load_cli_config(o.config);
   if (!config) return print_error(config.error()), void(exit_code = 2);
   AlertsConfig& ac = config->alerts;
+  // A URL given on the command line must work; one from the config or the environment only
+  // warns when it cannot (below).
+  for (const std::string* url : {&o.slack_url, &o.alertmanager_url}) {
+    if (url->empty()) continue;
+    if (auto ep = parse_http_url(*url); !ep) return print_error(ep.error()), void(exit_code = 2);
+  }
   if (!o.slack_url.empty()) ac.slack_url = o.slack_url;
   if (!o.alertmanager_url.empty()) ac.alertmanager_url = o.alertmanager_url;
   const bool replay = !o.replay.empty();
@@ -163,20 +169,14 @@ void run_watch(const WatchOptions& o, int& exit_code) {
   // A replay shows what would have happened; it changes nothing and notifies nobody.
   if (!replay) {
     if (!o.store.empty()) {
-      auto opened = open_store(o.store, 1, config->store.busy_timeout_ms);
+      auto opened = open_cli_store(o.store, *config);
       if (!opened) return print_error(opened.error()), void(exit_code = 1);
-      if (auto st = (*opened)->migrate(); !st) return print_error(st.error()), void(exit_code = 1);
       store = std::move(*opened);
       switches = std::make_unique<alert::StoreSwitches>(*store, SystemClock::instance());
       notifier.add(std::make_unique<alert::StoreSink>(*store));
     }
-    using Kind = alert::HttpSink::Kind;
-    for (const auto& [kind, url] : {std::pair{Kind::kSlack, ac.slack_url},
-                                    std::pair{Kind::kAlertmanager, ac.alertmanager_url}}) {
-      if (url.empty()) continue;
-      auto sink = alert::HttpSink::open(kind, url, ac.slack_min_interval_ms, ac.repeat_interval_s);
-      if (!sink) return print_error(sink.error()), void(exit_code = 2);
-      notifier.add(std::move(*sink));
+    for (const auto& notice : alert::add_http_sinks(notifier, ac)) {
+      std::fprintf(stderr, "%s\n", notice.c_str());
     }
   }
   alert::AlertEngine engine(ac, switches.get(),

@@ -145,12 +145,7 @@ bool AdminApi::authorized(std::string_view authorization) const {
 
 awaitable<HttpResponse> AdminApi::handle(HttpRequest& req, RequestLog& log) {
   const bool english = wants_english(header(req, "Accept-Language"));
-  auto reply_error = [&](const Error& e) {
-    log.success = false;
-    log.error_code = std::string(e.name());
-    log.error_detail = e.detail;
-    return json_response(e.http_status(), error_body(e, log.request_id, english));
-  };
+  auto reply_error = [&](const Error& e) { return error_response(e, log, english); };
   const std::string_view target = req.msg.target();
   const std::string_view path = target.substr(0, target.find('?'));
   const auto method = req.msg.method();
@@ -296,12 +291,7 @@ awaitable<HttpResponse> AdminApi::audit(int limit) {
 
 awaitable<HttpResponse> AdminApi::set_payments_enabled(HttpRequest& req, RequestLog& log) {
   const bool english = wants_english(header(req, "Accept-Language"));
-  auto reply_error = [&](const Error& e) {
-    log.success = false;
-    log.error_code = std::string(e.name());
-    log.error_detail = e.detail;
-    return json_response(e.http_status(), error_body(e, log.request_id, english));
-  };
+  auto reply_error = [&](const Error& e) { return error_response(e, log, english); };
   auto change = parse_change(req);
   if (!change) co_return reply_error(change.error());
   const auto value = change->body.find("value");
@@ -334,12 +324,7 @@ awaitable<HttpResponse> AdminApi::set_payments_enabled(HttpRequest& req, Request
 awaitable<HttpResponse> AdminApi::set_course_active(HttpRequest& req, RequestLog& log,
                                                     const std::string& course_id) {
   const bool english = wants_english(header(req, "Accept-Language"));
-  auto reply_error = [&](const Error& e) {
-    log.success = false;
-    log.error_code = std::string(e.name());
-    log.error_detail = e.detail;
-    return json_response(e.http_status(), error_body(e, log.request_id, english));
-  };
+  auto reply_error = [&](const Error& e) { return error_response(e, log, english); };
   auto change = parse_change(req);
   if (!change) co_return reply_error(change.error());
   const auto active = change->body.find("active");

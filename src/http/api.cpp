@@ -63,6 +63,14 @@ std::string error_body(const Error& e, const std::string& request_id, bool engli
       -1, ' ', false, json::error_handler_t::replace);
 }
 
+HttpResponse error_response(const Error& e, RequestLog& log, bool english) {
+  log.success = false;
+  log.error_code = std::string(e.name());
+  log.error_detail = e.detail;
+  if (!e.toss_code.empty()) log.toss_code = e.toss_code;
+  return json_response(e.http_status(), error_body(e, log.request_id, english));
+}
+
 Api::Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm,
          WebhookHandler& webhook, const Config& config, const Clock& clock, Metrics& metrics,
          LogSink& log)
@@ -128,12 +136,8 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
     int retry_after = 1;
     RateLimiter& limiter = confirm ? confirm_limiter_ : admin ? admin_limiter_ : webhook_limiter_;
     if (!limiter.allow(log.ip, log.ts, &retry_after)) {
-      const Error e = make_error(ErrorCode::kRateLimited);
-      log.success = false;
-      log.error_code = std::string(e.name());
-      res = json_response(
-          e.http_status(),
-          error_body(e, log.request_id, wants_english(header(req, "Accept-Language"))));
+      res = error_response(make_error(ErrorCode::kRateLimited), log,
+                           wants_english(header(req, "Accept-Language")));
       res.set(http::field::retry_after, std::to_string(retry_after));
     } else if (confirm) {
       res = co_await confirm_payment(req, log);
@@ -173,11 +177,7 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
 awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) {
   const bool english = wants_english(header(req, "Accept-Language"));
   auto reply_error = [&](const Error& e) {
-    log.success = false;
-    log.error_code = std::string(e.name());
-    log.error_detail = e.detail;
-    if (!e.toss_code.empty()) log.toss_code = e.toss_code;
-    HttpResponse res = json_response(e.http_status(), error_body(e, log.request_id, english));
+    HttpResponse res = error_response(e, log, english);
     if (e.code == ErrorCode::kPaymentsDisabled || e.code == ErrorCode::kRateLimited) {
       res.set(http::field::retry_after, "30");
     }

@@ -56,5 +56,8 @@ PaymentSwitch describe_payment_switch(const std::optional<Flag>& payments_enable
 std::string request_id_from(std::string_view header);
 bool wants_english(std::string_view accept_language);
 std::string error_body(const Error& e, const std::string& request_id, bool english);
+// The error answer of every payedge endpoint: the body of SPEC 4, and the code (and detail,
+// Toss's code) recorded in the request's log line.
+HttpResponse error_response(const Error& e, RequestLog& log, bool english);
 
 }  // namespace payedge

@@ -91,7 +91,9 @@ Result<HttpEndpoint> parse_http_url(const std::string& url) {
     ep.host = authority.substr(0, colon);
     ep.port = authority.substr(colon + 1);
   }
-  if (ep.host.empty() || ep.port.empty()) return fail(ErrorCode::kInvalidRequest, "bad url " + url);
+  // The URL itself is not repeated: a Slack webhook URL is a secret.
+  if (ep.host.empty() || ep.port.empty())
+    return fail(ErrorCode::kInvalidRequest, "url without a host or port");
   return ep;
 }
 
