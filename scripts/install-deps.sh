@@ -8,7 +8,7 @@ packages=(
   libsimdjson-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev
   zlib1g-dev libzstd-dev jq
   libgtest-dev libbenchmark-dev clang-format curl postgresql
-  clang-16 libclang-rt-16-dev prometheus
+  clang-16 libclang-rt-16-dev prometheus ccache
 )
 missing=()
 for p in "${packages[@]}"; do

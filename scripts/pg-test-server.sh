@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL for the tests: `start DIR` runs initdb into DIR as a non-root user
-# (initdb refuses root) and pg_ctl on a free loopback port, then writes the server URL to
-# DIR/url; `stop DIR` stops it; `resume DIR` starts it again on the same port. ctest runs
-# start and stop as fixtures around the PostgreSQL tests.
+# A throwaway PostgreSQL for the tests: `start DIR` runs initdb as a non-root user (initdb
+# refuses root) and pg_ctl on a free loopback port, then writes the server URL to DIR/url;
+# `stop DIR` stops it and removes its data; `pause DIR` stops it and keeps the data, and
+# `resume DIR` starts it again on the same port (tests of a database restart).
+# ctest runs start and stop as fixtures around the PostgreSQL tests.
+#
+# The data directory and the socket live in a fresh folder under ${TMPDIR:-/tmp} owned by the
+# server's user, not in DIR: a checkout may sit below a folder only root can enter (a 0700
+# home or mktemp -d), which the postgres user could never reach. DIR/datadir points to it.
 set -euo pipefail
-cmd=${1:?start|stop}
+cmd=${1:?start|stop|pause|resume}
 dir=${2:?directory}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
@@ -17,43 +22,63 @@ if [ "$(id -u)" -eq 0 ]; then
   as_db_user=(runuser -u postgres --)
 fi
 
+pg_ctl_start() { # $1: data folder, $2: port
+  "${as_db_user[@]}" "$bin/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 30 \
+    -o "-p $2 -k $1 -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+}
+
+stop_old() {
+  [ -f "$dir/datadir" ] || return 0
+  local old
+  old=$(cat "$dir/datadir")
+  if [ -f "$old/data/postmaster.pid" ]; then
+    "${as_db_user[@]}" "$bin/pg_ctl" -D "$old/data" -m fast -w stop >/dev/null 2>&1 ||
+      "${as_db_user[@]}" "$bin/pg_ctl" -D "$old/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  case "$old" in */payedge-pg.*) rm -rf "$old" ;; esac
+}
+
 case "$cmd" in
   start)
-    if [ -f "$dir/data/postmaster.pid" ]; then "${as_db_user[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; fi
+    stop_old
     rm -rf "$dir"
     mkdir -p "$dir"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
-    "${as_db_user[@]}" "$bin/initdb" -D "$dir/data" -A trust -U payedge -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
+    data=$(mktemp -d "${TMPDIR:-/tmp}/payedge-pg.XXXXXX")
+    chmod 0700 "$data"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$data"
+    echo "$data" >"$dir/datadir"
+    "${as_db_user[@]}" "$bin/initdb" -D "$data/data" -A trust -U payedge -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     for try in 1 2 3 4 5 6 7 8; do
       port=$((20000 + RANDOM % 40000))
-      if "${as_db_user[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-          -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null; then
+      if pg_ctl_start "$data" "$port"; then
         "$bin/psql" -h 127.0.0.1 -p "$port" -U payedge -d postgres -qc "CREATE DATABASE payedge_test" >/dev/null
         echo "postgresql://payedge@127.0.0.1:$port/payedge_test" >"$dir/url"
-        echo "pg-test-server: postgresql://payedge@127.0.0.1:$port/payedge_test"
+        echo "pg-test-server: postgresql://payedge@127.0.0.1:$port/payedge_test (data in $data)"
         exit 0
       fi
     done
     echo "pg-test-server: could not start PostgreSQL" >&2
-    cat "$dir/server.log" >&2 || true
+    cat "$data/server.log" >&2 || true
     exit 1
     ;;
-    resume)
+  pause)
+    data=$(cat "$dir/datadir")
+    "${as_db_user[@]}" "$bin/pg_ctl" -D "$data/data" -m fast -w stop >/dev/null
+    echo "pg-test-server: paused"
+    ;;
+  resume)
     # Start a stopped server again on the port it had (tests of a database restart).
     port=$(sed -E 's/.*:([0-9]+)\/.*/\1/' "$dir/url")
-    "${as_db_user[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    pg_ctl_start "$(cat "$dir/datadir")" "$port"
     echo "pg-test-server: resumed on $port"
     ;;
   stop)
-    if [ -f "$dir/data/postmaster.pid" ]; then
-      "${as_db_user[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
-    fi
+    stop_old
     echo "pg-test-server: stopped"
     ;;
   *)
-        echo "usage: $0 start|stop|resume DIR" >&2
+    echo "usage: $0 start|stop|pause|resume DIR" >&2
     exit 2
     ;;
 esac

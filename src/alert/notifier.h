@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "alert/engine.h"
-#include "http/client.h"
+#include "net/client.h"
 
 namespace payedge {
 class Store;

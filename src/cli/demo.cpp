@@ -13,8 +13,8 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/codec.h"
-#include "http/admin_api.h"
-#include "http/client.h"
+#include "api/admin_api.h"
+#include "net/client.h"
 #include "store/seed.h"
 
 namespace payedge::cli {

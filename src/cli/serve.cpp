@@ -4,7 +4,7 @@
 #include "app/service.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "http/admin_api.h"
+#include "api/admin_api.h"
 
 namespace payedge::cli {
 namespace {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/codec.h"
-#include "http/client.h"
+#include "net/client.h"
 #include "toss/toss_client.h"
 #include "webhook/signature.h"
 

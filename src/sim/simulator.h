@@ -11,7 +11,7 @@
 
 #include "core/catalog.h"
 #include "core/time.h"
-#include "http/server.h"
+#include "net/server.h"
 
 namespace payedge {
 

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "core/codec.h"
-#include "http/client.h"
+#include "net/client.h"
 
 namespace payedge {
 namespace {

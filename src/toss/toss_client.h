@@ -10,7 +10,7 @@
 
 #include "config/config.h"
 #include "core/catalog.h"
-#include "http/client.h"
+#include "net/client.h"
 #include "net/asio.h"
 
 namespace payedge {

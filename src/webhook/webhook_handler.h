@@ -7,7 +7,7 @@
 
 #include "config/config.h"
 #include "confirm/confirm_service.h"
-#include "http/server.h"
+#include "net/server.h"
 #include "obs/request_log.h"
 #include "webhook/signature.h"
 

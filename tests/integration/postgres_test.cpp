@@ -73,7 +73,7 @@ TEST(Postgres, DatabaseRestartIsSurvivedWithoutAFalseSuccess) {
   Stack stack({.postgres = true});
   const std::string key = stack.new_session("pg-restart-01", 49000);
 
-  ASSERT_EQ(std::system((script + " stop " + pgdir.path() + " >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system((script + " pause " + pgdir.path() + " >/dev/null").c_str()), 0);
   auto down = stack.confirm(body_for(key, "pg-restart-01", 49000, "course-sql"));
   EXPECT_EQ(down.status, 500) << down.body;
   EXPECT_EQ(down.json()["error"]["code"], "E_INTERNAL");

@@ -1,4 +1,4 @@
-#include "http/rate_limit.h"
+#include "net/rate_limit.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "http/server.h"
+#include "net/server.h"
 
 #include <chrono>
 

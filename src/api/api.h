@@ -7,9 +7,9 @@
 
 #include "config/config.h"
 #include "confirm/confirm_service.h"
-#include "http/admin_api.h"
-#include "http/rate_limit.h"
-#include "http/server.h"
+#include "api/admin_api.h"
+#include "net/rate_limit.h"
+#include "net/server.h"
 #include "obs/metrics.h"
 #include "obs/request_log.h"
 #include "store/store.h"

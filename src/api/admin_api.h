@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "http/server.h"
+#include "net/server.h"
 #include "obs/metrics.h"
 #include "obs/request_log.h"
 #include "store/store.h"

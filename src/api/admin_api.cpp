@@ -1,4 +1,4 @@
-#include "http/admin_api.h"
+#include "api/admin_api.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/codec.h"
-#include "http/api.h"
+#include "api/api.h"
 #include "web/admin_page.h"  // generated from web/admin.html (cmake/embed_text.cmake)
 
 namespace payedge {

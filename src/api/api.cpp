@@ -1,4 +1,4 @@
-#include "http/api.h"
+#include "api/api.h"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
