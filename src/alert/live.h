@@ -5,14 +5,12 @@
 // evaluates what is still queued first.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 
 #include "alert/engine.h"
 #include "alert/notifier.h"
 #include "alert/switches.h"
+#include "core/work_queue.h"
 #include "obs/request_log.h"
 
 namespace payedge::alert {
@@ -32,11 +30,9 @@ class LiveAlerts final : public LogSink {
   StoreSwitches switches_;
   AlertEngine engine_;
   Notifier notifier_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<AlertEvent> queue_;
-  bool stopping_ = false;
-  std::uint64_t dropped_ = 0;
+  // The engine may fall behind by thousands of lines: then new events are dropped (counted)
+  // and the service goes on.
+  WorkQueue<AlertEvent> queue_{10'000};
   std::thread thread_;
 };
 

@@ -1,5 +1,7 @@
 #include "app/service.h"
 
+#include <cstdio>
+
 namespace payedge {
 
 Service::Service(asio::io_context& ioc, Config config, const Clock& clock)
@@ -64,7 +66,7 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
 Result<tcp::endpoint> Service::start() {
   auto ep = server_->start(config_.server.listen);
   if (ep && config_.idempotency.reconcile_interval_s > 0) {
-    asio::co_spawn(ioc_, reconcile_periodically(), asio::detached);
+    asio::co_spawn(ioc_, reconcile_periodically(), LogFailure{"periodic reconciler"});
   }
   return ep;
 }
@@ -91,7 +93,13 @@ awaitable<void> Service::reconcile_periodically() {
     boost::system::error_code ec;
     co_await reconcile_timer_->async_wait(asio::redirect_error(use_awaitable, ec));
     if (stopping_) break;
-    co_await reconciler_->run_once(options);
+    std::string failure;
+    try {
+      co_await reconciler_->run_once(options);
+    } catch (const std::exception& e) {
+      failure = e.what();  // one bad round (a Toss body we did not expect) must not end the loop
+    }
+    if (!failure.empty()) std::fprintf(stderr, "reconciler: round failed: %s\n", failure.c_str());
   }
 }
 

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <exception>
 #include <functional>
 #include <type_traits>
@@ -26,6 +27,22 @@ namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
+
+// The completion handler of every detached coroutine: whatever ended it is said on stderr with
+// what it was, never lost. (A loop that must survive its own failures catches inside.)
+struct LogFailure {
+  const char* what;
+  void operator()(std::exception_ptr e) const {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::fprintf(stderr, "%s ended by an exception: %s\n", what, x.what());
+    } catch (...) {
+      std::fprintf(stderr, "%s ended by an unknown exception\n", what);
+    }
+  }
+};
 
 // Runs blocking `fn` (a store call) on `pool` and resumes the coroutine on its own executor,
 // so the I/O thread never waits on a disk.

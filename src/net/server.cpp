@@ -1,5 +1,6 @@
 #include "net/server.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace payedge {
@@ -43,7 +44,7 @@ Result<tcp::endpoint> HttpServer::start(const std::string& listen) {
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail(ErrorCode::kInternal, "listen on " + listen + ": " + ec.message());
   endpoint_ = acceptor_.local_endpoint();
-  asio::co_spawn(ioc_, do_listen(), asio::detached);
+  asio::co_spawn(ioc_, do_listen(), LogFailure{"http accept loop"});
   return endpoint_;
 }
 
@@ -66,18 +67,26 @@ awaitable<void> HttpServer::drain(std::chrono::milliseconds limit) {
 }
 
 awaitable<void> HttpServer::do_listen() {
+  std::chrono::milliseconds backoff(5);
   while (acceptor_.is_open()) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
-      continue;  // EMFILE and friends: keep serving the connections we have
+      // EMFILE and friends: the pending connection stays in the backlog, so accepting again at
+      // once would spin. Back off (up to 1 s) and keep serving the connections we have.
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+      asio::steady_timer pause(ioc_, backoff);
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
     }
+    backoff = std::chrono::milliseconds(5);
     if (connections_->load() >= options_.max_connections) {
       socket.close(ec);  // bounded connections: shed load instead of falling over
       continue;
     }
-    asio::co_spawn(ioc_, do_session(beast::tcp_stream(std::move(socket))), asio::detached);
+    asio::co_spawn(ioc_, do_session(beast::tcp_stream(std::move(socket))),
+                   LogFailure{"http session"});
   }
 }
 

@@ -92,6 +92,8 @@ struct SloReport {
   std::vector<WeeklyRow> weekly;  // ascending
   bool pass() const;              // every SLO line passes
 };
+// How many SLO lines (the success rate, each day, each week) fail.
+std::size_t count_failed_rows(const SloReport& r);
 
 struct SloOutcome {
   SloReport report;

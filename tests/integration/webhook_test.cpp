@@ -184,29 +184,26 @@ TEST_F(WebhookTest, RotatedSecretKeepsThePreviousOneForTheGracePeriod) {
             200);
 }
 
-TEST(RateLimit, AnswersTooManyRequestsAndRecovers) {
-  Stack stack({.config_toml = "[server]\nconfirm_rate_per_s = 20\nconfirm_burst = 3\n"});
+// The limiter's arithmetic (refill, burst, eviction) is tested with injected time in
+// tests/net/rate_limit_test.cpp; here the real server answers a flood with 429s.
+TEST(RateLimit, AnswersTooManyRequests) {
+  Stack stack({.config_toml = "[server]\nconfirm_rate_per_s = 0.5\nconfirm_burst = 3\n"});
   const std::string path = "/functions/v1/confirm-payment";
   int limited = 0;
-  HttpReply last;
+  HttpReply r;
   for (int i = 0; i < 10; ++i) {
-    last = http_call(stack.api_port(), "POST", path, "{}");
-    if (last.status == 429) ++limited;
+    auto reply = http_call(stack.api_port(), "POST", path, "{}");
+    if (reply.status == 429) {
+      ++limited;
+      r = reply;
+    }
   }
-  EXPECT_GE(limited, 5);
+  EXPECT_GE(limited, 5);  // at 0.5 tokens/s, at most 3 + 0.5/s pass
   EXPECT_EQ(stack.db().count("payments"), 0);
-  auto r = http_call(stack.api_port(), "POST", path, "{}");
-  if (r.status == 429) {
-    EXPECT_EQ(r.json()["error"]["code"], "E_RATE_LIMITED");
-    EXPECT_EQ(r.json()["error"]["retryable"], true);
-    EXPECT_FALSE(r.headers["retry-after"].empty());
-  }
-  // Recovery: the bucket refills (20 tokens/s); poll, bounded in time, until a request passes.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  int status = 429;
-  while (status == 429 && std::chrono::steady_clock::now() < deadline)
-    status = http_call(stack.api_port(), "POST", path, "{}").status;
-  EXPECT_EQ(status, 401);  // through the limiter, refused by auth (no token)
+  ASSERT_EQ(r.status, 429);
+  EXPECT_EQ(r.json()["error"]["code"], "E_RATE_LIMITED");
+  EXPECT_EQ(r.json()["error"]["retryable"], true);
+  EXPECT_FALSE(r.headers["retry-after"].empty());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // PostgreSQL (a fresh database on the test server). Same migrations, same behaviour.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <thread>
 
 #include "harness.h"
@@ -172,25 +173,35 @@ TEST_P(StoreContract, AuditIsListedNewestFirst) {
 }
 
 TEST_P(StoreContract, BeginAttemptOutcomes) {
+  // Every Result is checked before it is read: a store error fails the test, never crashes it.
+  auto begin = [&](const ConfirmAttempt& a) -> std::optional<BeginOutcome> {
+    auto r = store_->begin_attempt(a);
+    EXPECT_TRUE(r) << (r ? "" : r.error().detail);
+    if (!r) return std::nullopt;
+    return r->outcome;
+  };
   auto a = attempt("key-1", "order-0001", "u1");
-  EXPECT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  EXPECT_EQ(begin(a), BeginOutcome::kStarted);
   auto again = store_->begin_attempt(a);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->outcome, BeginOutcome::kExisting);
+  ASSERT_TRUE(again->existing);
   EXPECT_EQ(again->existing->fingerprint, "fp-key-1");
   EXPECT_EQ(again->existing->state, AttemptState::kInProgress);
-  EXPECT_EQ(store_->begin_attempt(attempt("key-2", "order-0001", "u2"))->outcome,
-            BeginOutcome::kOrderTaken);
-  EXPECT_EQ(store_->begin_attempt(attempt("key-3", "order-0003", "u1"))->outcome,
-            BeginOutcome::kUserBusy);
+  EXPECT_EQ(begin(attempt("key-2", "order-0001", "u2")), BeginOutcome::kOrderTaken);
+  EXPECT_EQ(begin(attempt("key-3", "order-0003", "u1")), BeginOutcome::kUserBusy);
   ASSERT_TRUE(
       store_->complete_attempt("key-1", payment_for(a), 200, R"({"ok":1})", 1'800'000'001'000, 1));
-  EXPECT_EQ(store_->begin_attempt(attempt("key-4", "order-0004", "u1"))->outcome,
-            BeginOutcome::kAlreadyEnrolled);
+  EXPECT_EQ(begin(attempt("key-4", "order-0004", "u1")), BeginOutcome::kAlreadyEnrolled);
   auto done = store_->find_attempt("key-1");
+  ASSERT_TRUE(done);
+  ASSERT_TRUE(*done);
   EXPECT_EQ((*done)->state, AttemptState::kDone);
   EXPECT_EQ((*done)->response, R"({"ok":1})");
-  EXPECT_EQ((*store_->find_payment("key-1"))->status, "DONE");
+  auto payment = store_->find_payment("key-1");
+  ASSERT_TRUE(payment);
+  ASSERT_TRUE(*payment);
+  EXPECT_EQ((*payment)->status, "DONE");
 }
 
 TEST_P(StoreContract, CouponReservedOnBeginAndReleasedOnFailure) {

@@ -1,5 +1,5 @@
-#include "slo/slo_report.h"
-
+// The SLO report as a terminal table, JSON (SPEC 8.1) or one self-contained HTML page, and
+// `run_slo_report`, which computes and prints it.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,92 +10,12 @@
 #include "logs/filter.h"
 #include "logs/table.h"
 #include "slo/slo_class.h"
+#include "slo/slo_report.h"
 
 namespace payedge::slo {
 namespace {
 
 using ojson = nlohmann::ordered_json;
-using logs::Field;
-
-constexpr EpochMs kDayMs = 86'400'000;
-constexpr std::string_view kConfirmFn = "confirm-payment";
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if (a % b < 0) --q;
-  return q;
-}
-
-// Days since 1970-01-01 of the calendar in the zone; 0 is a Thursday.
-std::int64_t local_day(EpochMs t, const logs::TimeZone& tz) {
-  return floor_div(t + tz.offset_seconds(t) * 1000LL, kDayMs);
-}
-
-std::int64_t monday_of(std::int64_t day) { return day - (((day + 3) % 7) + 7) % 7; }
-
-std::string day_text(std::int64_t day) { return format_utc(day * kDayMs).substr(0, 10); }
-
-// The UTC instant of local midnight starting `day` (twice round: an offset change near
-// midnight moves the answer by at most one step).
-EpochMs local_midnight(std::int64_t day, const logs::TimeZone& tz) {
-  const EpochMs wall = day * kDayMs;
-  EpochMs t = wall - tz.offset_seconds(wall) * 1000LL;
-  t = wall - tz.offset_seconds(t) * 1000LL;
-  return t;
-}
-
-// Everything the report needs about one local day; weeks and the period are sums of days.
-struct DayCounts {
-  logs::LatencyHistogram latency;  // successful, not replayed, with latency_ms
-  std::uint64_t confirms = 0, mismatches = 0;
-  std::uint64_t good = 0, failed = 0, excluded = 0;
-
-  void merge(const DayCounts& o) {
-    latency.merge(o.latency);
-    confirms += o.confirms;
-    mismatches += o.mismatches;
-    good += o.good;
-    failed += o.failed;
-    excluded += o.excluded;
-  }
-};
-
-class SloSink final : public logs::RecordSink {
- public:
-  explicit SloSink(const logs::TimeZone& tz) : tz_(tz) {}
-  void add(const logs::LogRecord& r, logs::RecordPosition) override {
-    // Lines come mostly in time order: the last day is usually the right one.
-    if (!current_ || r.ts < start_ || r.ts >= end_) {
-      start_ = tz_.floor_day(r.ts);
-      end_ = tz_.floor_day(start_ + 30 * 3'600'000LL);
-      current_ = &days[local_day(r.ts, tz_)];
-    }
-    DayCounts& d = *current_;
-    ++d.confirms;
-    const std::string_view code = r.get_or(Field::kErrorCode);
-    if (code == mismatch_) ++d.mismatches;
-    const bool success = r.get_or(Field::kStatus) == "success";
-    switch (classify_confirm(success, static_cast<int>(r.http_status.value_or(0)), code)) {
-      case SloClass::kGood:
-        ++d.good;
-        if (!r.replayed.value_or(false) && r.latency_ms) d.latency.add(*r.latency_ms);
-        break;
-      case SloClass::kBad:
-        ++d.failed;
-        break;
-      case SloClass::kExcluded:
-        ++d.excluded;
-        break;
-    }
-  }
-  std::map<std::int64_t, DayCounts> days;  // local day number → counts
-
- private:
-  const logs::TimeZone& tz_;
-  const std::string_view mismatch_ = info(ErrorCode::kAmountMismatch).name;
-  DayCounts* current_ = nullptr;
-  EpochMs start_ = 0, end_ = 0;
-};
 
 ojson number_json(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15) {
@@ -147,13 +67,6 @@ std::string period_text(const SloReport& r) {
                      r.until_label.empty() ? "end" : r.until_label, r.tz);
 }
 
-std::size_t failed_lines(const SloReport& r) {
-  std::size_t n = r.success.pass() ? 0 : 1;
-  for (const auto& d : r.daily) n += !d.pass;
-  for (const auto& w : r.weekly) n += !w.pass;
-  return n;
-}
-
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -188,103 +101,6 @@ std::optional<ReportFormat> parse_report_format(std::string_view text) {
   if (text == "json") return ReportFormat::kJson;
   if (text == "html") return ReportFormat::kHtml;
   return std::nullopt;
-}
-
-std::optional<Period> month_period(std::string_view month, const logs::TimeZone& tz) {
-  // "YYYY-MM" exactly.
-  const auto digit = [&](std::size_t i) { return month[i] >= '0' && month[i] <= '9'; };
-  if (month.size() != 7 || month[4] != '-') return std::nullopt;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6}) {
-    if (!digit(i)) return std::nullopt;
-  }
-  const int year = std::stoi(std::string(month.substr(0, 4)));
-  const int mon = std::stoi(std::string(month.substr(5, 2)));
-  if (mon < 1 || mon > 12) return std::nullopt;
-  const auto first = parse_rfc3339(fmt::format("{:04}-{:02}-01", year, mon));
-  const auto next = parse_rfc3339(mon == 12 ? fmt::format("{:04}-01-01", year + 1)
-                                            : fmt::format("{:04}-{:02}-01", year, mon + 1));
-  if (!first || !next) return std::nullopt;
-  return Period{local_midnight(floor_div(*first, kDayMs), tz),
-                local_midnight(floor_div(*next, kDayMs), tz)};
-}
-
-std::optional<double> SuccessRate::value() const {
-  if (valid() == 0) return std::nullopt;
-  return static_cast<double>(good) / static_cast<double>(valid());
-}
-
-bool SuccessRate::pass() const {
-  const auto v = value();
-  return !v || *v >= target;
-}
-
-bool SloReport::pass() const { return failed_lines(*this) == 0; }
-
-SloOutcome compute_slo(const SloOptions& o, const logs::TimeZone& tz) {
-  logs::FilterSpec spec;
-  spec.fn = {std::string(kConfirmFn)};
-  spec.since = o.period.since;
-  spec.until = o.period.until;
-  const logs::RecordFilter filter(spec);
-  logs::FieldSet wanted;
-  wanted.add(Field::kStatus).add(Field::kErrorCode);
-  wanted.latency = wanted.http = wanted.toss = true;  // toss: `replayed`
-
-  std::vector<std::unique_ptr<SloSink>> sinks;
-  const unsigned n = logs::resolve_threads(o.scan.threads);
-  for (unsigned i = 0; i < n; ++i) sinks.push_back(std::make_unique<SloSink>(tz));
-  std::vector<logs::RecordSink*> raw;
-  for (auto& s : sinks) raw.push_back(s.get());
-  logs::ScanOptions so = o.scan;
-  so.out = o.out;
-
-  SloOutcome out;
-  out.stats = logs::scan_logs(o.inputs, wanted, filter, raw, so);
-  auto& days = sinks.front()->days;
-  for (std::size_t i = 1; i < sinks.size(); ++i) {
-    for (const auto& [day, counts] : sinks[i]->days) days[day].merge(counts);
-  }
-
-  SloReport& r = out.report;
-  r.tz = tz.name();
-  r.period = o.period;
-  r.month = o.month;
-  if (o.period.since) r.since_label = tz.format(*o.period.since);
-  if (o.period.until) r.until_label = tz.format(*o.period.until);
-  r.targets = o.targets;
-  r.inputs = o.inputs;
-  r.success.target = o.targets.success_rate;
-  for (const auto& [day, d] : days) {
-    r.confirm_lines += d.confirms;
-    r.success.good += d.good;
-    r.success.failed += d.failed;
-    r.success.excluded += d.excluded;
-  }
-  if (days.empty()) return out;
-
-  const std::int64_t first = days.begin()->first, last = days.rbegin()->first;
-  for (std::int64_t day = first; day <= last; ++day) {
-    DailyRow row;
-    row.day = day_text(day);
-    if (auto it = days.find(day); it != days.end()) row.latency = it->second.latency.summary();
-    row.pass = row.latency.count == 0 || (row.latency.mean < o.targets.mean_confirm_ms &&
-                                          row.latency.p95 < o.targets.p95_confirm_ms);
-    r.daily.push_back(std::move(row));
-  }
-  for (std::int64_t week = monday_of(first); week <= last; week += 7) {
-    WeeklyRow row;
-    row.week_start = day_text(week);
-    for (auto it = days.lower_bound(week); it != days.end() && it->first < week + 7; ++it) {
-      row.confirms += it->second.confirms;
-      row.mismatches += it->second.mismatches;
-    }
-    if (row.confirms) {
-      row.mismatch_rate = static_cast<double>(row.mismatches) / static_cast<double>(row.confirms);
-      row.pass = *row.mismatch_rate < o.targets.mismatch_rate;
-    }
-    r.weekly.push_back(std::move(row));
-  }
-  return out;
 }
 
 ojson slo_json(const SloReport& r, const logs::ScanStats& stats) {
@@ -368,7 +184,7 @@ std::string slo_table(const SloReport& r, const logs::ScanStats& stats) {
   text += weekly.empty() ? "  (no confirm lines)\n" : weekly.render();
   text += "\n";
 
-  const std::size_t failed = failed_lines(r);
+  const std::size_t failed = count_failed_rows(r);
   text += failed == 0
               ? "Overall: PASS\n"
               : fmt::format("Overall: FAIL ({} line{} failed)\n", failed, failed == 1 ? "" : "s");
@@ -392,7 +208,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 </head>
 <body>
 )";
-  const std::size_t failed = failed_lines(r);
+  const std::size_t failed = count_failed_rows(r);
   h += fmt::format("<h1>SLO report: {} <span class=\"{}\">{}</span></h1>\n", e(period_text(r)),
                    cls(failed == 0), verdict(failed == 0));
   h += fmt::format(
