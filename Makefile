@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test chaos fuzz fuzz-smoke format format-check lint bench clean
+.PHONY: all deps build demo test chaos fuzz fuzz-smoke format format-check lint bench clean asan-test tsan
 
 all: build
 
@@ -21,6 +21,24 @@ demo: build
 
 test: build format-check fuzz-smoke
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+	$(MAKE) --no-print-directory asan-test
+
+# Sanitizer builds in their own folders. `make test` runs the pure-logic and store-contract
+# suites under ASan+UBSan; `make tsan` runs the black-box and chaos tests against a TSan-built
+# binary (the I/O thread, the store pool and the alert thread share state).
+SAN_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAYEDGE_BUILD_BENCH=OFF
+ASAN_SUITES = payedge_unit_tests payedge_store_tests payedge_alert_tests payedge_logs_tests payedge_slo_tests
+asan-test: deps
+	cmake -S . -B build-asan $(SAN_FLAGS) -DPAYEDGE_SANITIZE=address,undefined >/dev/null
+	cmake --build build-asan -j $(JOBS) --target payedge $(ASAN_SUITES)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600 -L '^(unit|store|alert|logs|slo)$$'
+
+tsan: deps
+	cmake -S . -B build-tsan $(SAN_FLAGS) -DPAYEDGE_SANITIZE=thread >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target payedge payedge_integration_tests payedge_chaos_tests
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L 'integration|chaos'
 
 # libFuzzer (clang, ASan+UBSan) on the parsers that face the network: a few seconds each in
 # `make test`, FUZZ_SECONDS (default 60) each in `make fuzz`.
@@ -43,7 +61,7 @@ format-check:
 	@scripts/format-check.sh
 
 lint: $(BUILD)/CMakeCache.txt
-	run-clang-tidy -p $(BUILD) -quiet 'src/.*' 2>/dev/null || clang-tidy -p $(BUILD) $$(git ls-files 'src/*.cpp')
+	run-clang-tidy -p $(BUILD) -j $(JOBS) -quiet '$(CURDIR)/src/.*'
 
 bench: build
 	$(BUILD)/bench/price_bench
