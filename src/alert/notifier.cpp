@@ -62,21 +62,26 @@ void StoreSink::send(const Transition& t) {
 }
 
 Result<std::unique_ptr<HttpSink>> HttpSink::open(Kind kind, const std::string& url,
-                                                 int min_interval_ms, int repeat_interval_s) {
+                                                 int min_interval_ms, int repeat_interval_s,
+                                                 std::string ca_file) {
   auto ep = parse_http_url(url);
   if (!ep) return std::unexpected(ep.error());
+  if (ep->tls) {
+    if (auto st = check_ca_file(ca_file); !st) return std::unexpected(st.error());
+  }
   // A Slack URL is the whole target; Alertmanager's is a base to which the API path is added.
   std::string target = kind == Kind::kSlack ? (ep->prefix.empty() ? "/" : ep->prefix)
                                             : ep->prefix + "/api/v2/alerts";
-  return std::unique_ptr<HttpSink>(
-      new HttpSink(kind, *ep, std::move(target), min_interval_ms, repeat_interval_s));
+  return std::unique_ptr<HttpSink>(new HttpSink(kind, *ep, std::move(target), min_interval_ms,
+                                                repeat_interval_s, std::move(ca_file)));
 }
 
 HttpSink::HttpSink(Kind kind, HttpEndpoint endpoint, std::string target, int min_interval_ms,
-                   int repeat_interval_s)
+                   int repeat_interval_s, std::string ca_file)
     : kind_(kind),
       endpoint_(std::move(endpoint)),
       target_(std::move(target)),
+      ca_file_(std::move(ca_file)),
       min_interval_ms_(min_interval_ms),
       repeat_interval_s_(repeat_interval_s),
       thread_([this] { run(); }) {}
@@ -154,11 +159,10 @@ void HttpSink::run() {
     Transition t = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
-    FetchRequest req;
-    req.host = endpoint_.host;
-    req.port = endpoint_.port;
-    req.method = http::verb::post;
+    FetchRequest req = FetchRequest::to(endpoint_, {});
     req.target = target_;
+    req.ca_file = ca_file_;
+    req.method = http::verb::post;
     req.body = body_for(t);
     req.timeout_ms = 3000;
     bool delivered = false;
@@ -167,7 +171,7 @@ void HttpSink::run() {
       // Slack allows about one message a second per webhook: keep at least the interval.
       std::this_thread::sleep_until(last_sent + std::chrono::milliseconds(min_interval_ms_));
       last_sent = Clock::now();
-      const FetchResult r = fetch_blocking(req);
+      const FetchResult r = fetch_blocking(http_, io_, req);
       if (r.status >= 200 && r.status < 300) {
         delivered = true;
       } else if (r.status != 0 && r.status != 429 && r.status < 500) {
@@ -190,7 +194,7 @@ std::vector<std::string> add_http_sinks(Notifier& notifier, const AlertsConfig& 
        {std::tuple{Kind::kSlack, "Slack", c.slack_url},
         std::tuple{Kind::kAlertmanager, "Alertmanager", c.alertmanager_url}}) {
     if (url.empty()) continue;
-    auto sink = HttpSink::open(kind, url, c.slack_min_interval_ms, c.repeat_interval_s);
+    auto sink = HttpSink::open(kind, url, c.slack_min_interval_ms, c.repeat_interval_s, c.ca_file);
     if (!sink) {
       skipped.push_back(std::string("alerts: no ") + name + " delivery: " + sink.error().detail);
       continue;

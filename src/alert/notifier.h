@@ -57,8 +57,10 @@ class StoreSink final : public TransitionSink {
 class HttpSink final : public TransitionSink {
  public:
   enum class Kind { kSlack, kAlertmanager };
+  // `ca_file`: PEM CAs to trust for an https:// URL instead of the system store ("").
   static Result<std::unique_ptr<HttpSink>> open(Kind kind, const std::string& url,
-                                                int min_interval_ms, int repeat_interval_s);
+                                                int min_interval_ms, int repeat_interval_s,
+                                                std::string ca_file = {});
   ~HttpSink() override;  // delivers what is queued (up to a few seconds), then stops
   void send(const Transition& t) override;
 
@@ -69,13 +71,14 @@ class HttpSink final : public TransitionSink {
 
  private:
   HttpSink(Kind kind, HttpEndpoint endpoint, std::string target, int min_interval_ms,
-           int repeat_interval_s);
+           int repeat_interval_s, std::string ca_file);
   void run();
   std::string body_for(const Transition& t) const;
 
   Kind kind_;
   HttpEndpoint endpoint_;
   std::string target_;
+  std::string ca_file_;
   int min_interval_ms_;
   int repeat_interval_s_;
   std::mutex mu_;
@@ -83,14 +86,18 @@ class HttpSink final : public TransitionSink {
   std::deque<Transition> queue_;
   bool stopping_ = false;
   Stats stats_;
+  // The sender thread's own loop and kept-alive connections (Slack: one TLS handshake, not one
+  // per message).
+  asio::io_context io_;
+  HttpClient http_;
   std::thread thread_;
 };
 
 class Notifier;
 
-// Adds the Slack and Alertmanager sinks the config names. One that cannot be used (e.g. an
-// https:// URL: TLS is not built yet) is left out and its reason returned — never the URL,
-// which for Slack is a secret.
+// Adds the Slack and Alertmanager sinks the config names. One that cannot be used (not a URL,
+// plain http:// to another machine, an unreadable [alerts] ca_file) is left out and its reason
+// returned — never the URL, which for Slack is a secret.
 std::vector<std::string> add_http_sinks(Notifier& notifier, const AlertsConfig& config);
 
 // All sinks at once.

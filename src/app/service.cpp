@@ -45,7 +45,13 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   }
   auto endpoint = parse_toss_url(c.toss.base_url);
   if (!endpoint) return std::unexpected(endpoint.error());
+  if (endpoint->tls) {
+    // A CA file that cannot be read stops the start, not the first confirm.
+    if (auto st = check_ca_file(c.toss.ca_file); !st)
+      return fail(st.error().code, "[toss] ca_file: " + st.error().detail);
+  }
   s->toss_ = std::make_unique<TossClient>(*endpoint, c.toss, c.secrets.toss_secret_key);
+  s->toss_->set_log(s->log_);
   s->confirm_ =
       std::make_unique<ConfirmService>(s->pool_, *s->store_, *s->toss_, c, clock, s->metrics_);
   s->reconciler_ =
@@ -103,10 +109,12 @@ awaitable<void> Service::reconcile_periodically() {
   }
 }
 
-SimService::SimService(asio::io_context& ioc, SimOptions options, const Clock& clock)
+SimService::SimService(asio::io_context& ioc, SimOptions options, const Clock& clock,
+                       std::shared_ptr<boost::asio::ssl::context> tls)
     : sim_(std::move(options), clock),
-      server_(ioc, HttpServerOptions{1024 * 1024, 30'000, 60'000, 4096},
-              [this](HttpRequest& req) { return sim_.handle(req); }) {}
+      server_(
+          ioc, HttpServerOptions{1024 * 1024, 30'000, 60'000, 4096},
+          [this](HttpRequest& req) { return sim_.handle(req); }, std::move(tls)) {}
 
 Result<tcp::endpoint> SimService::start(const std::string& listen) { return server_.start(listen); }
 

@@ -5,10 +5,10 @@
 #include <memory>
 
 #include "alert/live.h"
+#include "api/api.h"
 #include "config/config.h"
 #include "confirm/confirm_service.h"
 #include "confirm/reconciler.h"
-#include "api/api.h"
 #include "net/server.h"
 #include "obs/metrics.h"
 #include "obs/request_log.h"
@@ -58,7 +58,9 @@ class Service {
 
 class SimService {
  public:
-  SimService(asio::io_context& ioc, SimOptions options, const Clock& clock);
+  // With `tls` the simulator speaks HTTPS only (`sim --tls-cert/--tls-self-signed`).
+  SimService(asio::io_context& ioc, SimOptions options, const Clock& clock,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   Result<tcp::endpoint> start(const std::string& listen);
   void stop() { server_.stop(); }
 

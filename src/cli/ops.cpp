@@ -18,7 +18,7 @@ namespace payedge::cli {
 namespace {
 
 struct OpsOptions {
-  std::string config, store, toss_url, reason, actor, format = "table", older_than = "60s";
+  std::string config, store, toss_url, toss_ca, reason, actor, format = "table", older_than = "60s";
   std::string name, value, grace = "24h";
   std::string order, payment_key, user, course, coupon;
   long long amount = 0;
@@ -42,6 +42,7 @@ void add_store_options(CLI::App* cmd, OpsOptions& o) {
 void add_common(CLI::App* cmd, OpsOptions& o) {
   cmd->add_option("--store", o.store, "store URL");
   cmd->add_option("--toss-url", o.toss_url, "Toss API base URL");
+  cmd->add_option("--toss-ca", o.toss_ca, "PEM CA file to trust for the Toss API");
   cmd->add_option("--config", o.config, "payedge.toml");
   cmd->add_option("--actor", o.actor, "who does this (default: the login name)");
   cmd->add_option("--format", o.format, "table|json")->check(CLI::IsMember({"table", "json"}));
@@ -72,12 +73,15 @@ struct OpsContext {
     ctx->config = *config;
     if (!o.store.empty()) ctx->config.store.url = o.store;
     if (!o.toss_url.empty()) ctx->config.toss.base_url = o.toss_url;
+    if (!o.toss_ca.empty()) ctx->config.toss.ca_file = o.toss_ca;
     auto store = open_store(ctx->config.store.url, 2, ctx->config.store.busy_timeout_ms);
     if (!store) return std::unexpected(store.error());
     ctx->store = std::move(*store);
     if (auto st = ctx->store->migrate(); !st) return std::unexpected(st.error());
     auto ep = parse_toss_url(ctx->config.toss.base_url);
     if (!ep) return std::unexpected(ep.error());
+    if (auto st = ep->tls ? check_ca_file(ctx->config.toss.ca_file) : Status{}; !st)
+      return std::unexpected(st.error());
     ctx->toss =
         std::make_unique<TossClient>(*ep, ctx->config.toss, ctx->config.secrets.toss_secret_key);
     ctx->confirm = std::make_unique<ConfirmService>(ctx->pool, *ctx->store, *ctx->toss, ctx->config,

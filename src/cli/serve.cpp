@@ -1,10 +1,11 @@
 // `payedge serve` and `payedge sim`: run a server until SIGINT/SIGTERM.
 #include <csignal>
 
+#include "api/admin_api.h"
 #include "app/service.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "api/admin_api.h"
+#include "net/tls.h"
 
 namespace payedge::cli {
 namespace {
@@ -23,13 +24,15 @@ void run_until_signal(asio::io_context& ioc, std::function<void()> stop) {
 void add_serve(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("serve", "Run the confirm-payment and webhook HTTP service");
   struct Opts {
-    std::string config, listen, store, toss_url, log_file;
+    std::string config, listen, store, toss_url, toss_ca, log_file;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--config", o->config, "payedge.toml");
   cmd->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
   cmd->add_option("--store", o->store, "sqlite:///path/payedge.db");
   cmd->add_option("--toss-url", o->toss_url, "Toss API base URL (the simulator's in tests)");
+  cmd->add_option("--toss-ca", o->toss_ca,
+                  "PEM CA file to trust for the Toss API instead of the system store");
   cmd->add_option("--log-file", o->log_file, "write log lines here instead of stdout");
   cmd->callback([o, &exit_code] {
     auto config = load_cli_config(o->config);
@@ -37,6 +40,7 @@ void add_serve(CLI::App& app, int& exit_code) {
     if (!o->listen.empty()) config->server.listen = o->listen;
     if (!o->store.empty()) config->store.url = o->store;
     if (!o->toss_url.empty()) config->toss.base_url = o->toss_url;
+    if (!o->toss_ca.empty()) config->toss.ca_file = o->toss_ca;
     if (!o->log_file.empty()) config->log.file = o->log_file;
     asio::io_context ioc(1);
     auto service = Service::create(ioc, *config, SystemClock::instance());
@@ -72,6 +76,7 @@ void add_sim(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("sim", "Run the local Toss Payments API simulator");
   struct Opts {
     std::string listen = "127.0.0.1:8081";
+    std::string tls_cert, tls_key, tls_self_signed;
     bool auto_sessions = false;
     int timeout_hang_ms = 15'000;
   };
@@ -81,13 +86,34 @@ void add_sim(CLI::App& app, int& exit_code) {
                 "create a payment session on the first confirm of an unknown paymentKey");
   cmd->add_option("--timeout-hang-ms", o->timeout_hang_ms,
                   "how long an injected timeout holds a request");
+  auto* cert = cmd->add_option("--tls-cert", o->tls_cert, "serve HTTPS with this PEM certificate");
+  auto* key = cmd->add_option("--tls-key", o->tls_key, "... and this PEM private key");
+  auto* self_signed = cmd->add_option(
+      "--tls-self-signed", o->tls_self_signed,
+      "serve HTTPS with a throwaway CA and localhost certificate written to DIR (ca.pem, "
+      "cert.pem, key.pem)");
+  cert->needs(key);
+  key->needs(cert);
+  self_signed->excludes(cert)->excludes(key);
   cmd->callback([o, &exit_code] {
     const Secrets secrets = secrets_from_env();
+    std::shared_ptr<ssl::context> tls;
+    if (!o->tls_self_signed.empty()) {
+      if (auto st = write_self_signed(o->tls_self_signed); !st)
+        return print_error(st.error()), void(exit_code = 1);
+      o->tls_cert = o->tls_self_signed + "/cert.pem";
+      o->tls_key = o->tls_self_signed + "/key.pem";
+    }
+    if (!o->tls_cert.empty()) {
+      auto ctx = server_tls_context(o->tls_cert, o->tls_key);
+      if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
+      tls = *ctx;
+    }
     asio::io_context ioc(1);
     SimService sim(ioc,
                    SimOptions{secrets.toss_secret_key, o->auto_sessions, o->timeout_hang_ms,
                               secrets.webhook_secret},
-                   SystemClock::instance());
+                   SystemClock::instance(), tls);
     auto ep = sim.start(o->listen);
     if (!ep) return print_error(ep.error()), void(exit_code = 1);
     std::fprintf(stderr, "listening on %s:%u\n", ep->address().to_string().c_str(), ep->port());

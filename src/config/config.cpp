@@ -62,6 +62,7 @@ Result<Config> load_config(const std::string& path) {
     read(t, "store", "busy_timeout_ms", c.store.busy_timeout_ms);
     read(t, "store", "auto_migrate", c.store.auto_migrate);
     read(t, "toss", "base_url", c.toss.base_url);
+    read(t, "toss", "ca_file", c.toss.ca_file);
     read(t, "toss", "attempt_timeout_ms", c.toss.attempt_timeout_ms);
     read(t, "toss", "deadline_ms", c.toss.deadline_ms);
     read(t, "toss", "max_attempts", c.toss.max_attempts);
@@ -106,6 +107,7 @@ Result<Config> load_config(const std::string& path) {
     read(t, "alerts", "burn_min_requests", c.alerts.burn_min_requests);
     read(t, "alerts", "alertmanager_url", c.alerts.alertmanager_url);
     read(t, "alerts", "slack_url", c.alerts.slack_url);
+    read(t, "alerts", "ca_file", c.alerts.ca_file);
     read(t, "alerts", "slack_min_interval_ms", c.alerts.slack_min_interval_ms);
     read(t, "slo", "success_rate", c.slo.success_rate);
     read(t, "slo", "mean_confirm_ms", c.slo.mean_confirm_ms);

@@ -33,7 +33,9 @@ struct StoreConfig {
 };
 
 struct TossConfig {
+  // https:// (the real Toss: https://api.tosspayments.com), or http:// to a loopback address only.
   std::string base_url = "http://127.0.0.1:8081";
+  std::string ca_file;  // PEM CAs to trust instead of the system store (the simulator's ca.pem)
   int attempt_timeout_ms = 3000;  // one HTTP exchange with Toss
   int deadline_ms = 8000;         // all tries of one confirm together
   int max_attempts = 4;
@@ -95,6 +97,7 @@ struct AlertsConfig {
   int burn_min_requests = 20;         // valid confirms in the long window
   std::string alertmanager_url;       // e.g. http://127.0.0.1:9093 (empty: off)
   std::string slack_url;              // default: SLACK_WEBHOOK_URL from the environment
+  std::string ca_file;                // PEM CAs for the two sinks instead of the system store
   int slack_min_interval_ms = 1000;   // at most one Slack message a second
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "net/tls.h"
+
 namespace payedge {
 
 Result<tcp::endpoint> parse_listen(const std::string& listen) {
@@ -31,8 +33,15 @@ HttpResponse json_response(int status, std::string body, unsigned version) {
   return res;
 }
 
-HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler)
-    : ioc_(ioc), options_(options), handler_(std::move(handler)), acceptor_(ioc) {}
+HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler,
+                       std::shared_ptr<ssl::context> tls)
+    : ioc_(ioc),
+      options_(options),
+      handler_(std::move(handler)),
+      tls_(std::move(tls)),
+      acceptor_(ioc) {}
+
+HttpServer::~HttpServer() = default;
 
 Result<tcp::endpoint> HttpServer::start(const std::string& listen) {
   auto ep = parse_listen(listen);
@@ -101,11 +110,32 @@ awaitable<void> HttpServer::do_session(beast::tcp_stream stream) {
   boost::system::error_code ec;
   std::string peer_ip;
   if (auto ep = stream.socket().remote_endpoint(ec); !ec) peer_ip = ep.address().to_string();
+  stream.socket().set_option(tcp::no_delay(true), ec);
+  if (!tls_) {
+    co_await serve_requests(stream, peer_ip);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
+  // The handshake counts against the read timeout, as a slow header would.
+  stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+  beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *tls_);
+  co_await tls.async_handshake(ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return;  // a client that does not trust us, or does not speak TLS: close
+  co_await serve_requests(tls, peer_ip);
+  // close_notify, without waiting long for the peer's (an idle pooled client does not read).
+  beast::get_lowest_layer(tls).expires_after(std::chrono::seconds(1));
+  co_await tls.async_shutdown(asio::redirect_error(use_awaitable, ec));
+}
+
+template <class Stream>
+awaitable<void> HttpServer::serve_requests(Stream& stream, const std::string& peer_ip) {
+  boost::system::error_code ec;
+  auto& tcp_layer = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
   bool first = true;
   for (;;) {
     // The first request gets the read timeout; later ones the idle timeout to arrive.
-    stream.expires_after(
+    tcp_layer.expires_after(
         std::chrono::milliseconds(first ? options_.read_timeout_ms : options_.idle_timeout_ms));
     first = false;
     http::request_parser<http::string_body> parser;
@@ -120,7 +150,7 @@ awaitable<void> HttpServer::do_session(beast::tcp_stream stream) {
     } else if (ec) {
       break;  // end of stream, timeout (slowloris) or garbage: close
     } else if (!parser.is_done()) {
-      stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+      tcp_layer.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
       co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (ec == http::error::body_limit) {
         req.body_too_large = true;
@@ -150,11 +180,10 @@ awaitable<void> HttpServer::do_session(beast::tcp_stream stream) {
     res.version(req.msg.version());
     res.keep_alive(keep_alive);
     res.prepare_payload();
-    stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+    tcp_layer.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
     if (ec || !keep_alive) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
 }  // namespace payedge

@@ -1,5 +1,6 @@
 // A small HTTP/1.1 server on Boost.Beast with C++20 coroutines, shared by `serve` and `sim`:
-// do_listen accepts, do_session runs one keep-alive connection, the Handler builds the reply.
+// do_listen accepts, do_session runs one keep-alive connection (over TCP, or TLS when given a
+// server context), the Handler builds the reply.
 #pragma once
 
 #include <atomic>
@@ -9,6 +10,10 @@
 
 #include "core/error.h"
 #include "net/asio.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace payedge {
 
@@ -30,7 +35,10 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler);
+  // With `tls` (net/tls.h's server_tls_context) every connection is TLS.
+  HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  ~HttpServer();
   // Binds "HOST:PORT" (port 0 picks a free one) and starts accepting.
   Result<tcp::endpoint> start(const std::string& listen);
   void stop();
@@ -41,10 +49,13 @@ class HttpServer {
  private:
   awaitable<void> do_listen();
   awaitable<void> do_session(beast::tcp_stream stream);
+  template <class Stream>
+  awaitable<void> serve_requests(Stream& stream, const std::string& peer_ip);
 
   asio::io_context& ioc_;
   HttpServerOptions options_;
   HttpHandler handler_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   tcp::acceptor acceptor_;
   tcp::endpoint endpoint_;
   std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/codec.h"
+#include "core/time.h"
 #include "net/client.h"
 
 namespace payedge {
@@ -30,7 +31,7 @@ std::string TossReply::message() const {
 }
 
 Result<TossEndpoint> parse_toss_url(const std::string& url) {
-  // TLS to the real Toss API is not built yet; the simulator speaks plain HTTP on loopback.
+  // https://api.tosspayments.com, or the simulator (http:// on loopback, or https://).
   auto ep = parse_http_url(url);
   if (!ep) return fail(ErrorCode::kInvalidRequest, "toss " + ep.error().detail);
   return *ep;
@@ -51,6 +52,23 @@ std::string url_encode_path(std::string_view segment) {
   return out;
 }
 
+// A certificate Toss's endpoint cannot prove is never talked to: the call fails as a transport
+// error (retried, then TOSS_API_ERROR) and the reason is logged for the on-call.
+void TossClient::log_tls_error(const std::string& reason) {
+  RequestLog line;
+  line.ts = SystemClock::instance().now_ms();
+  line.level = "error";
+  line.fn = "toss-client";
+  line.success = false;
+  line.error_code = "TOSS_API_ERROR";
+  line.error_detail = "toss_tls_error: " + reason;
+  if (log_) {
+    log_->write(line);
+  } else {
+    std::fprintf(stderr, "toss_tls_error: %s\n", reason.c_str());
+  }
+}
+
 TossClient::TossClient(TossEndpoint endpoint, TossConfig config, std::string secret_key)
     : endpoint_(std::move(endpoint)),
       config_(config),
@@ -59,16 +77,15 @@ TossClient::TossClient(TossEndpoint endpoint, TossConfig config, std::string sec
 awaitable<TossReply> TossClient::call(http::verb method, std::string target,
                                       std::optional<json> body, std::string idempotency_key,
                                       int timeout_ms) {
-  FetchRequest req;
-  req.host = endpoint_.host;
-  req.port = endpoint_.port;
+  FetchRequest req = FetchRequest::to(endpoint_, std::move(target));
+  req.ca_file = config_.ca_file;
   req.method = method;
-  req.target = endpoint_.prefix + target;
   req.timeout_ms = timeout_ms;
   req.headers.emplace_back("Authorization", authorization_);
   if (!idempotency_key.empty()) req.headers.emplace_back("Idempotency-Key", idempotency_key);
   if (body) req.body = body->dump();
-  FetchResult res = co_await http_fetch(std::move(req));
+  FetchResult res = co_await http_.fetch(std::move(req));
+  if (!res.tls_error.empty()) log_tls_error(res.tls_error);
   TossReply reply;
   reply.http_status = res.status;
   reply.timed_out = res.timed_out;

@@ -10,8 +10,9 @@
 
 #include "config/config.h"
 #include "core/catalog.h"
-#include "net/client.h"
 #include "net/asio.h"
+#include "net/client.h"
+#include "obs/request_log.h"
 
 namespace payedge {
 
@@ -41,6 +42,8 @@ Result<TossEndpoint> parse_toss_url(const std::string& url);
 class TossClient {
  public:
   TossClient(TossEndpoint endpoint, TossConfig config, std::string secret_key);
+  // Where a `toss_tls_error` line goes (stderr when unset).
+  void set_log(LogSink* log) { log_ = log; }
 
   awaitable<TossReply> call(http::verb method, std::string target,
                             std::optional<nlohmann::json> body, std::string idempotency_key,
@@ -54,9 +57,13 @@ class TossClient {
                               std::optional<Krw> amount, const std::string& idempotency_key);
 
  private:
+  void log_tls_error(const std::string& reason);
+
   TossEndpoint endpoint_;
   TossConfig config_;
   std::string authorization_;
+  HttpClient http_;  // kept-alive connections to Toss: a confirm does not pay a TLS handshake
+  LogSink* log_ = nullptr;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

@@ -123,19 +123,30 @@ TEST(Watch, StdinWithAStoreSwitchesOffTheCourseAndRecordsTheAlerts) {
   EXPECT_EQ(d.scalar("SELECT active FROM courses WHERE id = 'course-sql'"), "0");
 }
 
-TEST(Watch, DeliversToSlackAndAlertmanagerThroughRefusals) {
+// Slack and Alertmanager are https: the simulator's receivers serve TLS with a throwaway CA,
+// which `[alerts] ca_file` trusts.
+TEST(Watch, DeliversToSlackAndAlertmanagerOverTlsThroughRefusals) {
   TempDir dir;
-  ChildProcess sim({"sim", "--listen", "127.0.0.1:0"}, test_env());
+  ChildProcess sim({"sim", "--listen", "127.0.0.1:0", "--tls-self-signed", dir.file("tls")},
+                   test_env());
   const int port = sim.wait_listening();
   ASSERT_GT(port, 0);
+  use_tls_for_port(port, dir.file("tls/ca.pem"));
+  struct Forget {
+    int port;
+    ~Forget() { forget_tls_port(port); }
+  } forget{port};
   ASSERT_EQ(http_call(port, "POST", "/__sim/receivers", R"({"fail_next":2,"status":429})").status,
             200);
   std::string log;
   for (int i = 0; i < 3; ++i) log += line(kT0 + i * 1000, "TOSS_API_ERROR", 502);
   const auto path = write(dir, "app.log", log);
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const auto config =
+      write(dir, "payedge.toml", "[alerts]\nca_file = \"" + dir.file("tls/ca.pem") + "\"\n");
+  const std::string base = "https://127.0.0.1:" + std::to_string(port);
   // Not a replay (stdin): the sinks are on. The process delivers what is queued before it ends.
-  auto r = run_payedge({"watch", "--slack-url", base + "/__sim/slack", "--alertmanager-url", base},
+  auto r = run_payedge({"watch", "--config", config, "--slack-url", base + "/__sim/slack",
+                        "--alertmanager-url", base},
                        {}, path);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json got = http_call(port, "GET", "/__sim/received").json();
@@ -150,13 +161,36 @@ TEST(Watch, DeliversToSlackAndAlertmanagerThroughRefusals) {
   EXPECT_EQ(alert["startsAt"], format_utc(kT0 + 2000));
 }
 
+// Without the CA the receivers' certificate is refused: nothing is delivered, nothing is sent
+// in clear text instead.
+TEST(Watch, RefusesAReceiverWhoseCertificateItCannotVerify) {
+  TempDir dir;
+  ChildProcess sim({"sim", "--listen", "127.0.0.1:0", "--tls-self-signed", dir.file("tls")},
+                   test_env());
+  const int port = sim.wait_listening();
+  ASSERT_GT(port, 0);
+  use_tls_for_port(port, dir.file("tls/ca.pem"));
+  struct Forget {
+    int port;
+    ~Forget() { forget_tls_port(port); }
+  } forget{port};
+  std::string log;
+  for (int i = 0; i < 3; ++i) log += line(kT0 + i * 1000, "TOSS_API_ERROR", 502);
+  const auto path = write(dir, "app.log", log);
+  const std::string base = "https://127.0.0.1:" + std::to_string(port);
+  auto r = run_payedge({"watch", "--slack-url", base + "/__sim/slack"}, {}, path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json got = http_call(port, "GET", "/__sim/received").json();
+  EXPECT_EQ(got["slack"].size(), 0u) << got.dump();
+}
+
 TEST(Watch, AnUnusableSlackUrlFromTheEnvironmentWarnsWithoutShowingIt) {
   TempDir dir;
   const auto log = write(dir, "app.log", line(kT0, "", 200));
-  // Slack's real webhooks are https, which payedge cannot speak yet: no delivery, a warning,
-  // and the URL (a secret) appears nowhere.
-  auto r = run_payedge({"watch"}, {{"SLACK_WEBHOOK_URL", "https://hooks.example/T000/B000/s3cr3t"}},
-                       log);
+  // Plain http:// to another machine is refused (only loopback may be clear text): no delivery,
+  // a warning, and the URL (a secret) appears nowhere.
+  auto r =
+      run_payedge({"watch"}, {{"SLACK_WEBHOOK_URL", "http://hooks.example/T000/B000/s3cr3t"}}, log);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("alerts: no Slack delivery"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("s3cr3t"), std::string::npos) << r.err;
@@ -168,6 +202,7 @@ TEST(Watch, UsageErrors) {
   EXPECT_EQ(run_payedge({"watch", "--format", "xml"}).exit_code, 2);
   EXPECT_EQ(run_payedge({"watch", "--replay", "/nonexistent/app.log"}).exit_code, 1);
   EXPECT_EQ(run_payedge({"watch", "--slack-url", "ftp://x"}).exit_code, 2);
+  EXPECT_EQ(run_payedge({"watch", "--slack-url", "http://hooks.example/T0/B0/x"}).exit_code, 2);
 }
 
 TEST(RulesExport, PassesPromtoolCheckRules) {

@@ -12,12 +12,16 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -148,13 +152,20 @@ RunResult run_payedge(const std::vector<std::string>& args,
           slurp(err_path)};
 }
 
-HttpReply http_call(int port, const std::string& method, const std::string& target,
-                    const std::string& body, const std::map<std::string, std::string>& headers) {
-  boost::asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.expires_after(std::chrono::seconds(60));
-  stream.connect(
-      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+namespace {
+
+std::mutex tls_ports_mu;
+std::map<int, std::string> tls_ports;  // port → CA file
+
+std::string tls_ca_for(int port) {
+  std::lock_guard lock(tls_ports_mu);
+  auto it = tls_ports.find(port);
+  return it == tls_ports.end() ? "" : it->second;
+}
+
+template <class Stream>
+HttpReply exchange(Stream& stream, const std::string& method, const std::string& target,
+                   const std::string& body, const std::map<std::string, std::string>& headers) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1");
   for (const auto& [k, v] : headers) req.set(k, v);
@@ -176,7 +187,44 @@ HttpReply http_call(int port, const std::string& method, const std::string& targ
     out.headers[name] = std::string(f.value());
   }
   out.body = res.body();
+  return out;
+}
+
+}  // namespace
+
+void use_tls_for_port(int port, const std::string& ca_file) {
+  std::lock_guard lock(tls_ports_mu);
+  tls_ports[port] = ca_file;
+}
+
+void forget_tls_port(int port) {
+  std::lock_guard lock(tls_ports_mu);
+  tls_ports.erase(port);
+}
+
+HttpReply http_call(int port, const std::string& method, const std::string& target,
+                    const std::string& body, const std::map<std::string, std::string>& headers) {
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(60));
+  stream.connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   beast::error_code ec;
+  if (const auto ca = tls_ca_for(port)) {
+    namespace ssl = boost::asio::ssl;
+    ssl::context ctx(ssl::context::tls_client);
+    if (!ca->empty()) {
+      ctx.load_verify_file(*ca);
+      ctx.set_verify_mode(ssl::verify_peer);
+    }
+    beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), ctx);
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls.native_handle()), "127.0.0.1");
+    tls.handshake(ssl::stream_base::client);
+    HttpReply out = exchange(tls, method, target, body, headers);
+    tls.shutdown(ec);  // the server's close_notify, or its close: either is fine here
+    return out;
+  }
+  HttpReply out = exchange(stream, method, target, body, headers);
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return out;
 }
@@ -322,24 +370,40 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   auto seeded = run_payedge({"seed", dir_.file("seed.json"), "--store", store_url()}, test_env());
   if (seeded.exit_code != 0) throw std::runtime_error("seed failed: " + seeded.err);
   std::vector<std::string> args = {"sim", "--listen", "127.0.0.1:0"};
+  if (options_.tls && options_.sim_cert_dir.empty()) {
+    args.push_back("--tls-self-signed");
+    args.push_back(dir_.file("sim-tls"));
+  } else if (options_.tls) {
+    for (const char* f : {"--tls-cert", "cert.pem", "--tls-key", "key.pem"})
+      args.push_back(f[0] == '-' ? std::string(f) : options_.sim_cert_dir + "/" + f);
+  }
   args.insert(args.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim_ = std::make_unique<ChildProcess>(args, test_env());
   sim_port_ = sim_->wait_listening();
   if (!sim_port_) throw std::runtime_error("simulator did not start: " + sim_->stderr_rest());
+  if (options_.tls)
+    use_tls_for_port(sim_port_, options_.sim_cert_dir.empty() ? toss_ca() : std::string());
   services_.resize(static_cast<size_t>(options_.instances));
   api_ports_.resize(services_.size());
   for (size_t i = 0; i < services_.size(); ++i) start_service(i);
   db_ = std::make_unique<Db>(store_url_);
 }
 
+Stack::~Stack() {
+  if (sim_port_) forget_tls_port(sim_port_);
+}
+
 void Stack::start_service(size_t i) {
   auto env = test_env();
   env["PAYEDGE_ADMIN_TOKEN"] = options_.admin_token;  // empty counts as unset
-  services_[i] = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"serve", "--config", config_path_, "--listen", "127.0.0.1:0",
-                               "--store", store_url(), "--toss-url", toss_url(), "--log-file",
-                               log_path_},
-      env);
+  std::vector<std::string> args = {"serve",       "--config",   config_path_, "--listen",
+                                   "127.0.0.1:0", "--store",    store_url(),  "--toss-url",
+                                   toss_url(),    "--log-file", log_path_};
+  if (options_.tls) {
+    args.push_back("--toss-ca");
+    args.push_back(toss_ca());
+  }
+  services_[i] = std::make_unique<ChildProcess>(args, env);
   api_ports_[i] = services_[i]->wait_listening();
   if (!api_ports_[i])
     throw std::runtime_error("service did not start: " + services_[i]->stderr_rest());
@@ -365,6 +429,10 @@ RunResult Stack::ops(std::vector<std::string> args) {
   if (talks_to_toss) {
     args.push_back("--toss-url");
     args.push_back(toss_url());
+    if (options_.tls) {
+      args.push_back("--toss-ca");
+      args.push_back(toss_ca());
+    }
   }
   return run_payedge(args, test_env());
 }

@@ -58,9 +58,14 @@ struct HttpReply {
   nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
+// Plain HTTP to 127.0.0.1:port, or HTTPS when the port was registered with `use_tls_for_port`
+// (the simulator of a TLS Stack), verifying its certificate against that CA file ("" : not
+// verified — for a simulator that serves a certificate made to be refused).
 HttpReply http_call(int port, const std::string& method, const std::string& target,
                     const std::string& body = "",
                     const std::map<std::string, std::string>& headers = {});
+void use_tls_for_port(int port, const std::string& ca_file);
+void forget_tls_port(int port);
 
 class TempDir {
  public:
@@ -109,6 +114,15 @@ std::vector<nlohmann::json> read_json_lines(const std::string& path);
 
 struct StackOptions {
   std::vector<std::string> sim_args;
+  // The simulator speaks TLS (`sim --tls-self-signed DIR`) and serve trusts its CA
+  // (`serve --toss-ca DIR/ca.pem`): the way payedge talks to the real Toss. false: plain HTTP.
+  bool tls = true;
+  // TLS with certificates a test made: the simulator serves sim_cert_dir/{cert,key}.pem and serve
+  // trusts toss_ca (both empty: the fresh --tls-self-signed pair). toss_host names the simulator
+  // in serve's --toss-url.
+  std::string sim_cert_dir;
+  std::string toss_ca;
+  std::string toss_host = "127.0.0.1";
   std::string config_toml;                // extra payedge.toml for every serve instance
   int instances = 1;                      // serve processes sharing the one store
   bool postgres = false;                  // a fresh PostgreSQL database instead of a SQLite file
@@ -119,13 +133,23 @@ struct StackOptions {
 class Stack {
  public:
   explicit Stack(StackOptions options = {});
+  ~Stack();
   int sim_port() const { return sim_port_; }
   int api_port(size_t instance = 0) const { return api_ports_.at(instance); }
   Db& db() { return *db_; }
   const std::string& log_path() const { return log_path_; }
   const std::string& db_path() const { return db_path_; }
   std::string store_url() const { return store_url_; }
-  std::string toss_url() const { return "http://127.0.0.1:" + std::to_string(sim_port_); }
+  std::string toss_url() const {
+    return (options_.tls ? "https://" : "http://") + options_.toss_host + ":" +
+           std::to_string(sim_port_);
+  }
+  // The CA file serve trusts for the simulator ("" without TLS).
+  std::string toss_ca() const {
+    return !options_.tls               ? ""
+           : !options_.toss_ca.empty() ? options_.toss_ca
+                                       : dir_.file("sim-tls/ca.pem");
+  }
   TempDir& dir() { return dir_; }
 
   // A payment session at the simulator (the Toss payment window): returns the paymentKey.
