@@ -72,7 +72,8 @@ struct OpsContext {
     ctx->config = *config;
     if (!o.store.empty()) ctx->config.store.url = o.store;
     if (!o.toss_url.empty()) ctx->config.toss.base_url = o.toss_url;
-    auto store = open_store(ctx->config.store.url, 2, ctx->config.store.busy_timeout_ms);
+    auto store = open_store(ctx->config.store.url, 2, ctx->config.store.busy_timeout_ms,
+                            ctx->config.store.schema);
     if (!store) return std::unexpected(store.error());
     ctx->store = std::move(*store);
     if (auto st = ctx->store->migrate(); !st) return std::unexpected(st.error());
