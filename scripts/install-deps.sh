@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
-  libboost-dev libssl-dev ca-certificates libsqlite3-dev sqlite3 libpq-dev
+  libboost-dev libssl-dev openssl ca-certificates libsqlite3-dev sqlite3 libpq-dev
   libsimdjson-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev
   zlib1g-dev libzstd-dev jq
   libgtest-dev libbenchmark-dev clang-format curl postgresql

@@ -5,12 +5,22 @@
 # `resume DIR` starts it again on the same port (tests of a database restart).
 # ctest runs start and stop as fixtures around the PostgreSQL tests.
 #
+# `start DIR --ssl` also turns TLS on (ssl=on) with a throwaway CA made by `openssl`: DIR/ca.pem
+# signs a server certificate for 127.0.0.1 and localhost, and DIR/url-tls holds a URL with
+# sslmode=verify-full&sslrootcert=DIR/ca.pem — how a client reaches Supabase's database.
+# The plain fixture (no --ssl) is unchanged.
+#
 # The data directory and the socket live in a fresh folder under ${TMPDIR:-/tmp} owned by the
 # server's user, not in DIR: a checkout may sit below a folder only root can enter (a 0700
 # home or mktemp -d), which the postgres user could never reach. DIR/datadir points to it.
 set -euo pipefail
 cmd=${1:?start|stop|pause|resume}
 dir=${2:?directory}
+ssl=${3:-}
+if [ -n "$ssl" ] && [ "$ssl" != "--ssl" ]; then
+  echo "usage: $0 start DIR [--ssl]" >&2
+  exit 2
+fi
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   echo "pg-test-server: PostgreSQL server binaries not found; run scripts/install-deps.sh (package postgresql)" >&2
@@ -23,8 +33,27 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 pg_ctl_start() { # $1: data folder, $2: port
+  local tls=""
+  if [ -f "$1/server.crt" ]; then
+    tls="-c ssl=on -c ssl_cert_file=$1/server.crt -c ssl_key_file=$1/server.key"
+  fi
   "${as_db_user[@]}" "$bin/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 30 \
-    -o "-p $2 -k $1 -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    -o "-p $2 -k $1 -c listen_addresses=127.0.0.1 -c max_connections=200 $tls" start >/dev/null
+}
+
+make_tls() { # $1: data folder. A CA and a server certificate for 127.0.0.1/localhost.
+  command -v openssl >/dev/null || { echo "pg-test-server: --ssl needs openssl" >&2; exit 1; }
+  local d=$1
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=payedge test CA" -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/ext.cnf" -out "$d/server.crt" 2>/dev/null
+  chmod 0600 "$d/server.key" "$d/ca.key"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$d/server.key" "$d/server.crt"
+  cp "$d/ca.pem" "$dir/ca.pem"
 }
 
 stop_old() {
@@ -47,6 +76,7 @@ case "$cmd" in
     chmod 0700 "$data"
     [ "$(id -u)" -eq 0 ] && chown postgres "$data"
     echo "$data" >"$dir/datadir"
+    [ "$ssl" = "--ssl" ] && make_tls "$data"
     "${as_db_user[@]}" "$bin/initdb" -D "$data/data" -A trust -U payedge -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     for try in 1 2 3 4 5 6 7 8; do
@@ -54,6 +84,9 @@ case "$cmd" in
       if pg_ctl_start "$data" "$port"; then
         "$bin/psql" -h 127.0.0.1 -p "$port" -U payedge -d postgres -qc "CREATE DATABASE payedge_test" >/dev/null
         echo "postgresql://payedge@127.0.0.1:$port/payedge_test" >"$dir/url"
+        if [ "$ssl" = "--ssl" ]; then
+          echo "postgresql://payedge@127.0.0.1:$port/payedge_test?sslmode=verify-full&sslrootcert=$(cd "$dir" && pwd)/ca.pem" >"$dir/url-tls"
+        fi
         echo "pg-test-server: postgresql://payedge@127.0.0.1:$port/payedge_test (data in $data)"
         exit 0
       fi
@@ -78,7 +111,7 @@ case "$cmd" in
     echo "pg-test-server: stopped"
     ;;
   *)
-    echo "usage: $0 start|stop|pause|resume DIR" >&2
+    echo "usage: $0 start DIR [--ssl] | stop|pause|resume DIR" >&2
     exit 2
     ;;
 esac

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "auth/jwt.h"
 #include "core/codec.h"
 #include "core/confirm_request.h"
 
@@ -14,6 +13,12 @@ using nlohmann::json;
 constexpr std::string_view kConfirmPath = "/functions/v1/confirm-payment";
 constexpr std::string_view kStatusPath = "/functions/v1/payment-status";
 constexpr std::string_view kWebhookPath = "/functions/v1/toss-webhook";
+constexpr std::string_view kFunctionsPrefix = "/functions/v1/";
+// Supabase's corsHeaders (https://supabase.com/docs/guides/functions/cors; the SDK's
+// `@supabase/supabase-js/cors`), plus the retry and trace headers clients add and ours.
+constexpr std::string_view kCorsAllowHeaders =
+    "authorization, x-client-info, apikey, content-type, x-retry-count, traceparent, tracestate, "
+    "baggage, x-request-id, accept-language";
 constexpr double kAdminRatePerS = 10;
 constexpr int kAdminBurst = 60;
 
@@ -27,8 +32,6 @@ std::string_view path_of(std::string_view target) { return target.substr(0, targ
 void set_common(HttpResponse& res, const std::string& request_id) {
   res.set("X-Request-Id", request_id);
   res.set(http::field::cache_control, "no-store");
-  // The front end calls from the browser, as it did the Supabase function.
-  res.set(http::field::access_control_allow_origin, "*");
 }
 
 }  // namespace
@@ -72,13 +75,16 @@ HttpResponse error_response(const Error& e, RequestLog& log, bool english) {
 }
 
 Api::Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm,
-         WebhookHandler& webhook, const Config& config, const Clock& clock, Metrics& metrics,
-         LogSink& log)
+         WebhookHandler& webhook, TokenVerifier& tokens, const Config& config, const Clock& clock,
+         Metrics& metrics, LogSink& log)
     : pool_(store_pool),
       store_(store),
       confirm_(confirm),
       webhook_(webhook),
+      tokens_(tokens),
       config_(config),
+      // load_config has refused a list that does not parse.
+      proxies_(TrustedProxies::parse(config.server.trusted_proxies).value_or(TrustedProxies{})),
       clock_(clock),
       metrics_(metrics),
       log_(log),
@@ -101,19 +107,48 @@ PaymentSwitch describe_payment_switch(const std::optional<Flag>& payments_enable
 }
 
 std::string Api::client_ip(const HttpRequest& req) const {
-  if (config_.server.trust_forwarded_for) {
-    auto xff = header(req, "X-Forwarded-For");
-    auto first = xff.substr(0, xff.find(','));
-    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
-    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
-    if (!first.empty() && first.size() <= 64) return std::string(first);
+  if (proxies_.empty()) return req.peer_ip;
+  // Several X-Forwarded-For lines are one list, in order (RFC 9110 section 5.3).
+  std::string xff;
+  auto [it, end] = req.msg.equal_range("X-Forwarded-For");
+  for (; it != end; ++it) {
+    if (!xff.empty()) xff += ',';
+    xff.append(it->value().data(), it->value().size());
   }
-  return req.peer_ip;
+  return client_address(req.peer_ip, xff, proxies_);
+}
+
+std::optional<std::string> Api::allowed_origin(const HttpRequest& req) const {
+  const auto& origins = config_.server.cors_origins;
+  if (origins.size() == 1 && origins.front() == "*") return std::string("*");
+  const auto origin = header(req, "Origin");
+  for (const auto& o : origins) {
+    if (o == origin) return o;
+  }
+  return std::nullopt;
+}
+
+void Api::set_cors(HttpResponse& res, const HttpRequest& req) const {
+  if (auto origin = allowed_origin(req)) {
+    res.set(http::field::access_control_allow_origin, *origin);
+    if (*origin != "*") res.set(http::field::vary, "Origin");
+  }
 }
 
 awaitable<HttpResponse> Api::handle(HttpRequest& req) {
   const auto path = path_of(req.msg.target());
   const auto method = req.msg.method();
+  if (method == http::verb::options && path.starts_with(kFunctionsPrefix)) {
+    // The browser's preflight before supabase.functions.invoke(): answered for every function
+    // path, as Supabase's own gateway lets each function answer it.
+    HttpResponse res{http::status::no_content, req.msg.version()};
+    res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+    res.set(http::field::access_control_allow_headers, kCorsAllowHeaders);
+    res.set(http::field::access_control_max_age, "86400");
+    set_cors(res, req);
+    set_common(res, request_id_from(header(req, "X-Request-Id")));
+    co_return res;
+  }
   const bool confirm = path == kConfirmPath;
   const bool admin = is_admin_path(path);
   if (confirm || admin || path == kWebhookPath) {
@@ -125,14 +160,6 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
     log.ip = client_ip(req);
     log.ua = std::string(header(req, "User-Agent").substr(0, 256));
     HttpResponse res;
-    if (confirm && method == http::verb::options) {
-      res = HttpResponse{http::status::no_content, req.msg.version()};
-      res.set(http::field::access_control_allow_methods, "POST, OPTIONS");
-      res.set(http::field::access_control_allow_headers,
-              "authorization, x-client-info, apikey, content-type, x-request-id, accept-language");
-      set_common(res, log.request_id);
-      co_return res;
-    }
     int retry_after = 1;
     RateLimiter& limiter = confirm ? confirm_limiter_ : admin ? admin_limiter_ : webhook_limiter_;
     if (!limiter.allow(log.ip, log.ts, &retry_after)) {
@@ -152,6 +179,7 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
       res.set(http::field::cache_control, "no-store");
     } else {
       set_common(res, log.request_id);
+      set_cors(res, req);
     }
     log.latency_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::steady_clock::now() - started)
@@ -194,9 +222,8 @@ awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) 
   if (auth.size() <= kBearer.size() || !auth.starts_with(kBearer)) {
     co_return reply_error(make_error(ErrorCode::kUnauthorized, "missing bearer token"));
   }
-  auto claims = verify_jwt(auth.substr(kBearer.size()), config_.secrets.jwt_secret, clock_.now_ms(),
-                           config_.auth.clock_skew_s);
-  if (!claims) co_return reply_error(claims.error());
+  auto claims = co_await tokens_.verify(std::string(auth.substr(kBearer.size())), clock_.now_ms());
+  if (!claims) co_return reply_error(claims.error());  // the reason goes to error_detail
   log.user_id = claims->sub;
 
   auto parsed = parse_confirm_request(req.msg.body());
@@ -225,13 +252,16 @@ awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) 
 awaitable<HttpResponse> Api::payment_status(HttpRequest& req) {
   auto enabled = co_await run_blocking(pool_, [&] { return store_.find_flag("payments_enabled"); });
   auto banner = co_await run_blocking(pool_, [&] { return store_.find_flag("payment_banner"); });
-  if (!enabled || !banner)
-    co_return json_response(503, error_body(make_error(ErrorCode::kInternal), "", false));
+  if (!enabled || !banner) {
+    HttpResponse res = json_response(503, error_body(make_error(ErrorCode::kInternal), "", false));
+    set_cors(res, req);
+    co_return res;
+  }
   const PaymentSwitch sw = describe_payment_switch(*enabled, *banner);
   json body = {{"paymentsEnabled", sw.enabled}, {"banner", nullptr}};
   if (sw.banner) body["banner"] = *sw.banner;
   HttpResponse res = json_response(200, body.dump());
-  res.set(http::field::access_control_allow_origin, "*");
+  set_cors(res, req);
   res.set(http::field::cache_control, "no-store");
   co_return res;
 }

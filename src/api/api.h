@@ -5,9 +5,11 @@
 #include <optional>
 #include <string>
 
+#include "api/admin_api.h"
+#include "auth/token_verifier.h"
 #include "config/config.h"
 #include "confirm/confirm_service.h"
-#include "api/admin_api.h"
+#include "net/client_address.h"
 #include "net/rate_limit.h"
 #include "net/server.h"
 #include "obs/metrics.h"
@@ -20,7 +22,8 @@ namespace payedge {
 class Api {
  public:
   Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, WebhookHandler& webhook,
-      const Config& config, const Clock& clock, Metrics& metrics, LogSink& log);
+      TokenVerifier& tokens, const Config& config, const Clock& clock, Metrics& metrics,
+      LogSink& log);
 
   awaitable<HttpResponse> handle(HttpRequest& req);
 
@@ -29,12 +32,18 @@ class Api {
   awaitable<HttpResponse> payment_status(HttpRequest& req);
   awaitable<HttpResponse> readyz(HttpRequest& req);
   std::string client_ip(const HttpRequest& req) const;
+  // Access-Control-Allow-Origin for this request: "*", the request's Origin when it is listed
+  // in [server] cors_origins, or nothing.
+  std::optional<std::string> allowed_origin(const HttpRequest& req) const;
+  void set_cors(HttpResponse& res, const HttpRequest& req) const;
 
   asio::thread_pool& pool_;
   Store& store_;
   ConfirmService& confirm_;
   WebhookHandler& webhook_;
+  TokenVerifier& tokens_;
   const Config& config_;
+  TrustedProxies proxies_;
   const Clock& clock_;
   Metrics& metrics_;
   LogSink& log_;

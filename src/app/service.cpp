@@ -19,7 +19,7 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
                                                  const Clock& clock, LogSink* log) {
   std::unique_ptr<Service> s(new Service(ioc, std::move(config), clock));
   const Config& c = s->config_;
-  auto store = open_store(c.store.url, c.store.pool_size, c.store.busy_timeout_ms);
+  auto store = open_store(c.store.url, c.store.pool_size, c.store.busy_timeout_ms, c.store.schema);
   if (!store) return std::unexpected(store.error());
   s->store_ = std::move(*store);
   if (c.store.auto_migrate) {
@@ -59,8 +59,28 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   s->reconcile_timer_ = std::make_unique<asio::steady_timer>(ioc);
   s->webhook_ =
       std::make_unique<WebhookHandler>(s->pool_, *s->store_, *s->toss_, *s->confirm_, c, clock);
-  s->api_ = std::make_unique<Api>(s->pool_, *s->store_, *s->confirm_, *s->webhook_, c, clock,
-                                  s->metrics_, *s->log_);
+  AuthPolicy policy;
+  policy.clock_skew_s = c.auth.clock_skew_s;
+  policy.algorithms = c.auth.algorithms;
+  policy.audiences = c.auth.audiences;
+  policy.roles = c.auth.roles;
+  policy.issuer = c.auth.issuer;
+  policy.allow_anonymous = c.auth.allow_anonymous;
+  s->tokens_ =
+      std::make_unique<TokenVerifier>(ioc, s->pool_, std::move(policy), c.secrets.jwt_secret,
+                                      JwksSource{c.auth.jwks_url, c.auth.jwks_file,
+                                                 c.auth.jwks_refresh_s, c.auth.jwks_min_refresh_s});
+  std::vector<std::string> auth_notices;
+  if (auto st = s->tokens_->load_now(auth_notices); !st) {
+    // A file is ours to fix before starting; a URL may be down for a while (HS256 still works,
+    // the refreshes keep trying, and the notice says so after 'listening on').
+    if (!c.auth.jwks_file.empty()) {
+      return fail(ErrorCode::kInvalidRequest, "[auth] jwks_file: " + st.error().detail);
+    }
+  }
+  s->notices_.insert(s->notices_.end(), auth_notices.begin(), auth_notices.end());
+  s->api_ = std::make_unique<Api>(s->pool_, *s->store_, *s->confirm_, *s->webhook_, *s->tokens_, c,
+                                  clock, s->metrics_, *s->log_);
   HttpServerOptions options{c.server.max_body_bytes, c.server.read_timeout_ms,
                             c.server.idle_timeout_ms, c.server.max_connections};
   Api* api = s->api_.get();
@@ -71,6 +91,7 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
 
 Result<tcp::endpoint> Service::start() {
   auto ep = server_->start(config_.server.listen);
+  if (ep) tokens_->start();
   if (ep && config_.idempotency.reconcile_interval_s > 0) {
     asio::co_spawn(ioc_, reconcile_periodically(), LogFailure{"periodic reconciler"});
   }
@@ -81,11 +102,13 @@ void Service::stop() {
   stopping_ = true;
   server_->stop();
   reconcile_timer_->cancel();
+  tokens_->stop();
 }
 
 awaitable<void> Service::drain(std::chrono::milliseconds limit) {
   stopping_ = true;
   reconcile_timer_->cancel();
+  tokens_->stop();
   co_await server_->drain(limit);
 }
 

@@ -13,7 +13,8 @@ Result<Config> load_cli_config(const std::string& path) {
 }
 
 Result<std::unique_ptr<Store>> open_cli_store(const std::string& url, const Config& config) {
-  auto store = open_store(url.empty() ? config.store.url : url, 1, config.store.busy_timeout_ms);
+  auto store = open_store(url.empty() ? config.store.url : url, 1, config.store.busy_timeout_ms,
+                          config.store.schema);
   if (!store) return store;
   if (auto st = (*store)->migrate(); !st) return std::unexpected(st.error());
   return store;

@@ -8,12 +8,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "api/admin_api.h"
 #include "app/service.h"
+#include "auth/dev_keys.h"
 #include "auth/jwt.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/codec.h"
-#include "api/admin_api.h"
 #include "net/client.h"
 #include "store/seed.h"
 
@@ -46,12 +47,12 @@ struct Step {
 
 class DemoRun {
  public:
-  DemoRun(tcp::endpoint api, tcp::endpoint sim, Store& store, CollectingSink& sink, Style style)
-      : api_(api), sim_(sim), store_(store), sink_(sink), s_(style) {}
+  // `token`: the buyer's access token, ES256 as new Supabase projects issue them.
+  DemoRun(tcp::endpoint api, tcp::endpoint sim, Store& store, CollectingSink& sink, Style style,
+          std::string token)
+      : api_(api), sim_(sim), store_(store), sink_(sink), s_(style), token_(std::move(token)) {}
 
   awaitable<void> run() {
-    token_ = sign_jwt("user-demo-1", secrets_from_env().jwt_secret,
-                      SystemClock::instance().now_ms(), 3600);
     std::puts(s_.bold("\n── 결제 시나리오 / confirm-payment scenarios ──").c_str());
     const std::vector<Step> steps = {
         {"1. 세일 중인 강의 구매 (sale price 79,000)", "course-cpp", 79000, std::nullopt},
@@ -260,9 +261,23 @@ void add_demo(CLI::App& app, int& exit_code) {
     const std::string db = folder + "/payedge.db";
     std::filesystem::remove(db);
 
+    // Signing keys like a new Supabase project's (ES256, published as a JWKS): serve reads the
+    // JWKS from the file the simulator also serves at /auth/v1/.well-known/jwks.json.
+    const std::string keys_dir = folder + "/keys";
+    std::filesystem::remove_all(keys_dir);
+    auto signing = init_dev_keys(keys_dir);
+    if (!signing) return print_error(signing.error()), void(exit_code = 1);
+    auto mint = [&](const std::string& user) {
+      return sign_jwt_with_key(dev_claims_json(user, SystemClock::instance().now_ms(), 3600),
+                               signing->key.get(), signing->kid)
+          .value_or("");
+    };
+
     asio::io_context ioc(1);
     const Secrets secrets = secrets_from_env();
-    SimService sim(ioc, SimOptions{secrets.toss_secret_key, false, 15'000, secrets.webhook_secret},
+    SimService sim(ioc,
+                   SimOptions{secrets.toss_secret_key, false, 15'000, secrets.webhook_secret,
+                              keys_dir + "/jwks.json"},
                    SystemClock::instance());
     auto sim_ep = sim.start("127.0.0.1:0");
     if (!sim_ep) return print_error(sim_ep.error()), void(exit_code = 1);
@@ -276,6 +291,7 @@ void add_demo(CLI::App& app, int& exit_code) {
     config.server.listen = "127.0.0.1:0";
     config.store.url = "sqlite://" + db;
     config.toss.base_url = fmt::format("http://127.0.0.1:{}", sim_ep->port());
+    config.auth.jwks_file = keys_dir + "/jwks.json";
     CollectingSink sink;
     auto service = Service::create(ioc, config, SystemClock::instance(), &sink);
     if (!service) return print_error(service.error()), void(exit_code = 1);
@@ -290,13 +306,15 @@ void add_demo(CLI::App& app, int& exit_code) {
     std::printf("   toss simulator  http://127.0.0.1:%u\n", sim_ep->port());
     std::printf("   payedge serve   http://127.0.0.1:%u\n", api_ep->port());
     std::printf("   store           sqlite://%s\n", db.c_str());
+    std::printf("   auth            ES256, kid %s (JWKS %s/jwks.json)\n", signing->kid.c_str(),
+                keys_dir.c_str());
     std::printf(
         "   catalogue       course-cpp 99,000 (sale 79,000), course-sql 49,000, course-ml 129,000\n"
         "                   (its sale ended yesterday), course-old (inactive); coupons WELCOME10, "
         "SQL5000,\n"
         "                   SUMMER2026 (expired)\n");
 
-    DemoRun run(*api_ep, *sim_ep, (*service)->store(), sink, style);
+    DemoRun run(*api_ep, *sim_ep, (*service)->store(), sink, style, mint("user-demo-1"));
     asio::co_spawn(ioc, run.run(), [&](std::exception_ptr e) {
       if (e) exit_code = 1;
       if (!*keep) {
@@ -305,8 +323,7 @@ void add_demo(CLI::App& app, int& exit_code) {
         ioc.stop();
         return;
       }
-      const std::string token =
-          sign_jwt("user-demo-2", secrets.jwt_secret, SystemClock::instance().now_ms(), 3600);
+      const std::string token = mint("user-demo-2");
       std::printf(
           "\nBoth servers keep running (Ctrl-C stops them). Try:\n"
           "  curl -s -X POST http://127.0.0.1:%u/__sim/sessions -d "

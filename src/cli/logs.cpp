@@ -193,7 +193,8 @@ void add_logs(CLI::App& app, int& exit_code) {
         auto config = load_cli_config(*config_path);
         if (!config) return print_error(config.error()), void(exit_code = 2);
         if (!store_url->empty()) config->store.url = *store_url;
-        auto opened = open_store(config->store.url, 1, config->store.busy_timeout_ms);
+        auto opened =
+            open_store(config->store.url, 1, config->store.busy_timeout_ms, config->store.schema);
         if (!opened) return print_error(opened.error()), void(exit_code = 1);
         store = std::move(*opened);
       }

@@ -74,7 +74,8 @@ struct OpsContext {
     if (!o.store.empty()) ctx->config.store.url = o.store;
     if (!o.toss_url.empty()) ctx->config.toss.base_url = o.toss_url;
     if (!o.toss_ca.empty()) ctx->config.toss.ca_file = o.toss_ca;
-    auto store = open_store(ctx->config.store.url, 2, ctx->config.store.busy_timeout_ms);
+    auto store = open_store(ctx->config.store.url, 2, ctx->config.store.busy_timeout_ms,
+                            ctx->config.store.schema);
     if (!store) return std::unexpected(store.error());
     ctx->store = std::move(*store);
     if (auto st = ctx->store->migrate(); !st) return std::unexpected(st.error());

@@ -37,7 +37,8 @@ void add_price(CLI::App& app, int& exit_code) {
     auto config = load_cli_config(o->config);
     if (!config) return print_error(config.error()), void(exit_code = 2);
     if (!o->store.empty()) config->store.url = o->store;
-    auto store = open_store(config->store.url, 1, config->store.busy_timeout_ms);
+    auto store =
+        open_store(config->store.url, 1, config->store.busy_timeout_ms, config->store.schema);
     if (!store) return print_error(store.error()), void(exit_code = 1);
     if (auto st = (*store)->migrate(); !st) return print_error(st.error()), void(exit_code = 1);
     auto course = (*store)->find_course(o->course);

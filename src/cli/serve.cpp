@@ -1,5 +1,6 @@
 // `payedge serve` and `payedge sim`: run a server until SIGINT/SIGTERM.
 #include <csignal>
+#include <filesystem>
 
 #include "api/admin_api.h"
 #include "app/service.h"
@@ -17,6 +18,12 @@ void run_until_signal(asio::io_context& ioc, std::function<void()> stop) {
     ioc.stop();
   });
   ioc.run();
+}
+
+// `--jwks DIR` means DIR/jwks.json (the folder of `payedge token --init-keys`).
+std::string jwks_path(const std::string& arg) {
+  if (!arg.empty() && std::filesystem::is_directory(arg)) return arg + "/jwks.json";
+  return arg;
 }
 
 }  // namespace
@@ -79,6 +86,7 @@ void add_sim(CLI::App& app, int& exit_code) {
     std::string tls_cert, tls_key, tls_self_signed;
     bool auto_sessions = false;
     int timeout_hang_ms = 15'000;
+    std::string jwks;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
@@ -95,6 +103,9 @@ void add_sim(CLI::App& app, int& exit_code) {
   cert->needs(key);
   key->needs(cert);
   self_signed->excludes(cert)->excludes(key);
+  cmd->add_option("--jwks", o->jwks,
+                  "serve this JWKS file (or a `token --init-keys` folder's jwks.json) at "
+                  "/auth/v1/.well-known/jwks.json");
   cmd->callback([o, &exit_code] {
     const Secrets secrets = secrets_from_env();
     std::shared_ptr<ssl::context> tls;
@@ -112,7 +123,7 @@ void add_sim(CLI::App& app, int& exit_code) {
     asio::io_context ioc(1);
     SimService sim(ioc,
                    SimOptions{secrets.toss_secret_key, o->auto_sessions, o->timeout_hang_ms,
-                              secrets.webhook_secret},
+                              secrets.webhook_secret, jwks_path(o->jwks)},
                    SystemClock::instance(), tls);
     auto ep = sim.start(o->listen);
     if (!ep) return print_error(ep.error()), void(exit_code = 1);

@@ -16,7 +16,8 @@ void add_store_commands(CLI::App& app, int& exit_code) {
     auto config = load_cli_config(o->config);
     if (!config) return std::unexpected(config.error());
     if (!o->store.empty()) config->store.url = o->store;
-    auto store = open_store(config->store.url, 1, config->store.busy_timeout_ms);
+    auto store =
+        open_store(config->store.url, 1, config->store.busy_timeout_ms, config->store.schema);
     if (!store) return store;
     if (auto st = (*store)->migrate(); !st) return std::unexpected(st.error());
     return store;

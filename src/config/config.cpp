@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "net/client_address.h"
+
 namespace payedge {
 namespace {
 
@@ -19,7 +21,84 @@ void read(const toml::table& t, std::string_view section, std::string_view key, 
   if (auto v = t[section][key].value<T>()) out = *v;
 }
 
+// An array of strings; a value of another type is an error that names the key.
+Status read_strings(const toml::table& t, std::string_view section, std::string_view key,
+                    std::vector<std::string>& out) {
+  auto node = t[section][key];
+  if (!node) return {};
+  const auto* arr = node.as_array();
+  std::vector<std::string> values;
+  bool ok = arr != nullptr;
+  if (arr) {
+    for (const auto& v : *arr) {
+      auto s = v.value<std::string>();
+      ok = ok && s.has_value();
+      if (s) values.push_back(*s);
+    }
+  }
+  if (!ok) {
+    return fail(ErrorCode::kInvalidRequest, "[" + std::string(section) + "] " + std::string(key) +
+                                                " must be an array of strings");
+  }
+  out = std::move(values);
+  return {};
+}
+
+Status check_auth_config(const AuthConfig& a) {
+  if (a.algorithms.empty()) return fail(ErrorCode::kInvalidRequest, "[auth] algorithms is empty");
+  for (const auto& alg : a.algorithms) {
+    if (alg != "HS256" && alg != "ES256" && alg != "RS256") {
+      return fail(ErrorCode::kInvalidRequest,
+                  "[auth] algorithms: " + alg + " is not one of HS256, ES256, RS256");
+    }
+  }
+  if (!a.jwks_url.empty() && !a.jwks_file.empty()) {
+    return fail(ErrorCode::kInvalidRequest, "[auth] jwks_url and jwks_file: set one, not both");
+  }
+  if (!a.jwks_url.empty() && !a.jwks_url.starts_with("https://") &&
+      !a.jwks_url.starts_with("http://")) {
+    return fail(ErrorCode::kInvalidRequest, "[auth] jwks_url must be an https:// URL");
+  }
+  if (a.jwks_refresh_s < 0 || a.jwks_min_refresh_s < 1) {
+    return fail(ErrorCode::kInvalidRequest,
+                "[auth] jwks_refresh_s must be ≥ 0 and jwks_min_refresh_s ≥ 1");
+  }
+  if (a.clock_skew_s < 0 || a.clock_skew_s > 3600) {
+    return fail(ErrorCode::kInvalidRequest, "[auth] clock_skew_s must be 0..3600");
+  }
+  return {};
+}
+
+Status check_server_lists(const ServerConfig& s) {
+  if (auto proxies = TrustedProxies::parse(s.trusted_proxies); !proxies) {
+    return fail(ErrorCode::kInvalidRequest, "[server] trusted_proxies: " + proxies.error().detail);
+  }
+  for (const auto& origin : s.cors_origins) {
+    const bool ok = origin == "*"
+                        ? s.cors_origins.size() == 1
+                        : (origin.starts_with("https://") || origin.starts_with("http://")) &&
+                              origin.find('/', 8) == std::string::npos;
+    if (!ok) {
+      return fail(ErrorCode::kInvalidRequest,
+                  "[server] cors_origins: \"" + origin +
+                      "\" must be \"*\" alone or origins like https://example.com");
+    }
+  }
+  return {};
+}
+
 }  // namespace
+
+Status check_schema_name(const std::string& schema) {
+  // It is written into SQL as an identifier: lower-case letters, digits and '_' only.
+  bool ok = !schema.empty() && schema.size() <= 63 && !(schema[0] >= '0' && schema[0] <= '9');
+  for (char c : schema) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  if (!ok || schema.starts_with("pg_")) {
+    return fail(ErrorCode::kInvalidRequest,
+                "[store] schema must be a lower-case identifier (a-z, 0-9, _), not pg_*");
+  }
+  return {};
+}
 
 Secrets secrets_from_env() {
   Secrets s;
@@ -56,11 +135,25 @@ Result<Config> load_config(const std::string& path) {
     read(t, "server", "confirm_burst", c.server.confirm_burst);
     read(t, "server", "webhook_rate_per_s", c.server.webhook_rate_per_s);
     read(t, "server", "webhook_burst", c.server.webhook_burst);
-    read(t, "server", "trust_forwarded_for", c.server.trust_forwarded_for);
+    // Refused, not mapped: its meaning (the first, client-written entry) was the hole.
+    if (t["server"]["trust_forwarded_for"]) {
+      return fail(ErrorCode::kInvalidRequest,
+                  "config " + path +
+                      ": [server] trust_forwarded_for was removed (it believed the client-written "
+                      "first X-Forwarded-For entry); list your load balancers instead: [server] "
+                      "trusted_proxies = [\"10.0.0.0/8\"]");
+    }
+    for (auto [key, out] : {std::pair{"trusted_proxies", &c.server.trusted_proxies},
+                            std::pair{"cors_origins", &c.server.cors_origins}}) {
+      if (auto st = read_strings(t, "server", key, *out); !st) {
+        return fail(ErrorCode::kInvalidRequest, "config " + path + ": " + st.error().detail);
+      }
+    }
     read(t, "store", "url", c.store.url);
     read(t, "store", "pool_size", c.store.pool_size);
     read(t, "store", "busy_timeout_ms", c.store.busy_timeout_ms);
     read(t, "store", "auto_migrate", c.store.auto_migrate);
+    read(t, "store", "schema", c.store.schema);
     read(t, "toss", "base_url", c.toss.base_url);
     read(t, "toss", "ca_file", c.toss.ca_file);
     read(t, "toss", "attempt_timeout_ms", c.toss.attempt_timeout_ms);
@@ -69,6 +162,28 @@ Result<Config> load_config(const std::string& path) {
     read(t, "toss", "backoff_base_ms", c.toss.backoff_base_ms);
     read(t, "toss", "backoff_max_ms", c.toss.backoff_max_ms);
     read(t, "auth", "clock_skew_s", c.auth.clock_skew_s);
+    read(t, "auth", "jwks_url", c.auth.jwks_url);
+    read(t, "auth", "jwks_file", c.auth.jwks_file);
+    read(t, "auth", "jwks_refresh_s", c.auth.jwks_refresh_s);
+    read(t, "auth", "jwks_min_refresh_s", c.auth.jwks_min_refresh_s);
+    read(t, "auth", "issuer", c.auth.issuer);
+    read(t, "auth", "allow_anonymous", c.auth.allow_anonymous);
+    for (auto [key, out] :
+         {std::pair{"algorithms", &c.auth.algorithms}, std::pair{"audiences", &c.auth.audiences},
+          std::pair{"roles", &c.auth.roles}}) {
+      if (auto st = read_strings(t, "auth", key, *out); !st) {
+        return fail(ErrorCode::kInvalidRequest, "config " + path + ": " + st.error().detail);
+      }
+    }
+    if (auto st = check_auth_config(c.auth); !st) {
+      return fail(ErrorCode::kInvalidRequest, "config " + path + ": " + st.error().detail);
+    }
+    if (auto st = check_server_lists(c.server); !st) {
+      return fail(ErrorCode::kInvalidRequest, "config " + path + ": " + st.error().detail);
+    }
+    if (auto st = check_schema_name(c.store.schema); !st) {
+      return fail(ErrorCode::kInvalidRequest, "config " + path + ": " + st.error().detail);
+    }
     read(t, "webhook", "tolerance_s", c.webhook.tolerance_s);
     read(t, "webhook", "rotation_grace_h", c.webhook.rotation_grace_h);
     read(t, "webhook", "rotation_period_days", c.webhook.rotation_period_days);

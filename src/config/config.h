@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -21,8 +22,12 @@ struct ServerConfig {
   int confirm_burst = 20;
   double webhook_rate_per_s = 50;
   int webhook_burst = 200;
-  bool trust_forwarded_for =
-      false;  // behind a load balancer: the client is X-Forwarded-For's first
+  // Behind load balancers: their addresses (CIDRs). The client is the rightmost
+  // X-Forwarded-For address that is not one of them; empty: X-Forwarded-For is ignored.
+  // (Replaces trust_forwarded_for, which believed the client-written first entry.)
+  std::vector<std::string> trusted_proxies;
+  // Access-Control-Allow-Origin of /functions/v1/*: "*" or the front end's origins.
+  std::vector<std::string> cors_origins = {"*"};
 };
 
 struct StoreConfig {
@@ -30,6 +35,9 @@ struct StoreConfig {
   int pool_size = 4;
   int busy_timeout_ms = 5000;
   bool auto_migrate = true;
+  // PostgreSQL: payedge's tables live in this schema (created by migrate), beside Supabase's
+  // own tables in `public`. SQLite has no schemas: anything but "public" is refused there.
+  std::string schema = "public";
 };
 
 struct TossConfig {
@@ -43,8 +51,19 @@ struct TossConfig {
   int backoff_max_ms = 2000;
 };
 
+// Supabase user tokens (SPEC 4): HS256 with SUPABASE_JWT_SECRET, ES256/RS256 with the
+// project's JWKS (https://supabase.com/docs/guides/auth/signing-keys).
 struct AuthConfig {
   int clock_skew_s = 30;
+  std::string jwks_url;         // https://<ref>.supabase.co/auth/v1/.well-known/jwks.json
+  std::string jwks_file;        // or the same document from a file
+  int jwks_refresh_s = 600;     // the cached keys are fetched again this often
+  int jwks_min_refresh_s = 30;  // a token with an unknown kid fetches at most this often
+  std::vector<std::string> algorithms = {"HS256", "ES256", "RS256"};
+  std::vector<std::string> audiences = {"authenticated"};
+  std::vector<std::string> roles = {"authenticated"};
+  std::string issuer;            // empty: not checked; e.g. https://<ref>.supabase.co/auth/v1
+  bool allow_anonymous = false;  // anonymous sign-ins (is_anonymous: true) may not pay
 };
 
 struct WebhookConfig {
@@ -140,5 +159,7 @@ inline constexpr const char* kDevWebhookSecret = "payedge-dev-webhook-secret";
 // An [slo] target out of range (a rate outside 0..1, a latency not above 0) is an error.
 Result<Config> load_config(const std::string& path);
 Secrets secrets_from_env();
+// [store] schema: a lower-case SQL identifier (it is written into statements).
+Status check_schema_name(const std::string& schema);
 
 }  // namespace payedge

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "core/codec.h"
 #include "net/client.h"
 #include "toss/toss_client.h"
@@ -163,6 +166,7 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
     co_return toss_error(404, "NOT_FOUND", "no such simulator endpoint");
   }
   if (path == "/healthz" || path == "/readyz") co_return json_response(200, R"({"ok":true})");
+  if (path == "/auth/v1/.well-known/jwks.json" && method == http::verb::get) co_return jwks();
   // Alertmanager's v2 API, so that alert delivery is tested against something that answers.
   if (path == "/api/v2/alerts" && method == http::verb::post) {
     co_return receive("alertmanager", req.msg.body());
@@ -499,6 +503,7 @@ HttpResponse Simulator::stats() const {
                                  {"in_flight", in_flight_},
                                  {"webhooks_sent", webhooks_sent_},
                                  {"payments", payments_.size()},
+                                 {"jwks_fetches", jwks_fetches_},
                                  {"faults", faults_.to_json()}}
                                 .dump());
 }
@@ -516,6 +521,21 @@ HttpResponse Simulator::receive(const std::string& kind, const std::string& body
   if (parsed.is_discarded()) return toss_error(400, "INVALID_REQUEST", "body is not JSON");
   received_[kind].push_back(std::move(parsed));
   return json_response(200, R"({"ok":true})");
+}
+
+// Supabase Auth's JWKS endpoint for the auth tests: the file is read on every request, so a
+// test rotates keys by rewriting it.
+HttpResponse Simulator::jwks() {
+  ++jwks_fetches_;
+  std::ifstream in(options_.jwks_file, std::ios::binary);
+  if (options_.jwks_file.empty() || !in) {
+    return toss_error(404, "NOT_FOUND", "no JWKS (start the simulator with --jwks FILE)");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  HttpResponse res = json_response(200, std::move(text).str());
+  res.set(http::field::cache_control, "public, max-age=600");
+  return res;
 }
 
 HttpResponse Simulator::received() const {

@@ -32,6 +32,7 @@ struct SimOptions {
   bool auto_sessions = false;
   int timeout_hang_ms = 15'000;  // how long a "timeout" fault holds the request
   std::string webhook_secret;    // signs the webhooks it delivers (POST /__sim/webhooks)
+  std::string jwks_file;  // served at Supabase's /auth/v1/.well-known/jwks.json (read per request)
 };
 
 class Simulator {
@@ -59,6 +60,7 @@ class Simulator {
   HttpResponse create_session(const nlohmann::json& body);
   HttpResponse set_faults(const nlohmann::json& body);
   HttpResponse stats() const;
+  HttpResponse jwks();
   awaitable<HttpResponse> deliver_webhook(const nlohmann::json& request);
   SimPayment& new_session(const std::string& payment_key, const std::string& order_id, Krw amount);
   void refresh_expiry(SimPayment& p);
@@ -86,6 +88,7 @@ class Simulator {
   int receivers_fail_next_ = 0;
   int receivers_fail_status_ = 500;
   unsigned long long receivers_rejected_ = 0;
+  unsigned long long jwks_fetches_ = 0;
 };
 
 // The HTTP status Toss uses for an error code (TossPayments-Test-Code and our own answers).

@@ -902,16 +902,20 @@ Status SqlStore::add_webhook_secret(const std::string& secret, EpochMs now,
 }
 
 Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size,
-                                          int busy_timeout_ms) {
+                                          int busy_timeout_ms, const std::string& schema) {
   std::vector<std::unique_ptr<SqlConnection>> connections;
   const int n = std::max(1, pool_size);
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
     for (int i = 0; i < n; ++i) {
-      auto conn = PgConnection::open(url);
+      auto conn = PgConnection::open(url, schema);
       if (!conn) return std::unexpected(conn.error());
       connections.push_back(std::move(*conn));
     }
     return std::unique_ptr<Store>(new SqlStore(kPostgresDialect, std::move(connections)));
+  }
+  if (schema != "public") {
+    return fail(ErrorCode::kInvalidRequest,
+                "[store] schema = \"" + schema + "\" needs PostgreSQL; SQLite has no schemas");
   }
   std::string path = url;
   if (url.starts_with("sqlite://"))

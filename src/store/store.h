@@ -232,8 +232,11 @@ class Store {
                                     EpochMs previous_retire_at, const AuditEntry& audit) = 0;
 };
 
-// "sqlite:///path/file.db" (or a bare path) → SQLite. PostgreSQL comes with its own issue.
+// "sqlite:///path/file.db" (or a bare path) → SQLite; "postgresql://…" → PostgreSQL (libpq
+// takes the URL as it is: sslmode=verify-full&sslrootcert=… work). `schema` ([store] schema):
+// PostgreSQL's tables live there (created when missing); SQLite accepts only "public".
 Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size = 4,
-                                          int busy_timeout_ms = 5000);
+                                          int busy_timeout_ms = 5000,
+                                          const std::string& schema = "public");
 
 }  // namespace payedge

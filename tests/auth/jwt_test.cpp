@@ -47,6 +47,7 @@ std::string hs512(std::string_view key, std::string_view msg) {
 }
 
 constexpr std::string_view kHs256Header = R"({"alg":"HS256","typ":"JWT"})";
+const std::string kAudRole = R"("aud":"authenticated","role":"authenticated")";
 
 // header.payload.HMAC-SHA256(secret, header.payload), from raw JSON texts.
 std::string make_token(std::string_view header_json, std::string_view payload_json,
@@ -56,8 +57,8 @@ std::string make_token(std::string_view header_json, std::string_view payload_js
 }
 
 std::string claims(std::string_view sub, std::int64_t exp) {
-  return R"({"sub":")" + std::string(sub) + R"(","role":"authenticated","exp":)" +
-         std::to_string(exp) + "}";
+  return R"({"sub":")" + std::string(sub) +
+         R"(","aud":"authenticated","role":"authenticated","exp":)" + std::to_string(exp) + "}";
 }
 
 std::string good_token() { return make_token(kHs256Header, claims("user-1", kNowS + 3600)); }
@@ -170,14 +171,16 @@ TEST(Jwt, NotBeforeInTheFutureIsRefused) {
 }
 
 TEST(Jwt, NotBeforeInsideSkewIsAccepted) {
-  const std::string payload = R"({"sub":"user-1","exp":)" + std::to_string(kNowS + 3600) +
-                              R"(,"nbf":)" + std::to_string(kNowS + 10) + "}";
+  const std::string payload = R"({"sub":"user-1",)" + kAudRole + R"(,"exp":)" +
+                              std::to_string(kNowS + 3600) + R"(,"nbf":)" +
+                              std::to_string(kNowS + 10) + "}";
   EXPECT_TRUE(verify_jwt(make_token(kHs256Header, payload), kSecret, kNow, 30));
 }
 
 TEST(Jwt, NotBeforeInThePastIsAccepted) {
-  const std::string payload = R"({"sub":"user-1","exp":)" + std::to_string(kNowS + 3600) +
-                              R"(,"nbf":)" + std::to_string(kNowS - 10) + "}";
+  const std::string payload = R"({"sub":"user-1",)" + kAudRole + R"(,"exp":)" +
+                              std::to_string(kNowS + 3600) + R"(,"nbf":)" +
+                              std::to_string(kNowS - 10) + "}";
   EXPECT_TRUE(verify_jwt(make_token(kHs256Header, payload), kSecret, kNow, 0));
 }
 
@@ -238,8 +241,8 @@ TEST(Jwt, NonNumericExpIsRefused) {
 
 TEST(Jwt, FractionalExpIsAccepted) {
   // NumericDate may carry a fraction (RFC 7519 section 2).
-  const std::string token =
-      make_token(kHs256Header, R"({"sub":"u","exp":)" + std::to_string(kNowS + 60) + ".5}");
+  const std::string token = make_token(kHs256Header, R"({"sub":"u",)" + kAudRole + R"(,"exp":)" +
+                                                         std::to_string(kNowS + 60) + ".5}");
   EXPECT_TRUE(verify_jwt(token, kSecret, kNow, 0));
 }
 
@@ -370,6 +373,103 @@ TEST(SignJwt, SubWithQuotesIsEscaped) {
   auto r = verify_jwt(token, kSecret, kNow);
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(r->sub, R"(a"b\c)");
+}
+
+// --- claims as Supabase issues them ----------------------------------------------------------
+
+std::string with_exp(std::string_view extra, std::int64_t exp = kNowS + 60) {
+  return R"({"sub":"u","exp":)" + std::to_string(exp) + (extra.empty() ? "" : ",") +
+         std::string(extra) + "}";
+}
+
+Result<JwtClaims> verify_payload(std::string_view payload, AuthPolicy policy = {}) {
+  return verify_jwt(make_token(kHs256Header, payload), VerifyKeys{kSecret, nullptr}, policy, kNow);
+}
+
+TEST(JwtClaims, AudienceMustBeAuthenticated) {
+  EXPECT_TRUE(verify_payload(with_exp(kAudRole)));
+  EXPECT_TRUE(Refused(verify_payload(with_exp(R"("role":"authenticated")")), "aud missing"));
+  EXPECT_TRUE(Refused(verify_payload(with_exp(R"("aud":"anon","role":"authenticated")")),
+                      "aud not accepted"));
+  EXPECT_TRUE(Refused(verify_payload(with_exp(R"("aud":7,"role":"authenticated")")), "aud"));
+  // RFC 7519: aud may be an array; one accepted audience is enough.
+  EXPECT_TRUE(verify_payload(with_exp(R"("aud":["x","authenticated"],"role":"authenticated")")));
+  EXPECT_TRUE(Refused(verify_payload(with_exp(R"("aud":["x",1],"role":"authenticated")")), "aud"));
+}
+
+TEST(JwtClaims, RoleMustBeAuthenticated) {
+  EXPECT_TRUE(Refused(verify_payload(with_exp(R"("aud":"authenticated")")), "role"));
+  for (const char* role : {R"("anon")", R"("service_role")", "null", R"(["authenticated"])"}) {
+    SCOPED_TRACE(role);
+    EXPECT_TRUE(Refused(
+        verify_payload(with_exp(std::string(R"("aud":"authenticated","role":)") + role)), "role"));
+  }
+}
+
+TEST(JwtClaims, AudienceAndRoleListsAreConfigurable) {
+  AuthPolicy p;
+  p.audiences = {"payedge", "authenticated"};
+  p.roles = {"authenticated", "premium"};
+  EXPECT_TRUE(verify_payload(with_exp(R"("aud":"payedge","role":"premium")"), p));
+  p.audiences.clear();  // not checked
+  EXPECT_TRUE(verify_payload(with_exp(R"("role":"premium")"), p));
+}
+
+TEST(JwtClaims, AnonymousUsersAreRefusedUnlessAllowed) {
+  const auto anon = with_exp(kAudRole + R"(,"is_anonymous":true)");
+  EXPECT_TRUE(Refused(verify_payload(anon), "anonymous"));
+  AuthPolicy p;
+  p.allow_anonymous = true;
+  EXPECT_TRUE(verify_payload(anon, p));
+  EXPECT_TRUE(verify_payload(with_exp(kAudRole + R"(,"is_anonymous":false)")));
+  EXPECT_TRUE(
+      Refused(verify_payload(with_exp(kAudRole + R"(,"is_anonymous":"true")")), "is_anonymous"));
+}
+
+TEST(JwtClaims, IssuerIsCheckedWhenConfigured) {
+  AuthPolicy p;
+  p.issuer = "https://abc.supabase.co/auth/v1";
+  EXPECT_TRUE(
+      verify_payload(with_exp(kAudRole + R"(,"iss":"https://abc.supabase.co/auth/v1")"), p));
+  EXPECT_TRUE(Refused(
+      verify_payload(with_exp(kAudRole + R"(,"iss":"https://evil.supabase.co/auth/v1")"), p),
+      "iss"));
+  EXPECT_TRUE(Refused(verify_payload(with_exp(kAudRole), p), "iss"));
+}
+
+TEST(JwtClaims, IssuedInTheFutureBeyondSkewIsRefused) {
+  EXPECT_TRUE(Refused(
+      verify_payload(with_exp(kAudRole + R"(,"iat":)" + std::to_string(kNowS + 120))), "iat"));
+  EXPECT_TRUE(verify_payload(with_exp(kAudRole + R"(,"iat":)" + std::to_string(kNowS + 10))));
+}
+
+TEST(JwtClaims, OutOfRangeNumericDatesAreRefusedWithoutOverflow) {
+  // 1e300 and 2^64 are floats to a JSON parser, 9e18 fits int64 but not as milliseconds,
+  // -1 is before the epoch. None may be converted blindly (that is undefined behaviour).
+  for (const char* v :
+       {"1e300", "18446744073709551616", "18446744073709551615", "9000000000000000000", "9e18",
+        "-1", "-1e300", "253402300800", "1.7976931348623157e308"}) {
+    SCOPED_TRACE(v);
+    EXPECT_TRUE(Refused(verify_payload(R"({"sub":"u",)" + kAudRole + R"(,"exp":)" + v + "}"),
+                        "exp out of range"));
+    EXPECT_TRUE(Refused(verify_payload(with_exp(kAudRole + R"(,"nbf":)" + v)), "nbf"));
+    EXPECT_TRUE(Refused(verify_payload(with_exp(kAudRole + R"(,"iat":)" + v)), "iat"));
+  }
+  // The largest accepted date works and its milliseconds do not overflow.
+  auto r = verify_payload(R"({"sub":"u",)" + kAudRole + R"(,"exp":253402300799})");
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->expires_at, 253'402'300'799'000LL);
+}
+
+TEST(JwtClaims, AlgorithmsCanBeNarrowed) {
+  AuthPolicy p;
+  p.algorithms = {"ES256"};
+  EXPECT_TRUE(Refused(verify_payload(with_exp(kAudRole), p), "alg HS256 not accepted"));
+}
+
+TEST(JwtClaims, Hs256WithoutASecretIsRefused) {
+  EXPECT_TRUE(Refused(verify_jwt(good_token(), VerifyKeys{"", nullptr}, AuthPolicy{}, kNow),
+                      "shared secret"));
 }
 
 }  // namespace

@@ -60,12 +60,14 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
   const int orders = env_int("PAYEDGE_CHAOS_ORDERS", 300);
   const int clients = env_int("PAYEDGE_CHAOS_CLIENTS", 12);
   const int kills = 2;
-  const bool pg = GetParam() == "postgresql";
+  const bool pg = GetParam() != "sqlite";
   const int instances = pg ? 2 : 1;
+  // "postgresql_schema": payedge's tables in their own schema, as beside Supabase's.
   Stack stack({.sim_args = {"--timeout-hang-ms", "400"},
                .config_toml = kChaosConfig,
                .instances = instances,
-               .postgres = pg});
+               .postgres = pg,
+               .pg_schema = GetParam() == "postgresql_schema" ? "payedge" : ""});
 
   std::vector<std::string> keys;
   for (int i = 0; i < orders; ++i)
@@ -225,7 +227,8 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
   EXPECT_EQ(stack.db().count("confirm_attempts", "state = 'IN_PROGRESS'"), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, Chaos, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Stores, Chaos,
+                         ::testing::Values("sqlite", "postgresql", "postgresql_schema"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

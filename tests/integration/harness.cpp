@@ -239,9 +239,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-Db::Db(const std::string& path_or_url) {
+Db::Db(const std::string& path_or_url, const std::string& schema) {
   if (path_or_url.starts_with("postgresql://")) {
-    auto conn = PgConnection::open(path_or_url);
+    auto conn = PgConnection::open(path_or_url, schema.empty() ? "public" : schema);
     if (!conn) throw std::runtime_error("cannot open " + path_or_url + ": " + conn.error().detail);
     conn_ = std::move(*conn);
   } else {
@@ -356,7 +356,9 @@ std::string sample_seed_json() {
 
 Stack::Stack(StackOptions options) : options_(std::move(options)) {
   db_path_ = dir_.file("payedge.db");
-  store_url_ = options_.postgres ? fresh_pg_database() : "sqlite://" + db_path_;
+  store_url_ = !options_.pg_url.empty() ? options_.pg_url
+               : options_.postgres      ? fresh_pg_database()
+                                        : "sqlite://" + db_path_;
   log_path_ = dir_.file("payedge.log");
   config_path_ = dir_.file("payedge.toml");
   {
@@ -365,9 +367,13 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
     const bool own_server_section = options_.config_toml.find("[server]") != std::string::npos;
     std::ofstream(config_path_)
         << (own_server_section ? "" : "[server]\nconfirm_rate_per_s = 0\nwebhook_rate_per_s = 0\n")
-        << options_.config_toml;
+        << options_.config_toml
+        << (options_.pg_schema.empty() ? ""
+                                       : "\n[store]\nschema = \"" + options_.pg_schema + "\"\n");
   }
-  auto seeded = run_payedge({"seed", dir_.file("seed.json"), "--store", store_url()}, test_env());
+  auto seeded = run_payedge(
+      {"seed", dir_.file("seed.json"), "--config", config_path_, "--store", store_url()},
+      test_env());
   if (seeded.exit_code != 0) throw std::runtime_error("seed failed: " + seeded.err);
   std::vector<std::string> args = {"sim", "--listen", "127.0.0.1:0"};
   if (options_.tls && options_.sim_cert_dir.empty()) {
@@ -386,7 +392,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   services_.resize(static_cast<size_t>(options_.instances));
   api_ports_.resize(services_.size());
   for (size_t i = 0; i < services_.size(); ++i) start_service(i);
-  db_ = std::make_unique<Db>(store_url_);
+  db_ = std::make_unique<Db>(store_url_, options_.pg_schema);
 }
 
 Stack::~Stack() {
@@ -424,6 +430,8 @@ RunResult Stack::ops(std::vector<std::string> args) {
   const bool talks_to_toss = !args.empty() && (args[0] == "reconcile" || args[0] == "verify" ||
                                                args[0] == "enrollment" || args[0] == "payment");
   args.insert(args.begin(), "ops");
+  args.push_back("--config");
+  args.push_back(config_path_);
   args.push_back("--store");
   args.push_back(store_url());
   if (talks_to_toss) {

@@ -81,7 +81,8 @@ class TempDir {
 // A look into the service's database: a SQLite path, or a postgresql:// URL.
 class Db {
  public:
-  explicit Db(const std::string& path_or_url);
+  // `schema`: PostgreSQL's search_path ([store] schema), "" for public.
+  explicit Db(const std::string& path_or_url, const std::string& schema = "");
   ~Db();
   std::vector<std::vector<std::string>> rows(const std::string& sql);
   std::string scalar(const std::string& sql);  // first column of the first row, "" if none
@@ -126,6 +127,8 @@ struct StackOptions {
   std::string config_toml;                // extra payedge.toml for every serve instance
   int instances = 1;                      // serve processes sharing the one store
   bool postgres = false;                  // a fresh PostgreSQL database instead of a SQLite file
+  std::string pg_schema;                  // [store] schema for every command ("": public)
+  std::string pg_url;                     // this PostgreSQL URL instead of a fresh database
   std::string admin_token = kAdminToken;  // PAYEDGE_ADMIN_TOKEN of serve ("": none)
 };
 
@@ -162,6 +165,7 @@ class Stack {
   void restart_service(size_t instance = 0);
   void kill_service(size_t instance = 0);  // SIGKILL
   void stop_services();
+  ChildProcess& service(size_t instance = 0) { return *services_.at(instance); }
   RunResult ops(std::vector<std::string> args);  // `payedge ops ...` against this stack
 
  private:

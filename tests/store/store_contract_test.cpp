@@ -14,8 +14,11 @@ namespace {
 class StoreContract : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    url_ = GetParam() == "postgresql" ? fresh_pg_database() : "sqlite://" + dir_.file("store.db");
-    auto store = open_store(url_, 4, 5000);
+    url_ = GetParam() == "sqlite" ? "sqlite://" + dir_.file("store.db") : fresh_pg_database();
+    // "postgresql_schema": the tables in a schema of their own ([store] schema), beside a
+    // public schema that stays empty.
+    const std::string schema = GetParam() == "postgresql_schema" ? "payedge" : "public";
+    auto store = open_store(url_, 4, 5000, schema);
     ASSERT_TRUE(store) << store.error().detail;
     store_ = std::move(*store);
     ASSERT_TRUE(store_->migrate());
@@ -373,7 +376,35 @@ TEST_P(StoreContract, RacingDuplicatesOfOneKeyStartOnce) {
   EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), BeginOutcome::kExisting), kRacers - 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values("sqlite", "postgresql"),
+TEST_P(StoreContract, TablesLiveInTheConfiguredSchema) {
+  if (GetParam() != "postgresql_schema") GTEST_SKIP() << "PostgreSQL with [store] schema only";
+  Db db(url_);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                      "'public' AND table_name IN ('courses', 'payments', 'confirm_attempts')"),
+            "0");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                      "'payedge' AND table_name IN ('courses', 'payments', 'confirm_attempts')"),
+            "3");
+  EXPECT_EQ(db.scalar("SELECT title FROM payedge.courses WHERE id = 'c1'"), "Course");
+}
+
+TEST(StoreOpen, SqliteRefusesASchemaAndPostgresRefusesTheTransactionPooler) {
+  TempDir dir;
+  auto sqlite = open_store("sqlite://" + dir.file("s.db"), 1, 1000, "payedge");
+  ASSERT_FALSE(sqlite);
+  EXPECT_NE(sqlite.error().detail.find("SQLite has no schemas"), std::string::npos);
+  // Refused before any connection is tried (nothing listens there).
+  auto pooled = open_store("postgresql://postgres.ref:pw@127.0.0.1:6543/postgres", 1, 1000);
+  ASSERT_FALSE(pooled);
+  EXPECT_NE(pooled.error().detail.find("transaction pooler"), std::string::npos);
+  EXPECT_EQ(pooled.error().detail.find("pw"), std::string::npos);  // no password echoed
+  auto kv = open_store("postgresql://127.0.0.1/db?port=6543", 1, 1000);
+  ASSERT_FALSE(kv);
+  EXPECT_NE(kv.error().detail.find("transaction pooler"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
+                         ::testing::Values("sqlite", "postgresql", "postgresql_schema"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -28,20 +28,61 @@ std::string number_placeholders(std::string_view sql) {
   return out;
 }
 
-Result<std::unique_ptr<PgConnection>> PgConnection::open(const std::string& url) {
+std::string pg_port_of(const std::string& conninfo) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
+  if (err) PQfreemem(err);
+  std::string port;
+  for (auto* o = options; o && o->keyword; ++o) {
+    if (std::string_view(o->keyword) == "port" && o->val) port = o->val;
+  }
+  if (options) PQconninfoFree(options);
+  return port;
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::open(const std::string& url,
+                                                         const std::string& schema) {
+  // https://supabase.com/docs/guides/database/connecting-to-postgres: the transaction pooler
+  // (Supavisor, port 6543) shares a server connection between clients per transaction, so
+  // prepared statements and SET do not survive; payedge needs both. Refused rather than run
+  // unprepared: the session pooler (5432) or the direct connection work unchanged.
+  if (pg_port_of(url) == "6543") {
+    return fail(ErrorCode::kInvalidRequest,
+                "postgresql: port 6543 is Supabase's transaction pooler, which keeps no prepared "
+                "statements; use the direct connection (db.<ref>.supabase.co:5432) or the session "
+                "pooler (<region>.pooler.supabase.com:5432) — see docs/DEPLOY.md");
+  }
   PGconn* conn = PQconnectdb(url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
+    // libpq's message names the TLS failure (e.g. "certificate verify failed") but never the
+    // password.
     Error e = make_error(ErrorCode::kInternal,
                          std::string("postgresql connect: ") + PQerrorMessage(conn));
     e.retryable = true;
     PQfinish(conn);
     return std::unexpected(e);
   }
+  std::unique_ptr<PgConnection> c(new PgConnection(conn, url, schema));
+  if (auto st = c->start_session(); !st) return std::unexpected(st.error());
+  return c;
+}
+
+Status PgConnection::start_session() {
   // NOTICEs ("relation already exists, skipping") would go to stderr, whose first line is a
   // contract ("listening on …").
   PQsetNoticeProcessor(
-      conn, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<PgConnection>(new PgConnection(conn, url));
+      conn_, [](void*, const char*) {}, nullptr);
+  if (schema_.empty() || schema_ == "public") return {};
+  // The name was checked to be a plain lower-case identifier ([store] schema); quoted anyway.
+  const std::string ident = "\"" + schema_ + "\"";
+  for (const std::string& sql :
+       {"CREATE SCHEMA IF NOT EXISTS " + ident, "SET search_path TO " + ident}) {
+    PgResult res(PQexec(conn_, sql.c_str()));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+      return std::unexpected(error_from(res.get(), "schema " + schema_));
+    }
+  }
+  return {};
 }
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
@@ -57,8 +98,6 @@ Status PgConnection::ensure_connected() {
   }
   // The server restarted or the network broke: a new session, with nothing prepared yet.
   PQreset(conn_);
-  PQsetNoticeProcessor(
-      conn_, [](void*, const char*) {}, nullptr);
   prepared_.clear();
   in_transaction_ = false;
   if (PQstatus(conn_) != CONNECTION_OK) {
@@ -67,7 +106,7 @@ Status PgConnection::ensure_connected() {
     e.retryable = true;
     return std::unexpected(e);
   }
-  return {};
+  return start_session();
 }
 
 Error PgConnection::error_from(PGresult* res, std::string_view what) {
@@ -76,10 +115,17 @@ Error PgConnection::error_from(PGresult* res, std::string_view what) {
   const char* constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : nullptr;
   std::string message = PQerrorMessage(conn_);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  // 26000 (prepared statement does not exist) and 42P05 (already exists) on statements this
+  // connection prepared itself: a transaction-mode pooler (PgBouncer, Supavisor) in between.
+  const bool pooler =
+      state && (std::string_view(state) == "26000" || std::string_view(state) == "42P05");
   Error e = make_error(
       ErrorCode::kInternal,
-      fmt::format("{}postgresql {}: {}{}", unique ? std::string(kUniqueViolation) + ": " : "", what,
-                  message, constraint ? fmt::format(" [{}]", constraint) : ""));
+      fmt::format("{}postgresql {}: {}{}{}", unique ? std::string(kUniqueViolation) + ": " : "",
+                  what, message, constraint ? fmt::format(" [{}]", constraint) : "",
+                  pooler ? " (a transaction-mode pooler keeps no prepared statements: connect "
+                           "directly or through the session pooler, docs/DEPLOY.md)"
+                         : ""));
   // A lost connection, a serialization failure or a deadlock is worth another try.
   e.retryable =
       PQstatus(conn_) != CONNECTION_OK ||
