@@ -395,7 +395,7 @@ awaitable<ConfirmOutcome> ConfirmService::drive_toss(const ConfirmAttempt& first
     if (payment->status != "IN_PROGRESS" && payment->status != "READY") {
       // EXPIRED, ABORTED, CANCELED: this payment will never be paid.
       Error e = make_error(ErrorCode::kTossRejected, "toss payment " + payment->status);
-      e.toss_code = code.empty() ? payment->status : code;
+      e.toss_code = payment->status;
       e.toss_message = reply.message();
       co_return co_await record_rejection(attempt, std::move(e), std::move(out), calls);
     }

@@ -309,8 +309,13 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
     const int status =
         faults_.error_code.empty() ? faults_.error_status : toss_http_status_for(code);
     HttpResponse res = toss_error(status, code, "시뮬레이터가 주입한 오류입니다.");
-    // Toss keeps the first answer of a key, failures included, and may replay it for 15 days.
-    if (!idem_key.empty()) idempotency_[idem_key] = IdempotentReply{true, status, res.body()};
+    // Toss keeps the first answer of a key, failures included, and may replay it for 15 days;
+    // a rate limit (429) or a busy key (409) is answered before the key is taken.
+    if (status == 429 || status == 409) {
+      forget_key();
+    } else if (!idem_key.empty()) {
+      idempotency_[idem_key] = IdempotentReply{true, status, res.body()};
+    }
     co_return res;
   }
 
