@@ -68,7 +68,8 @@ awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
       line.payment_key = attempt.payment_key;
       line.amount = attempt.amount;
       line.toss_http_status = r.outcome.toss_http_status;
-      line.toss_code = r.toss_status;
+      // A re-drive's own Toss code (e.g. UNAUTHORIZED_KEY) first: the alerts read it.
+      line.toss_code = r.outcome.toss_code.empty() ? r.toss_status : r.outcome.toss_code;
       log_->write(line);
     }
     if (!o.dry_run && r.action != ReconcileAction::kUnresolved) {

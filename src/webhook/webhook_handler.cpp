@@ -128,12 +128,13 @@ awaitable<HttpResponse> WebhookHandler::handle(HttpRequest& req, RequestLog& log
 awaitable<Result<std::string>> WebhookHandler::apply_payment_status(const std::string& key) {
   auto fetched = co_await toss_.get_payment(key);
   if (fetched.http_status == 404) co_return std::string("ignored_unknown_at_toss");
-  if (fetched.http_status != 200 || !fetched.body.is_object()) {
+  auto toss_payment = fetched.payment();
+  if (!toss_payment) {
     Error e = make_error(ErrorCode::kTossApiError, "payment fetch failed");
     e.toss_code = fetched.code();
     co_return std::unexpected(e);
   }
-  const std::string status = fetched.body.value("status", std::string());
+  const std::string status = toss_payment->status;
   auto attempt = co_await run_blocking(pool_, [&] { return store_.find_attempt(key); });
   if (!attempt) co_return std::unexpected(attempt.error());
   auto payment = co_await run_blocking(pool_, [&] { return store_.find_payment(key); });

@@ -281,7 +281,7 @@ TEST(PaymentInject, RepairsAFailedButPaidAttemptForVerify) {
 TEST(PaymentInject, RefusesWhileAConfirmAttemptIsOpen) {
   Stack stack({.config_toml = "[toss]\nmax_attempts = 1\nattempt_timeout_ms = 400\ndeadline_ms = "
                               "1000\n[idempotency]\nreconcile_interval_s = 0\n"});
-  stack.set_faults({{"approve_then_fail_rate", 1.0}});
+  stack.set_faults({{"approve_then_fail_rate", 1.0}, {"get_error_rate", 1.0}});
   const std::string key = stack.new_session("order-open-0001", 49000);
   EXPECT_EQ(stack.confirm(body_for(key, "order-open-0001", 49000, "course-sql")).status, 502);
   stack.set_faults(json::object());

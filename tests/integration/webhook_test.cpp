@@ -73,7 +73,8 @@ TEST(Webhook, DoneWebhookFinishesAnOpenConfirm) {
   // One try and no periodic reconciler: the lost answer stays lost until the webhook comes.
   Stack stack(
       {.config_toml = "[toss]\nmax_attempts = 1\n[idempotency]\nreconcile_interval_s = 0\n"});
-  stack.set_faults({{"approve_then_fail_rate", 1.0}});
+  // The answer is lost, and so is the re-fetch that an answered 500 leads to.
+  stack.set_faults({{"approve_then_fail_rate", 1.0}, {"get_error_rate", 1.0}});
   const std::string key = stack.new_session("order-wh-done-1", 49000);
   auto r = stack.confirm(body_for(key, "order-wh-done-1", 49000, "course-sql"));
   EXPECT_EQ(r.status, 502) << r.body;
