@@ -5,27 +5,28 @@
 #include <optional>
 #include <string>
 
+#include "api/admin_api.h"
 #include "config/config.h"
 #include "confirm/confirm_service.h"
-#include "api/admin_api.h"
 #include "net/rate_limit.h"
 #include "net/server.h"
 #include "obs/metrics.h"
 #include "obs/request_log.h"
 #include "store/store.h"
-#include "webhook/webhook_handler.h"
+#include "webhook/webhook_service.h"
 
 namespace payedge {
 
 class Api {
  public:
-  Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, WebhookHandler& webhook,
+  Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, WebhookService& webhook,
       const Config& config, const Clock& clock, Metrics& metrics, LogSink& log);
 
   awaitable<HttpResponse> handle(HttpRequest& req);
 
  private:
   awaitable<HttpResponse> confirm_payment(HttpRequest& req, RequestLog& log);
+  awaitable<HttpResponse> toss_webhook(HttpRequest& req, RequestLog& log);
   awaitable<HttpResponse> payment_status(HttpRequest& req);
   awaitable<HttpResponse> readyz(HttpRequest& req);
   std::string client_ip(const HttpRequest& req) const;
@@ -33,7 +34,7 @@ class Api {
   asio::thread_pool& pool_;
   Store& store_;
   ConfirmService& confirm_;
-  WebhookHandler& webhook_;
+  WebhookService& webhook_;
   const Config& config_;
   const Clock& clock_;
   Metrics& metrics_;

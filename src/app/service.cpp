@@ -49,8 +49,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   s->reconciler_ =
       std::make_unique<Reconciler>(s->pool_, *s->store_, *s->confirm_, c, clock, s->log_);
   s->reconcile_timer_ = std::make_unique<asio::steady_timer>(ioc);
-  s->webhook_ =
-      std::make_unique<WebhookHandler>(s->pool_, *s->store_, *s->toss_, *s->confirm_, c, clock);
+  s->webhook_ = std::make_unique<WebhookService>(ioc, s->pool_, *s->store_, *s->toss_, *s->confirm_,
+                                                 c, clock, *s->log_);
   s->api_ = std::make_unique<Api>(s->pool_, *s->store_, *s->confirm_, *s->webhook_, c, clock,
                                   s->metrics_, *s->log_);
   HttpServerOptions options{c.server.max_body_bytes, c.server.read_timeout_ms,
@@ -63,6 +63,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
 
 Result<tcp::endpoint> Service::start() {
   auto ep = server_->start(config_.server.listen);
+  // Stored webhooks are processed after their 200, including what a previous run left.
+  if (ep) webhook_->start();
   if (ep && config_.idempotency.reconcile_interval_s > 0) {
     asio::co_spawn(ioc_, reconcile_periodically(), asio::detached);
   }
@@ -73,12 +75,14 @@ void Service::stop() {
   stopping_ = true;
   server_->stop();
   reconcile_timer_->cancel();
+  webhook_->stop();
 }
 
 awaitable<void> Service::drain(std::chrono::milliseconds limit) {
   stopping_ = true;
   reconcile_timer_->cancel();
   co_await server_->drain(limit);
+  webhook_->stop();
 }
 
 awaitable<void> Service::reconcile_periodically() {

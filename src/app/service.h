@@ -5,10 +5,10 @@
 #include <memory>
 
 #include "alert/live.h"
+#include "api/api.h"
 #include "config/config.h"
 #include "confirm/confirm_service.h"
 #include "confirm/reconciler.h"
-#include "api/api.h"
 #include "net/server.h"
 #include "obs/metrics.h"
 #include "obs/request_log.h"
@@ -49,7 +49,7 @@ class Service {
   std::unique_ptr<TossClient> toss_;
   std::unique_ptr<ConfirmService> confirm_;
   std::unique_ptr<Reconciler> reconciler_;
-  std::unique_ptr<WebhookHandler> webhook_;
+  std::unique_ptr<WebhookService> webhook_;
   std::unique_ptr<asio::steady_timer> reconcile_timer_;
   bool stopping_ = false;
   std::unique_ptr<Api> api_;

@@ -1,10 +1,10 @@
 // `payedge serve` and `payedge sim`: run a server until SIGINT/SIGTERM.
 #include <csignal>
 
+#include "api/admin_api.h"
 #include "app/service.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "api/admin_api.h"
 
 namespace payedge::cli {
 namespace {
@@ -74,6 +74,7 @@ void add_sim(CLI::App& app, int& exit_code) {
     std::string listen = "127.0.0.1:8081";
     bool auto_sessions = false;
     int timeout_hang_ms = 15'000;
+    std::string webhook_url;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
@@ -81,12 +82,14 @@ void add_sim(CLI::App& app, int& exit_code) {
                 "create a payment session on the first confirm of an unknown paymentKey");
   cmd->add_option("--timeout-hang-ms", o->timeout_hang_ms,
                   "how long an injected timeout holds a request");
+  cmd->add_option("--webhook-url", o->webhook_url,
+                  "where /__sim/deposit and /__sim/expire deliver their webhooks (loopback)");
   cmd->callback([o, &exit_code] {
     const Secrets secrets = secrets_from_env();
     asio::io_context ioc(1);
     SimService sim(ioc,
                    SimOptions{secrets.toss_secret_key, o->auto_sessions, o->timeout_hang_ms,
-                              secrets.webhook_secret},
+                              secrets.webhook_secret, o->webhook_url},
                    SystemClock::instance());
     auto ep = sim.start(o->listen);
     if (!ep) return print_error(ep.error()), void(exit_code = 1);

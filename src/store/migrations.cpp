@@ -124,8 +124,26 @@ CREATE TABLE webhook_secrets (
 CREATE INDEX webhook_events_payment ON webhook_events (payment_key, received_at)
 )SQL";
 
-constexpr std::array<Migration, 2> kMigrations{
-    {{1, "initial", kInitial}, {2, "webhook_secrets", kWebhookSecrets}}};
+// Webhooks are answered once stored and processed afterwards (SPEC 6): each event keeps its
+// processing state, its retry schedule and who sent it (for the forged-webhook alert's top
+// IPs/UAs when a refusal is only known after the re-fetch). A partial refund keeps the
+// payment and records what is left of it.
+constexpr std::string_view kWebhookProcessing = R"SQL(
+ALTER TABLE webhook_events ADD COLUMN state TEXT NOT NULL DEFAULT 'done';
+ALTER TABLE webhook_events ADD COLUMN order_id TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE webhook_events ADD COLUMN next_attempt_at TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN processed_at TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN request_id TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN ip TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN ua TEXT NULL;
+CREATE INDEX webhook_events_due ON webhook_events (state, next_attempt_at);
+ALTER TABLE payments ADD COLUMN balance_amount BIGINT NULL
+)SQL";
+
+constexpr std::array<Migration, 3> kMigrations{{{1, "initial", kInitial},
+                                                {2, "webhook_secrets", kWebhookSecrets},
+                                                {4, "webhook_processing", kWebhookProcessing}}};
 
 }  // namespace
 
