@@ -29,6 +29,14 @@ std::string TossReply::message() const {
   return transport_error;
 }
 
+Result<TossPayment> TossReply::payment() const {
+  if (http_status != 200) {
+    return fail(ErrorCode::kTossApiError,
+                answered() ? "toss answered HTTP " + std::to_string(http_status) : "no answer");
+  }
+  return parse_toss_payment(body);
+}
+
 Result<TossEndpoint> parse_toss_url(const std::string& url) {
   // TLS to the real Toss API is not built yet; the simulator speaks plain HTTP on loopback.
   auto ep = parse_http_url(url);

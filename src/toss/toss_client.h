@@ -10,8 +10,9 @@
 
 #include "config/config.h"
 #include "core/catalog.h"
-#include "net/client.h"
 #include "net/asio.h"
+#include "net/client.h"
+#include "toss/toss_payment.h"
 
 namespace payedge {
 
@@ -26,6 +27,8 @@ struct TossReply {
   bool server_error() const { return !answered() || http_status >= 500; }
   std::string code() const;  // Toss's error `code`, or ""
   std::string message() const;
+  // The body as a Payment object: only a 200 answer carries one.
+  Result<TossPayment> payment() const;
 };
 
 // The outcome of a confirm with retries: the last reply and what it took.
