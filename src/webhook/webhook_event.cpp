@@ -105,28 +105,15 @@ bool toss_status_reachable(std::string_view from, std::string_view to) {
 }
 
 std::optional<std::string> refetch_contradiction(const WebhookClaims& claims,
-                                                 const json& toss_payment) {
-  if (!toss_payment.is_object()) return "Toss answered no payment";
-  auto text = [&](const char* name) {
-    auto it = toss_payment.find(name);
-    return it != toss_payment.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  const std::string toss_key = text("paymentKey");
-  const std::string toss_order = text("orderId");
-  const std::string toss_status = text("status");
-  if (!claims.payment_key.empty() && !toss_key.empty() && toss_key != claims.payment_key)
+                                                 const TossPayment& toss) {
+  if (!claims.payment_key.empty() && toss.payment_key != claims.payment_key)
     return "paymentKey differs from Toss's";
-  if (!claims.order_id.empty() && claims.order_id != toss_order)
+  if (!claims.order_id.empty() && claims.order_id != toss.order_id)
     return "orderId differs from Toss's";
-  if (claims.total_amount) {
-    auto it = toss_payment.find("totalAmount");
-    if (it == toss_payment.end() || !it->is_number_integer() ||
-        it->get<Krw>() != *claims.total_amount) {
-      return "totalAmount differs from Toss's";
-    }
-  }
-  if (!claims.status.empty() && !toss_status_reachable(claims.status, toss_status))
-    return fmt::format("status {} but Toss has {}", claims.status, toss_status);
+  if (claims.total_amount && *claims.total_amount != toss.total_amount)
+    return "totalAmount differs from Toss's";
+  if (!claims.status.empty() && !toss_status_reachable(claims.status, toss.status))
+    return fmt::format("status {} but Toss has {}", claims.status, toss.status);
   return std::nullopt;
 }
 

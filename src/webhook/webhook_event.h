@@ -13,6 +13,7 @@
 
 #include "core/catalog.h"
 #include "core/error.h"
+#include "toss/toss_payment.h"
 
 namespace payedge {
 
@@ -49,7 +50,7 @@ std::string redact_webhook_body(std::string_view body);
 // from (a stale but genuine event, e.g. DONE for a payment since CANCELED, is no
 // contradiction). The reason, or nullopt.
 std::optional<std::string> refetch_contradiction(const WebhookClaims& claims,
-                                                 const nlohmann::json& toss_payment);
+                                                 const TossPayment& toss_payment);
 
 // Whether a payment in status `from` can later be in status `to` at Toss.
 bool toss_status_reachable(std::string_view from, std::string_view to);

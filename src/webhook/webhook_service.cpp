@@ -30,12 +30,6 @@ WebhookReceipt refuse(WebhookVerdict verdict, Error e) {
 // The deposit secret kept with a virtual-account payment (set by the confirm).
 std::string stored_deposit_secret(const Payment&) { return {}; }  // filled by the VA store
 
-std::string text_of(const json& obj, const char* name) {
-  if (!obj.is_object()) return {};
-  auto it = obj.find(name);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 std::string_view to_string(WebhookVerdict v) {
@@ -415,17 +409,24 @@ awaitable<ProcessResult> WebhookService::process(const WebhookEvent& event) {
     r.toss_status = reply.code();
     co_return r;
   }
-  r.toss_status = text_of(reply.body, "status");
-  if (auto why = refetch_contradiction(*claims, reply.body)) {
+  auto fetched = reply.payment();
+  if (!fetched) {
+    r.outcome = ProcessOutcome::kRetry;
+    r.detail = "toss_unreadable";
+    r.error = fetched.error();
+    co_return r;
+  }
+  r.toss_status = fetched->status;
+  if (auto why = refetch_contradiction(*claims, *fetched)) {
     r.outcome = ProcessOutcome::kRefused;
     r.detail = *why;
     co_return r;
   }
-  co_return co_await apply_toss_state(key, reply.body, std::move(r));
+  co_return co_await apply_toss_state(key, *fetched, std::move(r));
 }
 
 awaitable<ProcessResult> WebhookService::apply_toss_state(const std::string& key,
-                                                          const json& toss_payment,
+                                                          const TossPayment& toss,
                                                           ProcessResult r) {
   const std::string status = r.toss_status;
   auto fail_store = [&](const Error& e) {
@@ -495,7 +496,7 @@ awaitable<ProcessResult> WebhookService::apply_toss_state(const std::string& key
                       json{{"status", status},
                            {"previous_status", ours.status},
                            {"order_id", ours.order_id},
-                           {"balance_amount", toss_payment.value("balanceAmount", Krw{-1})}}
+                           {"balance_amount", toss.balance_amount}}
                           .dump()};
   };
   auto changed_or_not = [&](Result<bool> changed, std::string what) {
@@ -513,13 +514,7 @@ awaitable<ProcessResult> WebhookService::apply_toss_state(const std::string& key
   if (status == "PARTIAL_CANCELED" &&
       (ours.status == "DONE" || ours.status == "PARTIAL_CANCELED")) {
     // A partial refund: the buyer keeps the course; what is left of the payment is recorded.
-    auto it = toss_payment.find("balanceAmount");
-    if (it == toss_payment.end() || !it->is_number_integer()) {
-      r.outcome = ProcessOutcome::kRetry;
-      r.detail = "toss_payment_without_balance";
-      co_return r;
-    }
-    const Krw balance = it->get<Krw>();
+    const Krw balance = toss.balance_amount;
     const AuditEntry a = audit("payment.partial_cancel");
     auto changed = co_await run_blocking(
         pool_, [&] { return store_.record_partial_cancel(key, balance, now, a); });

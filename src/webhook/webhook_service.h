@@ -98,8 +98,7 @@ class WebhookService {
   awaitable<void> run();
   awaitable<WebhookSecrets> current_secrets();
   awaitable<ProcessResult> process(const WebhookEvent& event);
-  awaitable<ProcessResult> apply_toss_state(const std::string& payment_key,
-                                            const nlohmann::json& toss_payment,
+  awaitable<ProcessResult> apply_toss_state(const std::string& payment_key, const TossPayment& toss,
                                             ProcessResult result);
   void log_processed(const WebhookEvent& event, const ProcessResult& r, int latency_ms,
                      bool gave_up);

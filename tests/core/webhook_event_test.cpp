@@ -89,8 +89,8 @@ TEST(WebhookEvent, TossRecordContradictingTheClaims) {
   // A genuine but stale event: DONE, redelivered after the payment was cancelled.
   WebhookClaims stale = forged;
   stale.order_id = "order-1";
-  json canceled = done;
-  canceled["status"] = "CANCELED";
+  TossPayment canceled = done;
+  canceled.status = "CANCELED";
   EXPECT_FALSE(refetch_contradiction(stale, canceled));
   // A cancel Toss has not made is a forgery.
   WebhookClaims cancel = stale;

@@ -49,7 +49,13 @@ class WebhookTest : public ::testing::Test {
   HttpReply post(const std::string& body, const std::map<std::string, std::string>& h = {}) {
     return http_call(stack.api_port(), "POST", "/functions/v1/toss-webhook", body, h);
   }
-  json last_log() { return read_json_lines(stack.log_path()).back(); }
+  // The last request line (processing lines, http_status 0, are written in the background).
+  json last_log() {
+    auto lines = read_json_lines(stack.log_path());
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it)
+      if ((*it)["http_status"] != 0) return *it;
+    return json();
+  }
   std::string confirm_paid(const std::string& order, long long amount = 49000) {
     const std::string key = stack.new_session(order, amount);
     auto r = stack.confirm(body_for(key, order, amount, "course-sql"));
@@ -241,6 +247,36 @@ TEST_F(WebhookTest, TossFetchFailureIsRetriedAfterThe200) {
   EXPECT_EQ(payment_status(key), "CANCELED");
 }
 
+TEST_F(WebhookTest, PartialRefundsKeepTheEnrollmentAFullCancelEndsIt) {
+  const std::string key = confirm_paid("order-wh-partial-1");
+  auto refund = stack.ops({"enrollment", "cancel", "--order", "order-wh-partial-1", "--amount",
+                           "9000", "--reason", "부분 환불"});
+  ASSERT_EQ(refund.exit_code, 0) << refund.out << refund.err;
+  EXPECT_EQ(payment_status(key), "PARTIAL_CANCELED");
+  EXPECT_EQ(stack.db().scalar("SELECT balance_amount FROM payments"), "40000");
+  EXPECT_EQ(stack.db().scalar("SELECT status FROM enrollments"), "ACTIVE");
+  EXPECT_EQ(stack.db().count("audit_log", "action = 'payment.partial_cancel'"), 1);
+  // A second partial refund made at Toss directly reaches us by webhook.
+  auto cancel = http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
+                          R"({"cancelReason":"추가 환불","cancelAmount":10000})",
+                          {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}});
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(deliver({{"paymentKey", key}})["status"], 200);
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(stack.db().scalar("SELECT balance_amount FROM payments"), "30000");
+  EXPECT_EQ(stack.db().scalar("SELECT status FROM enrollments"), "ACTIVE");
+  // The rest: a full cancel ends the enrollment.
+  cancel_at_toss(key);
+  EXPECT_EQ(deliver({{"paymentKey", key}})["status"], 200);
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(payment_status(key), "CANCELED");
+  EXPECT_EQ(stack.db().scalar("SELECT status FROM enrollments"), "CANCELLED");
+  // More than the payment is refused before Toss is asked.
+  auto too_much = stack.ops({"enrollment", "cancel", "--order", "order-wh-partial-1", "--amount",
+                             "50000", "--reason", "x"});
+  EXPECT_NE(too_much.exit_code, 0);
+}
+
 TEST(Webhook, AnsweredBeforeTheSlowTossFetchThenApplied) {
   // Toss's GET takes 3 s; the webhook is answered without waiting for it.
   Stack stack({.config_toml = "[toss]\nattempt_timeout_ms = 6000\n" + kFastRetries});
@@ -338,6 +374,111 @@ TEST_F(WebhookTest, RotatedSecretKeepsThePreviousOneForTheGracePeriod) {
                      {"data", {{"n", 4}}},
                      {"secret", "rotated-secret-2-zyxwvutsrq"}})["status"],
             200);
+}
+
+// Virtual accounts (가상계좌): confirm → PENDING; the deposit or the expiry comes later.
+class VirtualAccountTest : public WebhookTest {
+ protected:
+  std::string va_session(const std::string& order, long long amount) {
+    auto r = http_call(
+        stack.sim_port(), "POST", "/__sim/sessions",
+        json{{"orderId", order}, {"amount", amount}, {"method", "VIRTUAL_ACCOUNT"}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json().value("paymentKey", "");
+  }
+  std::string confirm_pending(const std::string& order, long long amount, json coupon = nullptr) {
+    const std::string key = va_session(order, amount);
+    auto r = stack.confirm(body_for(key, order, amount, "course-sql", coupon));
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["payment"]["status"], "WAITING_FOR_DEPOSIT") << r.body;
+    EXPECT_EQ(r.json()["enrollment"]["status"], "PENDING") << r.body;
+    EXPECT_EQ(r.body.find("secret"), std::string::npos);  // never shown to the buyer
+    return key;
+  }
+  std::string enrollment_status(const std::string& key) {
+    return stack.db().scalar("SELECT status FROM enrollments WHERE payment_key = '" + key + "'");
+  }
+};
+
+TEST_F(VirtualAccountTest, DepositCallbackMakesTheEnrollmentActive) {
+  const std::string key = confirm_pending("order-va-deposit-1", 49000);
+  EXPECT_EQ(payment_status(key), "WAITING_FOR_DEPOSIT");
+  EXPECT_EQ(enrollment_status(key), "PENDING");
+  auto r = http_call(stack.sim_port(), "POST", "/__sim/deposit",
+                     json{{"paymentKey", key}, {"url", url()}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["delivery"]["status"], 200) << r.body;
+  const json sent = json::parse(r.json()["delivery"]["sent"].get<std::string>());
+  EXPECT_FALSE(sent.contains("eventType"));  // DEPOSIT_CALLBACK as Toss sends it
+  ASSERT_TRUE(eventually([&] { return enrollment_status(key) == "ACTIVE"; }));
+  EXPECT_EQ(payment_status(key), "DONE");
+  EXPECT_EQ(stack.db().count("audit_log",
+                             "action = 'payment.deposit' AND details LIKE "
+                             "'%\"source\":\"webhook\"%'"),
+            1);
+  // The secret is neither logged nor kept with the event.
+  const std::string secret = sent["secret"];
+  ASSERT_FALSE(secret.empty());
+  std::ifstream log(stack.log_path());
+  const std::string all((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all.find(secret), std::string::npos);
+  EXPECT_EQ(stack.db().count("webhook_events", "body LIKE '%" + secret + "%'"), 0);
+  // A replay of the confirm now answers the updated state.
+  auto replay = stack.confirm(body_for(key, "order-va-deposit-1", 49000, "course-sql"));
+  EXPECT_EQ(replay.json()["enrollment"]["status"], "ACTIVE") << replay.body;
+}
+
+TEST_F(VirtualAccountTest, DepositCallbackWithAWrongSecretChangesNothing) {
+  const std::string key = confirm_pending("order-va-forged-1", 49000);
+  auto r =
+      http_call(stack.sim_port(), "POST", "/__sim/deposit",
+                json{{"paymentKey", key}, {"url", url()}, {"secret", "guessed-secret"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["delivery"]["status"], 401) << r.body;
+  json log = last_log();
+  EXPECT_EQ(log["error_code"], "E_WEBHOOK_INVALID_SIG");
+  EXPECT_EQ(log["error_detail"], "deposit_secret");
+  EXPECT_EQ(payment_status(key), "WAITING_FOR_DEPOSIT");
+  EXPECT_EQ(enrollment_status(key), "PENDING");
+  EXPECT_EQ(stack.db().count("webhook_events"), 0);
+  // No secret at all is refused the same way.
+  auto none = post(R"({"createdAt":"2026-11-28T10:00:00.000","status":"DONE",)"
+                   R"("transactionKey":"t","orderId":"order-va-forged-1","secret":null})");
+  EXPECT_EQ(none.status, 401) << none.body;
+}
+
+TEST_F(VirtualAccountTest, ExpiryCancelsTheEnrollmentAndReleasesTheCoupon) {
+  const std::string key = confirm_pending("order-va-expire-1", 44000, "SQL5000");
+  EXPECT_EQ(stack.db().scalar("SELECT redemptions FROM coupons WHERE code = 'SQL5000'"), "1");
+  auto r = http_call(stack.sim_port(), "POST", "/__sim/expire",
+                     json{{"paymentKey", key}, {"url", url()}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["delivery"]["status"], 200) << r.body;
+  ASSERT_TRUE(eventually([&] { return enrollment_status(key) == "CANCELLED"; }));
+  EXPECT_EQ(payment_status(key), "EXPIRED");
+  EXPECT_EQ(stack.db().scalar("SELECT redemptions FROM coupons WHERE code = 'SQL5000'"), "0");
+  // The buyer may buy the course again.
+  const std::string again = stack.new_session("order-va-expire-2", 49000);
+  EXPECT_EQ(stack.confirm(body_for(again, "order-va-expire-2", 49000, "course-sql")).status, 200);
+}
+
+TEST_F(VirtualAccountTest, TheReconcilerFindsADepositWhoseWebhookWasLost) {
+  const std::string key = confirm_pending("order-va-lost-1", 49000);
+  // Toss has the money, but its DEPOSIT_CALLBACK never reached us.
+  ASSERT_EQ(http_call(stack.sim_port(), "POST", "/__sim/deposit", json{{"paymentKey", key}}.dump())
+                .status,
+            200);
+  EXPECT_EQ(enrollment_status(key), "PENDING");
+  auto rec = stack.ops({"reconcile", "--older-than", "0s", "--reason", "lost deposit"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.err << rec.out;
+  EXPECT_EQ(enrollment_status(key), "ACTIVE");
+  EXPECT_EQ(payment_status(key), "DONE");
+  EXPECT_EQ(stack.db().count("audit_log",
+                             "action = 'payment.deposit' AND details LIKE "
+                             "'%\"source\":\"reconcile\"%'"),
+            1);
+  auto verify = stack.ops({"verify", "--format", "json"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 TEST(RateLimit, AnswersTooManyRequestsAndRecovers) {
