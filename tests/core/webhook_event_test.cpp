@@ -73,13 +73,14 @@ TEST(WebhookEvent, TossRecordContradictingTheClaims) {
   forged.payment_key = "pk_1";
   forged.order_id = "order-1";
   forged.status = "DONE";
-  const json in_progress = {{"paymentKey", "pk_1"},
-                            {"orderId", "order-1"},
-                            {"status", "IN_PROGRESS"},
-                            {"totalAmount", 49000}};
+  TossPayment in_progress;
+  in_progress.payment_key = "pk_1";
+  in_progress.order_id = "order-1";
+  in_progress.status = "IN_PROGRESS";
+  in_progress.total_amount = 49000;
   EXPECT_TRUE(refetch_contradiction(forged, in_progress));
-  json done = in_progress;
-  done["status"] = "DONE";
+  TossPayment done = in_progress;
+  done.status = "DONE";
   EXPECT_FALSE(refetch_contradiction(forged, done));
   forged.total_amount = 1000;
   EXPECT_TRUE(refetch_contradiction(forged, done));

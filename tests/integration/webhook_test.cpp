@@ -32,13 +32,15 @@ bool eventually(Pred done, int seconds = 20) {
 const std::string kFastRetries = "[webhook]\nretry_base_ms = 100\npoll_interval_ms = 100\n";
 
 class WebhookTest : public ::testing::Test {
+ public:
+  static std::string webhook_url(Stack& s) {
+    return "http://127.0.0.1:" + std::to_string(s.api_port()) + "/functions/v1/toss-webhook";
+  }
+
  protected:
   Stack stack{{.config_toml = kFastRetries}};
 
   std::string url() { return webhook_url(stack); }
-  static std::string webhook_url(Stack& s) {
-    return "http://127.0.0.1:" + std::to_string(s.api_port()) + "/functions/v1/toss-webhook";
-  }
   // Asks the simulator to deliver a webhook; returns what our service answered.
   json deliver(json request) {
     request["url"] = url();
