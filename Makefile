@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test chaos fuzz fuzz-smoke format format-check lint bench clean
+.PHONY: all deps build demo test chaos fuzz fuzz-smoke format format-check lint bench clean test-toss-live
 
 all: build
 
@@ -35,6 +35,11 @@ fuzz: deps
 chaos: build
 	PAYEDGE_CHAOS_ORDERS=$${PAYEDGE_CHAOS_ORDERS:-3000} PAYEDGE_CHAOS_CLIENTS=$${PAYEDGE_CHAOS_CLIENTS:-24} \
 	  $(BUILD)/tests/payedge_chaos_tests
+
+# Black-box checks against the real https://api.tosspayments.com with TOSS_TEST_SECRET_KEY
+# (a test_ key); without the key or the network it says so and runs nothing. Not in `make test`.
+test-toss-live:
+	scripts/toss-live-test.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')

@@ -31,6 +31,7 @@ AlertEvent AlertEvent::from(const logs::LogRecord& r) {
   e.http_status = static_cast<int>(r.http_status.value_or(0));
   e.latency_ms = r.latency_ms;
   e.toss_http_status = static_cast<int>(r.toss_http_status.value_or(0));
+  e.toss_code = std::string(r.get_or(Field::kTossCode));
   e.course_id = std::string(r.get_or(Field::kCourseId));
   e.ip = std::string(r.get_or(Field::kIp));
   e.ua = std::string(r.get_or(Field::kUa));
@@ -48,6 +49,7 @@ AlertEvent AlertEvent::from(const RequestLog& r) {
   e.http_status = r.http_status;
   e.latency_ms = r.latency_ms;
   e.toss_http_status = r.toss_http_status;
+  e.toss_code = r.toss_code;
   e.course_id = r.course_id;
   e.ip = r.ip;
   e.ua = r.ua;

@@ -29,6 +29,7 @@ struct AlertEvent {
   int http_status = 0;     // 0: unknown
   std::optional<double> latency_ms;
   int toss_http_status = 0;  // 0: Toss not called or unknown
+  std::string toss_code;     // Toss's error code, when Toss answered one
   std::string course_id;
   std::string ip;
   std::string ua;

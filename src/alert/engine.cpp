@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "slo/slo_class.h"
+#include "toss/toss_errors.h"
 
 namespace payedge::alert {
 namespace {
@@ -38,6 +39,7 @@ AlertEngine::AlertEngine(const AlertsConfig& config, AlertActions* actions, std:
       actions_(actions),
       why_not_(std::move(why_not)),
       toss_(config.toss_5xx_window_s * kSecond, 1),
+      toss_auth_(config.toss_auth_window_s * kSecond, 1),
       webhook_(config.webhook_window_s * kSecond, 2),
       latency_(config.latency_window_s * kSecond),
       mismatch_(config.mismatch_window_s * kSecond, 2),
@@ -57,8 +59,8 @@ bool AlertEngine::firing(const std::string& rule) const {
 
 void AlertEngine::advance_windows(EpochMs now) {
   now_ = std::max(now_, now);
-  for (SlidingCounter* c : {&toss_, &webhook_, &mismatch_, &conflicts_, &conflicts_long_, &slo_5m_,
-                            &slo_30m_, &slo_1h_, &slo_6h_}) {
+  for (SlidingCounter* c : {&toss_, &toss_auth_, &webhook_, &mismatch_, &conflicts_,
+                            &conflicts_long_, &slo_5m_, &slo_30m_, &slo_1h_, &slo_6h_}) {
     c->advance(now_);
   }
   latency_.advance(now_);
@@ -75,6 +77,10 @@ void AlertEngine::advance_windows(EpochMs now) {
 std::vector<Transition> AlertEngine::observe(const AlertEvent& e) {
   advance_windows(e.ts);
   const EpochMs ts = now_;  // a late event counts as now: windows never reach back
+  if (!e.toss_code.empty() && is_toss_merchant_code(e.toss_code)) {
+    toss_auth_.add(ts, 0);
+    last_auth_code_ = e.toss_code;
+  }
   if (e.fn == EventFn::kConfirm) {
     if (e.toss_http_status >= 500 || e.error_code == "TOSS_API_ERROR") toss_.add(ts, 0);
     if (e.latency_ms) latency_.add(ts, *e.latency_ms);
@@ -130,6 +136,19 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
           return Description{fmt::format("{} confirms with Toss 5xx or timeout in {} min", n,
                                          cfg_.toss_5xx_window_s / 60),
                              {{"count", std::to_string(n)}}};
+        },
+        out);
+  }
+  {  // a wrong or revoked key is an outage, not a buyer's problem: at once, no threshold
+    const auto n = toss_auth_.total(0);
+    set(
+        "toss_auth_failure", n >= 1,
+        [&] {
+          return Description{
+              fmt::format("Toss refused our credentials or request {} time(s) in {} min (last "
+                          "code {}): check TOSS_SECRET_KEY (API vs widget key, test vs live)",
+                          n, std::max(1, cfg_.toss_auth_window_s / 60), last_auth_code_),
+              {{"count", std::to_string(n)}, {"toss_code", last_auth_code_}}};
         },
         out);
   }

@@ -42,7 +42,8 @@ inline const std::vector<std::string>& rule_names() {
       "toss_5xx_burst",        "webhook_invalid_sig_ratio",
       "confirm_latency_p95",   "amount_mismatch_ratio",
       "idempotency_conflicts", "recovered",
-      "slo_burn_fast",         "slo_burn_slow"};
+      "slo_burn_fast",         "slo_burn_slow",
+      "toss_auth_failure"};
   return names;
 }
 
@@ -85,6 +86,9 @@ class AlertEngine {
 
   // confirm-payment lines: all, Toss 5xx/timeouts
   SlidingCounter toss_;  // series 0: 5xx or TOSS_API_ERROR
+  // any line whose toss_code says our keys are wrong (merchant misconfiguration)
+  SlidingCounter toss_auth_;
+  std::string last_auth_code_;
   // toss-webhook lines: all, invalid signatures (+ who sent the invalid ones)
   SlidingCounter webhook_;
   struct InvalidSender {

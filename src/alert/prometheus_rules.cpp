@@ -53,6 +53,12 @@ std::string prometheus_rules(const AlertsConfig& c) {
                           confirms(",error_code=\"TOSS_API_ERROR\"", minutes(c.toss_5xx_window_s)),
                           c.toss_5xx_count),
               "critical", "Toss 5xx or timeouts: {{ $value }} confirms failed (runbook 4.2)", for_);
+  out += rule("toss_auth_failure",
+              fmt::format("sum(increase(payedge_toss_auth_failures_total[{}])) > 0",
+                          minutes(c.toss_auth_window_s)),
+              "critical",
+              "Toss refused our key or request (merchant misconfiguration): check "
+              "TOSS_SECRET_KEY (payedge logs query --error-code TOSS_API_ERROR shows toss_code)");
   const std::string wh_range = minutes(c.webhook_window_s);
   const std::string wh_all =
       fmt::format("sum(increase(payedge_requests_total{{fn=\"toss-webhook\"}}[{}]))", wh_range);

@@ -38,12 +38,18 @@ void add_serve(CLI::App& app, int& exit_code) {
     if (!o->store.empty()) config->store.url = o->store;
     if (!o->toss_url.empty()) config->toss.base_url = o->toss_url;
     if (!o->log_file.empty()) config->log.file = o->log_file;
+    if (const auto refusal = toss_key_refusal(*config); !refusal.empty()) {
+      std::fprintf(stderr, "error: %s\n", refusal.c_str());
+      return void(exit_code = 1);
+    }
     asio::io_context ioc(1);
     auto service = Service::create(ioc, *config, SystemClock::instance());
     if (!service) return print_error(service.error()), void(exit_code = 1);
     auto ep = (*service)->start();
     if (!ep) return print_error(ep.error()), void(exit_code = 1);
     std::fprintf(stderr, "listening on %s:%u\n", ep->address().to_string().c_str(), ep->port());
+    // From the key's prefix only: the key itself is never printed.
+    std::fprintf(stderr, "toss mode: %s\n", toss_key_mode(config->secrets.toss_secret_key).c_str());
     for (const auto& notice : (*service)->notices()) std::fprintf(stderr, "%s\n", notice.c_str());
     // The dashboard has no development default: without a token its API stays off (503).
     if (const auto off = admin_disabled_reason(config->secrets.admin_token); off.empty()) {

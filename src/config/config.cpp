@@ -45,6 +45,7 @@ Result<Config> load_config(const std::string& path) {
       return fail(ErrorCode::kInvalidRequest,
                   std::string("config ") + path + ": " + std::string(e.description()));
     }
+    read(t, "server", "environment", c.server.environment);
     read(t, "server", "listen", c.server.listen);
     read(t, "server", "io_threads", c.server.io_threads);
     read(t, "server", "store_threads", c.server.store_threads);
@@ -67,6 +68,12 @@ Result<Config> load_config(const std::string& path) {
     read(t, "toss", "max_attempts", c.toss.max_attempts);
     read(t, "toss", "backoff_base_ms", c.toss.backoff_base_ms);
     read(t, "toss", "backoff_max_ms", c.toss.backoff_max_ms);
+    read(t, "toss", "allow_test_keys", c.toss.allow_test_keys);
+    if (c.server.environment != "development" && c.server.environment != "production") {
+      return fail(ErrorCode::kInvalidRequest, "config " + path +
+                                                  ": [server] environment is \"development\" or "
+                                                  "\"production\"");
+    }
     read(t, "auth", "clock_skew_s", c.auth.clock_skew_s);
     read(t, "webhook", "tolerance_s", c.webhook.tolerance_s);
     read(t, "webhook", "rotation_grace_h", c.webhook.rotation_grace_h);
@@ -87,6 +94,7 @@ Result<Config> load_config(const std::string& path) {
     read(t, "alerts", "resolve_after_s", c.alerts.resolve_after_s);
     read(t, "alerts", "toss_5xx_count", c.alerts.toss_5xx_count);
     read(t, "alerts", "toss_5xx_window_s", c.alerts.toss_5xx_window_s);
+    read(t, "alerts", "toss_auth_window_s", c.alerts.toss_auth_window_s);
     read(t, "alerts", "webhook_invalid_sig_ratio", c.alerts.webhook_invalid_sig_ratio);
     read(t, "alerts", "webhook_window_s", c.alerts.webhook_window_s);
     read(t, "alerts", "webhook_min_requests", c.alerts.webhook_min_requests);
@@ -130,6 +138,29 @@ Result<Config> load_config(const std::string& path) {
   if (c.alerts.slack_url.empty()) c.alerts.slack_url = c.secrets.slack_webhook_url;
   c.alerts.slo_objective = c.slo.success_rate;  // the burn rates are of the one success SLO
   return c;
+}
+
+std::string toss_key_mode(std::string_view key) {
+  // https://docs.tosspayments.com/reference/using-api/authorization: test_ck_/test_sk_ and
+  // live_ck_/live_sk_ (API keys), test_gck_/test_gsk_ and live_gck_/live_gsk_ (widget keys).
+  if (key.starts_with("test_")) return "test";
+  if (key.starts_with("live_")) return "live";
+  return "unknown";
+}
+
+std::string toss_key_refusal(const Config& c) {
+  const std::string_view key = c.secrets.toss_secret_key;
+  if (key.starts_with("test_ck_") || key.starts_with("live_ck_") || key.starts_with("test_gck_") ||
+      key.starts_with("live_gck_")) {
+    return "TOSS_SECRET_KEY is a client key (…_ck_/…_gck_): the confirm API needs the secret "
+           "key (…_sk_, or …_gsk_ for payment-widget payments)";
+  }
+  if (c.server.environment == "production" && toss_key_mode(key) == "test" &&
+      !c.toss.allow_test_keys) {
+    return "[server] environment = \"production\" with a test_ Toss key: set a live_ key, or "
+           "[toss] allow_test_keys = true for a rehearsal";
+  }
+  return {};
 }
 
 }  // namespace payedge

@@ -9,6 +9,7 @@
 namespace payedge {
 
 struct ServerConfig {
+  std::string environment = "development";  // or "production" (SPEC 10)
   std::string listen = "127.0.0.1:8080";
   int io_threads = 1;
   int store_threads = 2;
@@ -39,6 +40,7 @@ struct TossConfig {
   int max_attempts = 4;
   int backoff_base_ms = 100;
   int backoff_max_ms = 2000;
+  bool allow_test_keys = false;  // production may run with a test_ key only when set
 };
 
 struct AuthConfig {
@@ -77,6 +79,7 @@ struct AlertsConfig {
   int resolve_after_s = 120;     // a firing rule resolves once its condition stays false this long
   int toss_5xx_count = 3;        // ≥ this many Toss 5xx/timeouts ...
   int toss_5xx_window_s = 300;   // ... within this window
+  int toss_auth_window_s = 300;  // toss_auth_failure stays firing while one is this recent
   double webhook_invalid_sig_ratio = 0.02;  // > this share of webhook requests ...
   int webhook_window_s = 300;
   int webhook_min_requests = 20;  // ... once there are at least this many
@@ -141,6 +144,11 @@ inline constexpr const char* kDevWebhookSecret = "payedge-dev-webhook-secret";
 // Reads `path` when non-empty (a missing file is an error), then the environment's secrets.
 // An [slo] target out of range (a rate outside 0..1, a latency not above 0) is an error.
 Result<Config> load_config(const std::string& path);
+// "test" or "live" from the secret key's prefix (test_sk_/test_gsk_ vs live_sk_/live_gsk_);
+// "unknown" for anything else. Never the key itself.
+std::string toss_key_mode(std::string_view secret_key);
+// Empty when the key may be used; else why `serve` refuses to start (never the key).
+std::string toss_key_refusal(const Config& config);
 Secrets secrets_from_env();
 
 }  // namespace payedge

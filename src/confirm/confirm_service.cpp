@@ -4,6 +4,7 @@
 
 #include "core/codec.h"
 #include "core/price.h"
+#include "toss/toss_errors.h"
 
 namespace payedge {
 namespace {
@@ -144,6 +145,10 @@ awaitable<ConfirmOutcome> ConfirmService::confirm(const ConfirmRequest& req,
       co_return outcome_error(conflict("orderId belongs to another payment", false));
     case BeginOutcome::kAlreadyEnrolled:
       co_return outcome_error(make_error(ErrorCode::kAlreadyEnrolled));
+    case BeginOutcome::kDepositPending:
+      co_return outcome_error(
+          make_error(ErrorCode::kAlreadyEnrolled,
+                     "가상계좌 입금 대기 중 / a virtual-account deposit is awaited"));
     case BeginOutcome::kUserBusy:
       co_return outcome_error(conflict("another payment for this course is in progress", true));
     case BeginOutcome::kCouponExhausted:
@@ -160,7 +165,25 @@ awaitable<ConfirmOutcome> ConfirmService::handle_existing(const ConfirmAttempt& 
   if (attempt.fingerprint != confirm_fingerprint(req, user_id)) {
     co_return outcome_error(conflict("paymentKey was confirmed with other parameters", false));
   }
-  if (attempt.state != AttemptState::kInProgress) co_return stored_outcome(attempt);
+  if (attempt.state != AttemptState::kInProgress) {
+    ConfirmOutcome stored = stored_outcome(attempt);
+    // A virtual account answers the same until the deposit, then the state it reached.
+    const json* payment = stored.result.is_object() && stored.result.contains("payment")
+                              ? &stored.result["payment"]
+                              : nullptr;
+    if (payment && payment->is_object() && payment->contains("status") &&
+        (*payment)["status"] == "WAITING_FOR_DEPOSIT") {
+      auto now = co_await blocking([&] { return store_.find_payment(attempt.payment_key); });
+      auto enrollment =
+          co_await blocking([&] { return store_.find_enrollment(attempt.payment_key); });
+      if (now && *now && (*now)->status != "WAITING_FOR_DEPOSIT" && enrollment && *enrollment) {
+        stored.result["payment"]["status"] = (*now)->status;
+        stored.result["payment"]["approvedAt"] = (*now)->approved_at;
+        stored.result["enrollment"]["status"] = (*enrollment)->status;
+      }
+    }
+    co_return stored;
+  }
 
   if (auto it = in_flight_.find(attempt.payment_key); it != in_flight_.end()) {
     co_return co_await wait_for(it->second);
@@ -238,7 +261,8 @@ ReconcileAction decide_reconcile(int http_status, const std::string& toss_status
   if (http_status != 200) return ReconcileAction::kUnresolved;
   if (toss_status == "DONE") return ReconcileAction::kRecorded;
   if (toss_status == "READY" || toss_status == "IN_PROGRESS") return ReconcileAction::kRedriven;
-  if (toss_status == "WAITING_FOR_DEPOSIT") return ReconcileAction::kWaiting;
+  // A virtual account issued for our confirm: recorded as a payment waiting for its deposit.
+  if (toss_status == "WAITING_FOR_DEPOSIT") return ReconcileAction::kRecorded;
   if (toss_status == "EXPIRED" || toss_status == "ABORTED" || toss_status == "CANCELED" ||
       toss_status == "PARTIAL_CANCELED") {
     // Canceled before we recorded it: the money went back, so there is nothing to enroll.
@@ -252,12 +276,15 @@ awaitable<ReconcileResult> ConfirmService::reconcile(const ConfirmAttempt& attem
   ReconcileResult result;
   auto reply = co_await toss_.get_payment(attempt.payment_key);
   metrics_.observe_toss(reply.http_status, reply.timed_out, reply.latency_ms);
-  const std::string status =
-      reply.body.is_object() ? reply.body.value("status", std::string()) : std::string();
-  result.toss_status = !status.empty()         ? status
-                       : !reply.code().empty() ? reply.code()
-                                               : reply.transport_error;
-  result.action = decide_reconcile(reply.http_status, status);
+  auto fetched = reply.payment();
+  const std::string status = fetched ? fetched->status : std::string();
+  result.toss_status = !status.empty()            ? status
+                       : !reply.code().empty()    ? reply.code()
+                       : reply.http_status == 200 ? fetched.error().detail
+                                                  : reply.transport_error;
+  // An unreadable 200 is no verdict: decide as if Toss had not answered.
+  result.action =
+      decide_reconcile(fetched || reply.http_status != 200 ? reply.http_status : 0, status);
   if (dry_run) co_return result;
 
   ConfirmOutcome base;
@@ -266,7 +293,7 @@ awaitable<ReconcileResult> ConfirmService::reconcile(const ConfirmAttempt& attem
   switch (result.action) {
     case ReconcileAction::kRecorded:
       result.outcome = co_await own(attempt.payment_key, [&]() {
-        return record_success(attempt, reply.body, base, attempt.toss_calls, source);
+        return record_success(attempt, *fetched, base, attempt.toss_calls, source);
       });
       if (result.outcome.error) result.action = ReconcileAction::kUnresolved;
       break;
@@ -296,62 +323,103 @@ awaitable<ReconcileResult> ConfirmService::reconcile(const ConfirmAttempt& attem
   co_return result;
 }
 
-awaitable<ConfirmOutcome> ConfirmService::drive_toss(const ConfirmAttempt& attempt) {
-  ConfirmOutcome out;
-  const int previous_calls = attempt.toss_calls;
-  auto call = co_await toss_.confirm(attempt.payment_key, attempt.order_id, attempt.amount,
-                                     attempt.idempotency_key);
-  const int calls = previous_calls + call.tries;
-  out.toss_tries = call.tries;
-  out.toss_http_status = call.last.http_status;
-  out.toss_code = call.last.code();
-  out.toss_latency_ms = call.total_latency_ms;
-  metrics_.observe_toss(call.last.http_status, call.last.timed_out, call.total_latency_ms);
+std::string attempt_idempotency_key(const ConfirmAttempt& attempt) {
+  return attempt.key_seq == 0 ? attempt.idempotency_key
+                              : fmt::format("{}-{}", attempt.idempotency_key, attempt.key_seq);
+}
 
-  const TossReply& reply = call.last;
-  if (reply.http_status == 200 && reply.body.is_object()) {
-    co_return co_await record_success(attempt, reply.body, std::move(out), calls);
-  }
-  if (reply.answered() && reply.http_status < 500) {
-    const std::string code = reply.code();
-    if (code == "ALREADY_PROCESSED_PAYMENT") {
-      // Approved by an earlier call of ours (or another path): believe Toss's record of it.
-      auto fetched = co_await toss_.get_payment(attempt.payment_key);
-      if (fetched.http_status == 200 && fetched.body.is_object()) {
-        co_return co_await record_success(attempt, fetched.body, std::move(out), calls);
-      }
+awaitable<ConfirmOutcome> ConfirmService::drive_toss(const ConfirmAttempt& first) {
+  ConfirmOutcome out;
+  ConfirmAttempt attempt = first;
+  int calls = attempt.toss_calls;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.toss.deadline_ms);
+  auto remaining_ms = [&] {
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                deadline - std::chrono::steady_clock::now())
+                                .count());
+  };
+  TossReply reply;
+  // Each round: one confirm under the attempt's current key (retried under that key while
+  // Toss gives no answer). An answered transient failure may be replayed by Toss for that key
+  // for 15 days, so the payment is re-fetched: paid → settle; still unconfirmed → the next key.
+  for (int round = 0; round < std::max(1, config_.toss.max_attempts); ++round) {
+    if (round > 0 && remaining_ms() <= 0) break;
+    auto call = co_await toss_.confirm(attempt.payment_key, attempt.order_id, attempt.amount,
+                                       attempt_idempotency_key(attempt),
+                                       round == 0 ? 0 : std::max(1, remaining_ms()));
+    calls += call.tries;
+    out.toss_tries += call.tries;
+    out.toss_http_status = call.last.http_status;
+    out.toss_code = call.last.code();
+    out.toss_latency_ms = std::max(0, out.toss_latency_ms) + call.total_latency_ms;
+    metrics_.observe_toss(call.last.http_status, call.last.timed_out, call.total_latency_ms);
+    reply = std::move(call.last);
+
+    if (reply.http_status == 200) {
+      auto approved = reply.payment();
+      if (approved) co_return co_await record_success(attempt, *approved, std::move(out), calls);
+      // Toss answered but not with a Payment object: no verdict, keep the attempt open.
       co_return co_await leave_unresolved(
-          attempt,
-          make_error(ErrorCode::kTossApiError, "fetch after ALREADY_PROCESSED_PAYMENT failed"),
-          std::move(out), calls);
+          attempt, make_error(ErrorCode::kTossApiError, approved.error().detail), std::move(out),
+          calls);
     }
-    if (code == "IDEMPOTENT_REQUEST_PROCESSING" || code == "UNAUTHORIZED_KEY" ||
-        reply.http_status == 429) {
-      // Not a verdict on the payment: Toss is busy with it or we are misconfigured.
-      co_return co_await leave_unresolved(attempt, make_error(ErrorCode::kTossApiError, code),
-                                          std::move(out), calls);
+    const std::string code = reply.code();
+    const TossAnswerClass cls = classify_toss_answer(reply.http_status, code);
+    if (cls == TossAnswerClass::kMerchantMisconfiguration) {
+      // Our keys, not the buyer: never stored as the buyer's failure; the alert fires from
+      // the log line's toss_code.
+      metrics_.observe_toss_auth_failure();
+      Error e = make_error(ErrorCode::kTossApiError, "merchant misconfiguration");
+      e.toss_code = code.empty() ? fmt::format("HTTP_{}", reply.http_status) : code;
+      e.toss_message = reply.message();
+      co_return co_await leave_unresolved(attempt, std::move(e), std::move(out), calls);
     }
-    Error e = make_error(ErrorCode::kTossRejected);
-    e.toss_code = code.empty() ? fmt::format("HTTP_{}", reply.http_status) : code;
-    e.toss_message = reply.message();
-    co_return co_await record_rejection(attempt, std::move(e), std::move(out), calls);
+    if (cls == TossAnswerClass::kBuyerRejection) {
+      Error e = make_error(ErrorCode::kTossRejected);
+      e.toss_code = code;
+      e.toss_message = reply.message();
+      co_return co_await record_rejection(attempt, std::move(e), std::move(out), calls);
+    }
+    // Transient. Without an answer (timeout, network) or while Toss is still on it (409, 429)
+    // the key must stay: the first confirm may still be running at Toss.
+    if (!reply.answered() || reply.http_status == 429 || code == "IDEMPOTENT_REQUEST_PROCESSING")
+      break;
+    auto fetched = co_await toss_.get_payment(attempt.payment_key);
+    metrics_.observe_toss(fetched.http_status, fetched.timed_out, fetched.latency_ms);
+    auto payment = fetched.payment();
+    if (!payment) break;  // cannot tell: leave it open with its key
+    if (payment->status == "DONE" || payment->status == "WAITING_FOR_DEPOSIT") {
+      co_return co_await record_success(attempt, *payment, std::move(out), calls);
+    }
+    if (payment->status != "IN_PROGRESS" && payment->status != "READY") {
+      // EXPIRED, ABORTED, CANCELED: this payment will never be paid.
+      Error e = make_error(ErrorCode::kTossRejected, "toss payment " + payment->status);
+      e.toss_code = code.empty() ? payment->status : code;
+      e.toss_message = reply.message();
+      co_return co_await record_rejection(attempt, std::move(e), std::move(out), calls);
+    }
+    auto next = co_await blocking([&] { return store_.advance_attempt_key(attempt.payment_key); });
+    if (!next) break;
+    attempt.key_seq = *next;
   }
   Error e = make_error(ErrorCode::kTossApiError, reply.timed_out    ? "timeout"
-                                                 : reply.answered() ? "toss 5xx"
+                                                 : reply.answered() ? "toss transient failure"
                                                                     : "network");
   e.toss_code = reply.code();
   co_return co_await leave_unresolved(attempt, std::move(e), std::move(out), calls);
 }
 
 awaitable<ConfirmOutcome> ConfirmService::record_success(const ConfirmAttempt& attempt,
-                                                         const json& toss_payment,
+                                                         const TossPayment& toss_payment,
                                                          ConfirmOutcome out, int toss_calls,
                                                          std::string source) {
-  const std::string status = toss_payment.value("status", "");
-  const std::string order_id = toss_payment.value("orderId", "");
-  const Krw amount = toss_payment.value("totalAmount", Krw{-1});
-  if (status != "DONE") {
-    // WAITING_FOR_DEPOSIT, IN_PROGRESS, …: not money yet; the reconciler finishes it later.
+  const std::string& status = toss_payment.status;
+  const std::string& order_id = toss_payment.order_id;
+  const Krw amount = toss_payment.total_amount;
+  const bool waiting = status == "WAITING_FOR_DEPOSIT" && toss_payment.virtual_account;
+  if (status != "DONE" && !waiting) {
+    // IN_PROGRESS, …: not money yet; the reconciler finishes it later.
     co_return co_await leave_unresolved(
         attempt, make_error(ErrorCode::kTossApiError, "toss status " + status), std::move(out),
         toss_calls);
@@ -369,11 +437,25 @@ awaitable<ConfirmOutcome> ConfirmService::record_success(const ConfirmAttempt& a
   p.course_id = attempt.course_id;
   p.amount = attempt.amount;
   p.coupon_code = attempt.coupon_code;
-  p.status = "DONE";
-  p.method = toss_payment.value("method", "");
-  p.approved_at = toss_payment.value("approvedAt", "");
+  p.status = status;
+  p.method = toss_payment.method;
+  p.approved_at = toss_payment.approved_at;
   p.source = source;
   json result = success_result(p);
+  if (waiting) {
+    // The buyer deposits into this account; the money comes later (DEPOSIT_CALLBACK).
+    const TossVirtualAccount& va = *toss_payment.virtual_account;
+    p.va_bank_code = va.bank_code;
+    p.va_account_number = mask_account_number(va.account_number);
+    p.va_customer_name = va.customer_name;
+    p.va_due_date = va.due_date;
+    p.va_secret = toss_payment.secret;
+    result["payment"]["virtualAccount"] = {{"bankCode", va.bank_code},
+                                           {"accountNumber", va.account_number},
+                                           {"customerName", va.customer_name},
+                                           {"dueDate", va.due_date}};
+    result["enrollment"]["status"] = "PENDING";
+  }
   const std::string response = result.dump();
   auto st = co_await blocking([&] {
     return store_.complete_attempt(attempt.payment_key, p, 200, response, clock_.now_ms(),

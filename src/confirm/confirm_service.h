@@ -36,6 +36,10 @@ struct ConfirmOutcome {
 // The fields of a request that must match for a replay: same payment, order, amount, buyer, course.
 std::string confirm_fingerprint(const ConfirmRequest& req, const std::string& user_id);
 
+// The Idempotency-Key the attempt's next confirm is sent under: the first key, then
+// "<first>-n" once the attempt moved on (key_seq n).
+std::string attempt_idempotency_key(const ConfirmAttempt& attempt);
+
 // What the reconciler did with one open attempt.
 enum class ReconcileAction {
   kRecorded,    // Toss had it DONE: payment and enrollment written
@@ -69,6 +73,9 @@ class ConfirmService {
   awaitable<ReconcileResult> reconcile(const ConfirmAttempt& attempt, bool dry_run,
                                        std::string source = "reconcile");
 
+  // The Toss client it confirms with (the reconciler re-fetches virtual accounts with it).
+  TossClient& toss() { return toss_; }
+
  private:
   struct InFlight {
     std::optional<ConfirmOutcome> outcome;
@@ -84,9 +91,8 @@ class ConfirmService {
   awaitable<ConfirmOutcome> drive(ConfirmAttempt attempt);
   awaitable<ConfirmOutcome> drive_toss(const ConfirmAttempt& attempt);
   awaitable<ConfirmOutcome> record_success(const ConfirmAttempt& attempt,
-                                           const nlohmann::json& toss_payment,
-                                           ConfirmOutcome outcome, int toss_calls,
-                                           std::string source = "confirm");
+                                           const TossPayment& toss_payment, ConfirmOutcome outcome,
+                                           int toss_calls, std::string source = "confirm");
   awaitable<ConfirmOutcome> record_rejection(const ConfirmAttempt& attempt, Error error,
                                              ConfirmOutcome outcome, int toss_calls);
   awaitable<ConfirmOutcome> leave_unresolved(const ConfirmAttempt& attempt, Error error,

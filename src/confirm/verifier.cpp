@@ -54,19 +54,21 @@ awaitable<VerifyReport> verify_against_toss(asio::thread_pool& pool, Store& stor
           {"payment_unknown_at_toss", p.provider_tx_id, "Toss has no such payment"});
       continue;
     }
-    if (reply.http_status != 200 || !reply.body.is_object()) {
+    auto toss_payment = reply.payment();
+    if (!toss_payment) {
       report.violations.push_back(
           {"toss_unreachable", p.provider_tx_id,
-           fmt::format("GET payment answered {} {}", reply.http_status, reply.message())});
+           reply.http_status == 200
+               ? "GET payment answered an unreadable body: " + toss_payment.error().detail
+               : fmt::format("GET payment answered {} {}", reply.http_status, reply.message())});
       continue;
     }
-    const std::string status = reply.body.value("status", std::string());
-    if (reply.body.value("orderId", std::string()) != p.order_id ||
-        reply.body.value("totalAmount", Krw{-1}) != p.amount) {
-      report.violations.push_back({"payment_mismatch_at_toss", p.provider_tx_id,
-                                   fmt::format("ours {} / {} KRW, Toss {} / {} KRW", p.order_id,
-                                               p.amount, reply.body.value("orderId", std::string()),
-                                               reply.body.value("totalAmount", Krw{-1}))});
+    const std::string& status = toss_payment->status;
+    if (toss_payment->order_id != p.order_id || toss_payment->total_amount != p.amount) {
+      report.violations.push_back(
+          {"payment_mismatch_at_toss", p.provider_tx_id,
+           fmt::format("ours {} / {} KRW, Toss {} / {} KRW", p.order_id, p.amount,
+                       toss_payment->order_id, toss_payment->total_amount)});
     }
     if (status != p.status) {
       report.violations.push_back({"payment_status_drift", p.provider_tx_id,
@@ -89,8 +91,7 @@ awaitable<VerifyReport> verify_against_toss(asio::thread_pool& pool, Store& stor
         if (!recorded) co_return fail_store(recorded.error());
         if (*recorded) continue;
       }
-      if (reply.http_status == 200 && reply.body.is_object() &&
-          reply.body.value("status", std::string()) == "DONE") {
+      if (auto fetched = reply.payment(); fetched && fetched->status == "DONE") {
         report.violations.push_back(
             {state == AttemptState::kInProgress ? "unrecorded_payment" : "failed_but_paid",
              a.payment_key, fmt::format("Toss has it DONE; our attempt is {}", to_string(state))});

@@ -46,6 +46,11 @@ void Metrics::observe_toss(int http_status, bool timed_out, int latency_ms) {
   toss_latency_.observe(latency_ms / 1000.0);
 }
 
+void Metrics::observe_toss_auth_failure() {
+  std::lock_guard lock(mu_);
+  ++toss_auth_failures_;
+}
+
 MetricsSnapshot Metrics::snapshot() const {
   std::lock_guard lock(mu_);
   MetricsSnapshot out;
@@ -92,6 +97,11 @@ std::string Metrics::render() const {
   out += "# HELP payedge_toss_call_duration_seconds Latency of one Toss API call.\n";
   out += "# TYPE payedge_toss_call_duration_seconds histogram\n";
   histogram("payedge_toss_call_duration_seconds", "", toss_latency_);
+  out +=
+      "# HELP payedge_toss_auth_failures_total Toss answers that say our keys or request are "
+      "wrong (merchant misconfiguration).\n";
+  out += "# TYPE payedge_toss_auth_failures_total counter\n";
+  out += fmt::format("payedge_toss_auth_failures_total {}\n", toss_auth_failures_);
   return out;
 }
 

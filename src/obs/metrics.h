@@ -31,6 +31,8 @@ class Metrics {
   void observe_request(const std::string& fn, bool success, const std::string& error_code,
                        int latency_ms);
   void observe_toss(int http_status, bool timed_out, int latency_ms);
+  // Toss answered with a merchant-misconfiguration code (toss_auth_failure, SPEC 9).
+  void observe_toss_auth_failure();
   std::string render() const;
   MetricsSnapshot snapshot() const;
 
@@ -52,6 +54,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::string, unsigned long long> toss_calls_;  // by outcome class
   Histogram toss_latency_;
+  unsigned long long toss_auth_failures_ = 0;
 };
 
 }  // namespace payedge

@@ -229,7 +229,7 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
         "dry run: would cancel {} at Toss ({} KRW, Toss status {}), then payment CANCELED and "
         "enrollment CANCELLED",
         payment.provider_tx_id, payment.amount,
-        now.http_status == 200 ? now.body.value("status", std::string("?")) : toss_says(now));
+        now.payment() ? now.payment()->status : toss_says(now));
     co_return r;
   }
 
@@ -240,13 +240,12 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
                                              "payedge-ops-cancel-" + random_hex(12));
   r.details["toss"] = toss_json(reply);
   std::string toss_status;
-  if (reply.http_status == 200 && reply.body.is_object()) {
-    toss_status = reply.body.value("status", std::string());
+  if (auto canceled = reply.payment()) {
+    toss_status = canceled->status;
   } else if (reply.code() == "ALREADY_CANCELED_PAYMENT") {
     TossReply check = co_await ctx.toss.get_payment(payment.provider_tx_id);
     r.details["toss_refetch"] = toss_json(check);
-    if (check.http_status == 200 && check.body.is_object())
-      toss_status = check.body.value("status", std::string());
+    if (auto fetched = check.payment()) toss_status = fetched->status;
   } else {
     co_return refuse(std::move(r),
                      reply.server_error() ? ErrorCode::kTossApiError : ErrorCode::kTossRejected,
@@ -355,17 +354,22 @@ awaitable<ManualOpResult> inject_payment(ManualOpContext ctx, PaymentInjectReque
   } else {
     TossReply reply = co_await ctx.toss.get_payment(req.payment_key);
     r.details["toss"] = toss_json(reply);
-    if (reply.http_status != 200 || !reply.body.is_object()) {
+    auto toss_payment = reply.payment();
+    if (!toss_payment) {
+      const std::string why = reply.http_status == 200
+                                  ? "unreadable answer (" + toss_payment.error().detail + ")"
+                                  : toss_says(reply);
       co_return refuse(std::move(r),
-                       reply.server_error() ? ErrorCode::kTossApiError : ErrorCode::kTossRejected,
+                       reply.server_error() || reply.http_status == 200 ? ErrorCode::kTossApiError
+                                                                        : ErrorCode::kTossRejected,
                        fmt::format("Toss has no payment {} to record: {} (--force only for a "
                                    "payment Toss cannot show)",
-                                   req.payment_key, toss_says(reply)));
+                                   req.payment_key, why));
     }
     std::vector<std::string> differences;
-    const std::string status = reply.body.value("status", std::string());
-    const std::string order = reply.body.value("orderId", std::string());
-    const Krw amount = reply.body.value("totalAmount", Krw{-1});
+    const std::string& status = toss_payment->status;
+    const std::string& order = toss_payment->order_id;
+    const Krw amount = toss_payment->total_amount;
     if (status != "DONE") differences.push_back(fmt::format("status {} (not DONE)", status));
     if (order != req.order_id)
       differences.push_back(fmt::format("orderId {} (given {})", order, req.order_id));
@@ -379,8 +383,8 @@ awaitable<ManualOpResult> inject_payment(ManualOpContext ctx, PaymentInjectReque
           amount != req.amount ? ErrorCode::kAmountMismatch : ErrorCode::kInvalidRequest,
           fmt::format("Toss disagrees about {}: {}", req.payment_key, all));
     }
-    p.method = reply.body.value("method", std::string());
-    p.approved_at = reply.body.value("approvedAt", std::string());
+    p.method = toss_payment->method;
+    p.approved_at = toss_payment->approved_at;
   }
 
   if (req.dry_run) {

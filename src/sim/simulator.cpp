@@ -5,6 +5,7 @@
 #include "core/codec.h"
 #include "net/client.h"
 #include "toss/toss_client.h"
+#include "toss/toss_errors.h"
 #include "webhook/signature.h"
 
 namespace payedge {
@@ -40,28 +41,54 @@ std::string url_decode(std::string_view s) {
 
 }  // namespace
 
-int toss_status_for(std::string_view code) {
-  static const std::map<std::string_view, int> kStatus = {
-      {"UNAUTHORIZED_KEY", 401},
-      {"REJECT_CARD_PAYMENT", 403},
-      {"REJECT_CARD_COMPANY", 403},
-      {"REJECT_ACCOUNT_PAYMENT", 403},
-      {"FORBIDDEN_REQUEST", 403},
-      {"NOT_FOUND_PAYMENT", 404},
-      {"NOT_FOUND_PAYMENT_SESSION", 404},
-      {"IDEMPOTENT_REQUEST_PROCESSING", 409},
-      {"FAILED_PAYMENT_INTERNAL_SYSTEM_PROCESSING", 500},
-      {"FAILED_INTERNAL_SYSTEM_PROCESSING", 500},
-      {"UNKNOWN_PAYMENT_ERROR", 500},
-  };
-  auto it = kStatus.find(code);
-  return it == kStatus.end() ? 400 : it->second;
+int toss_status_for(std::string_view code) { return toss_http_status_for(code); }
+
+std::string Simulator::random_digits(int n) {
+  std::string out;
+  std::uniform_int_distribution<int> digit(0, 9);
+  for (int i = 0; i < n; ++i) out.push_back(static_cast<char>('0' + digit(rng_)));
+  return out;
+}
+
+std::string Simulator::idempotency_scope(const HttpRequest& req, std::string_view key) {
+  const std::string target(req.msg.target());
+  return std::string(req.msg.method_string()) + " " + target.substr(0, target.find('?')) + " " +
+         std::string(key);
+}
+
+std::optional<json> Simulator::payment_object(const std::string& payment_key) const {
+  auto it = payments_.find(payment_key);
+  if (it == payments_.end()) return std::nullopt;
+  return it->second.object;
+}
+
+std::optional<json> Simulator::mark_deposited(const std::string& payment_key) {
+  auto it = payments_.find(payment_key);
+  if (it == payments_.end() || it->second.object["status"] != "WAITING_FOR_DEPOSIT")
+    return std::nullopt;
+  json& o = it->second.object;
+  o["status"] = "DONE";
+  o["approvedAt"] = format_with_offset(clock_.now_ms(), kKst);
+  o["lastTransactionKey"] = random_hex(16);
+  if (o["virtualAccount"].is_object()) o["virtualAccount"]["settlementStatus"] = "COMPLETED";
+  return o;
+}
+
+std::optional<json> Simulator::mark_expired(const std::string& payment_key) {
+  auto it = payments_.find(payment_key);
+  if (it == payments_.end() || it->second.object["status"] != "WAITING_FOR_DEPOSIT")
+    return std::nullopt;
+  json& o = it->second.object;
+  o["status"] = "EXPIRED";
+  if (o["virtualAccount"].is_object()) o["virtualAccount"]["expired"] = true;
+  return o;
 }
 
 json SimFaults::to_json() const {
   return {{"error_rate", error_rate},
           {"get_error_rate", get_error_rate},
           {"error_status", error_status},
+          {"error_code", error_code.empty() ? json(nullptr) : json(error_code)},
           {"latency_ms", {latency_min_ms, latency_max_ms}},
           {"timeout_rate", timeout_rate},
           {"approve_then_fail_rate", approve_then_fail_rate},
@@ -90,10 +117,12 @@ awaitable<void> Simulator::pause_ms(int ms) {
 }
 
 Simulator::SimPayment& Simulator::new_session(const std::string& payment_key,
-                                              const std::string& order_id, Krw amount) {
+                                              const std::string& order_id, Krw amount,
+                                              bool virtual_account) {
   const EpochMs now = clock_.now_ms();
   SimPayment p;
   p.created_at = now;
+  p.virtual_account = virtual_account;
   p.object = {{"mId", "tosspayments"},
               {"version", "2022-11-16"},
               {"paymentKey", payment_key},
@@ -103,7 +132,7 @@ Simulator::SimPayment& Simulator::new_session(const std::string& payment_key,
               {"requestedAt", format_with_offset(now, kKst)},
               {"approvedAt", nullptr},
               {"type", "NORMAL"},
-              {"method", "카드"},
+              {"method", virtual_account ? "가상계좌" : "카드"},
               {"currency", "KRW"},
               {"country", "KR"},
               {"totalAmount", amount},
@@ -114,6 +143,22 @@ Simulator::SimPayment& Simulator::new_session(const std::string& payment_key,
               {"isPartialCancelable", true},
               {"cancels", nullptr},
               {"card", nullptr},
+              {"virtualAccount", nullptr},
+              {"easyPay", nullptr},
+              {"transfer", nullptr},
+              {"mobilePhone", nullptr},
+              {"giftCertificate", nullptr},
+              {"cashReceipt", nullptr},
+              {"discount", nullptr},
+              {"secret", nullptr},
+              {"lastTransactionKey", nullptr},
+              {"taxExemptionAmount", 0},
+              {"useEscrow", false},
+              {"cultureExpense", false},
+              {"metadata", nullptr},
+              {"receipt", nullptr},
+              {"checkout",
+               {{"url", "https://api.tosspayments.com/v1/payments/" + payment_key + "/checkout"}}},
               {"failure", nullptr}};
   orders_[order_id] = payment_key;
   return payments_[payment_key] = std::move(p);
@@ -229,16 +274,20 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
   const Krw amount = body["amount"];
   ++confirms_by_key_[key];
 
-  if (auto code = header(req, "TossPayments-Test-Code"); !code.empty()) {
+  // Toss honours the header only for test keys
+  // (https://docs.tosspayments.com/reference/error-codes, "테스트 코드"); a live key ignores it.
+  if (auto code = header(req, "TossPayments-Test-Code"); !code.empty() && test_codes_allowed()) {
     co_return toss_error(toss_status_for(code), code, "테스트 코드로 발생시킨 오류입니다.");
   }
   if (faults_.latency_max_ms > 0) {
     co_await pause_ms(
         std::uniform_int_distribution<int>(faults_.latency_min_ms, faults_.latency_max_ms)(rng_));
   }
-  const std::string idem_key(header(req, "Idempotency-Key"));
-  if (idem_key.size() > 300)
-    co_return toss_error(400, "INVALID_REQUEST", "Idempotency-Key는 300자 이하여야 합니다.");
+  const std::string raw_key(header(req, "Idempotency-Key"));
+  if (raw_key.size() > 300)
+    co_return toss_error(400, "INVALID_IDEMPOTENCY_KEY",
+                         "Idempotency-Key는 300자 이하여야 합니다.");
+  const std::string idem_key = raw_key.empty() ? std::string() : idempotency_scope(req, raw_key);
   if (!idem_key.empty()) {
     auto it = idempotency_.find(idem_key);
     if (it != idempotency_.end()) {
@@ -262,11 +311,15 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
   }
   if (roll(faults_.error_rate)) {
     count_fault("error");
-    forget_key();
-    co_return toss_error(
-        faults_.error_status,
-        faults_.error_status >= 500 ? "FAILED_INTERNAL_SYSTEM_PROCESSING" : "INVALID_REQUEST",
-        "시뮬레이터가 주입한 오류입니다.");
+    const std::string code = !faults_.error_code.empty()   ? faults_.error_code
+                             : faults_.error_status >= 500 ? "FAILED_INTERNAL_SYSTEM_PROCESSING"
+                                                           : "INVALID_REQUEST";
+    const int status =
+        faults_.error_code.empty() ? faults_.error_status : toss_http_status_for(code);
+    HttpResponse res = toss_error(status, code, "시뮬레이터가 주입한 오류입니다.");
+    // Toss keeps the first answer of a key, failures included, and may replay it for 15 days.
+    if (!idem_key.empty()) idempotency_[idem_key] = IdempotentReply{true, status, res.body()};
+    co_return res;
   }
 
   // Process the confirm for real.
@@ -301,21 +354,42 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
     } else {
       const EpochMs now = clock_.now_ms();
       p.confirmed = true;
-      p.object["status"] = "DONE";
-      p.object["approvedAt"] = format_with_offset(now, kKst);
-      p.object["lastTransactionKey"] = random_hex(12);
-      p.object["card"] = {{"issuerCode", "71"},
-                          {"acquirerCode", "71"},
-                          {"number", "43301234****123*"},
-                          {"installmentPlanMonths", 0},
-                          {"approveNo", random_hex(4)},
-                          {"cardType", "신용"},
-                          {"ownerType", "개인"},
-                          {"acquireStatus", "READY"},
-                          {"amount", amount}};
-      ++approvals_;
-      ++approvals_by_key_[key];
-      reply = p.object.dump();
+      p.object["lastTransactionKey"] = random_hex(16);
+      if (p.virtual_account) {
+        // A virtual account is issued; the money comes with the deposit (7 days by default).
+        // Test accounts start with 'X' (https://docs.tosspayments.com/resources/faq).
+        p.object["status"] = "WAITING_FOR_DEPOSIT";
+        p.object["secret"] = "ps_" + random_hex(12);
+        p.object["virtualAccount"] = {{"accountType", "일반"},
+                                      {"accountNumber", "X" + random_digits(13)},
+                                      {"bankCode", "88"},
+                                      {"customerName", "김토스"},
+                                      {"dueDate", format_with_offset(now + 7 * 86'400'000LL, kKst)},
+                                      {"refundStatus", "NONE"},
+                                      {"expired", false},
+                                      {"settlementStatus", "INCOMPLETED"},
+                                      {"refundReceiveAccount", nullptr}};
+        p.object["receipt"] = {{"url", "https://dashboard.tosspayments.com/receipt/sim/" + key}};
+        ++approvals_;
+        ++approvals_by_key_[key];
+        reply = p.object.dump();
+      } else {
+        p.object["status"] = "DONE";
+        p.object["approvedAt"] = format_with_offset(now, kKst);
+        p.object["receipt"] = {{"url", "https://dashboard.tosspayments.com/receipt/sim/" + key}};
+        p.object["card"] = {{"issuerCode", "71"},
+                            {"acquirerCode", "71"},
+                            {"number", "43301234****123*"},
+                            {"installmentPlanMonths", 0},
+                            {"approveNo", random_hex(4)},
+                            {"cardType", "신용"},
+                            {"ownerType", "개인"},
+                            {"acquireStatus", "READY"},
+                            {"amount", amount}};
+        ++approvals_;
+        ++approvals_by_key_[key];
+        reply = p.object.dump();
+      }
     }
   }
   if (!idem_key.empty()) idempotency_[idem_key] = IdempotentReply{true, status, reply};
@@ -344,7 +418,8 @@ HttpResponse Simulator::get_payment(const std::string& payment_key) {
 }
 
 HttpResponse Simulator::cancel(HttpRequest& req, const std::string& payment_key) {
-  const std::string idem_key(header(req, "Idempotency-Key"));
+  const std::string raw_key(header(req, "Idempotency-Key"));
+  const std::string idem_key = raw_key.empty() ? std::string() : idempotency_scope(req, raw_key);
   if (!idem_key.empty()) {
     if (auto it = idempotency_.find(idem_key); it != idempotency_.end() && it->second.done) {
       return json_response(it->second.status, it->second.body);
@@ -368,6 +443,18 @@ HttpResponse Simulator::cancel(HttpRequest& req, const std::string& payment_key)
   json& p = it->second.object;
   if (p["status"] == "CANCELED")
     return toss_error(400, "ALREADY_CANCELED_PAYMENT", "이미 취소된 결제 입니다.");
+  if (p["status"] == "WAITING_FOR_DEPOSIT") {
+    // Before the deposit there is no money to refund: the account is closed.
+    p["status"] = "CANCELED";
+    p["cancels"] = json::array({{{"cancelAmount", p["totalAmount"]},
+                                 {"cancelReason", body["cancelReason"]},
+                                 {"canceledAt", format_with_offset(clock_.now_ms(), kKst)},
+                                 {"transactionKey", random_hex(16)},
+                                 {"cancelStatus", "DONE"}}});
+    std::string reply = p.dump();
+    if (!idem_key.empty()) idempotency_[idem_key] = IdempotentReply{true, 200, reply};
+    return json_response(200, reply);
+  }
   if (p["status"] != "DONE" && p["status"] != "PARTIAL_CANCELED") {
     return toss_error(403, "NOT_CANCELABLE_PAYMENT", "취소 할 수 없는 결제 입니다.");
   }
@@ -399,10 +486,17 @@ HttpResponse Simulator::create_session(const json& body) {
   if (orders_.contains(order_id))
     return toss_error(400, "DUPLICATED_ORDER_ID",
                       "이미 승인 및 취소가 진행된 중복된 주문번호 입니다.");
-  std::string key = body.value("paymentKey", "");
+  std::string key;
+  if (auto k = body.find("paymentKey"); k != body.end() && k->is_string()) key = *k;
   if (key.empty()) key = "tgen_" + format_utc(clock_.now_ms()).substr(0, 10) + random_hex(10);
   if (payments_.contains(key)) return toss_error(400, "INVALID_REQUEST", "paymentKey exists");
-  new_session(key, order_id, body["amount"].get<Krw>());
+  bool virtual_account = false;
+  if (auto m = body.find("method"); m != body.end() && !m->is_null()) {
+    if (!m->is_string() || (*m != "CARD" && *m != "VIRTUAL_ACCOUNT"))
+      return toss_error(400, "INVALID_REQUEST", "method is CARD or VIRTUAL_ACCOUNT");
+    virtual_account = *m == "VIRTUAL_ACCOUNT";
+  }
+  new_session(key, order_id, body["amount"].get<Krw>(), virtual_account);
   return json_response(200, json{{"paymentKey", key}, {"orderId", order_id}}.dump());
 }
 
@@ -429,6 +523,12 @@ HttpResponse Simulator::set_faults(const json& body) {
     if (!body["error_status"].is_number_integer())
       return toss_error(400, "INVALID_REQUEST", "error_status must be an integer");
     f.error_status = body["error_status"];
+  }
+  if (body.contains("error_code")) {
+    if (!body["error_code"].is_string() && !body["error_code"].is_null())
+      return toss_error(400, "INVALID_REQUEST", "error_code must be a Toss error code string");
+    f.error_code = body["error_code"].is_string() ? body["error_code"].get<std::string>() : "";
+    if (!f.error_code.empty()) f.error_status = toss_http_status_for(f.error_code);
   }
   if (body.contains("cancel_error_status")) {
     if (!body["cancel_error_status"].is_number_integer())

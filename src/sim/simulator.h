@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@ struct SimFaults {
   double error_rate = 0;      // answer error_status before processing
   double get_error_rate = 0;  // GET /v1/payments/… answers 500 (webhook and reconciler tests)
   int error_status = 500;
+  std::string error_code;  // non-empty: injected errors carry this Toss code with its status
   int latency_min_ms = 0;  // uniform extra latency on every API call
   int latency_max_ms = 0;
   double timeout_rate = 0;            // hang past the client's timeout, then drop the connection
@@ -41,11 +43,23 @@ class Simulator {
   Simulator(SimOptions options, const Clock& clock);
   awaitable<HttpResponse> handle(HttpRequest& req);
 
+  // Virtual accounts, for the deposit and expiry endpoints (and their webhooks). A payment
+  // confirmed with "method":"VIRTUAL_ACCOUNT" waits in WAITING_FOR_DEPOSIT, its Payment object
+  // carrying `virtualAccount` and the deposit `secret`.
+  // mark_deposited: WAITING_FOR_DEPOSIT → DONE (approvedAt now, settlementStatus COMPLETED);
+  // mark_expired: WAITING_FOR_DEPOSIT → EXPIRED (virtualAccount.expired true). Both return the
+  // updated Payment object, or nullopt when the payment is unknown or not waiting.
+  std::optional<nlohmann::json> mark_deposited(const std::string& payment_key);
+  std::optional<nlohmann::json> mark_expired(const std::string& payment_key);
+  // The Payment object as GET /v1/payments/{key} would answer it (nullopt: unknown key).
+  std::optional<nlohmann::json> payment_object(const std::string& payment_key) const;
+
  private:
   struct SimPayment {
     nlohmann::json object;  // the Toss Payment object
     EpochMs created_at = 0;
     bool confirmed = false;
+    bool virtual_account = false;  // the session was opened for a virtual account (가상계좌)
   };
   struct IdempotentReply {
     bool done = false;
@@ -68,9 +82,14 @@ class Simulator {
   awaitable<HttpResponse> expire(const nlohmann::json& request);
   awaitable<nlohmann::json> post_webhook(const std::string& url, const std::string& body, bool sign,
                                          const nlohmann::json& request);
-  SimPayment& new_session(const std::string& payment_key, const std::string& order_id, Krw amount);
+  SimPayment& new_session(const std::string& payment_key, const std::string& order_id, Krw amount,
+                          bool virtual_account = false);
+  // Idempotency-Keys are scoped per key, method and path, as at Toss.
+  static std::string idempotency_scope(const HttpRequest& req, std::string_view key);
+  bool test_codes_allowed() const { return options_.secret_key.starts_with("test_"); }
   void refresh_expiry(SimPayment& p);
   bool roll(double rate);
+  std::string random_digits(int n);
   void count_fault(const char* kind);
   awaitable<void> pause_ms(int ms);
 
@@ -78,9 +97,9 @@ class Simulator {
   const Clock& clock_;
   SimFaults faults_;
   std::mt19937_64 rng_{std::random_device{}()};
-  std::map<std::string, SimPayment> payments_;  // by paymentKey
-  std::map<std::string, std::string> orders_;   // orderId → paymentKey
-  std::map<std::string, IdempotentReply> idempotency_;
+  std::map<std::string, SimPayment> payments_;          // by paymentKey
+  std::map<std::string, std::string> orders_;           // orderId → paymentKey
+  std::map<std::string, IdempotentReply> idempotency_;  // by idempotency_scope
   unsigned long long confirm_calls_ = 0;
   int in_flight_ = 0;
   unsigned long long webhooks_sent_ = 0;

@@ -112,26 +112,21 @@ awaitable<HttpResponse> Simulator::deliver_webhook(const json& request) {
 awaitable<HttpResponse> Simulator::deposit(const json& request) {
   // {"paymentKey", "url"?, "secret"?}: the buyer pays into the virtual account.
   const std::string key = request.is_object() ? request.value("paymentKey", std::string()) : "";
-  auto it = payments_.find(key);
-  if (it == payments_.end())
+  if (!payment_object(key))
     co_return sim_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
-  json& p = it->second.object;
-  if (p.value("status", std::string()) != "WAITING_FOR_DEPOSIT")
-    co_return sim_error(400, "INVALID_REQUEST", "the payment is not waiting for a deposit");
-  const EpochMs now = clock_.now_ms();
-  p["status"] = "DONE";
-  p["approvedAt"] = format_with_offset(now, kKst);
-  p["lastTransactionKey"] = random_hex(12);
+  auto p = mark_deposited(key);
+  if (!p) co_return sim_error(400, "INVALID_REQUEST", "the payment is not waiting for a deposit");
   const std::string url = request.value("url", options_.webhook_url);
   json out = {{"paymentKey", key}, {"status", "DONE"}};
   if (!url.empty()) {
-    const std::string secret =
-        p.contains("secret") && p["secret"].is_string() ? p["secret"].get<std::string>() : "";
-    const json body = {{"createdAt", created_at(now)},
+    const std::string secret = p->contains("secret") && (*p)["secret"].is_string()
+                                   ? (*p)["secret"].get<std::string>()
+                                   : "";
+    const json body = {{"createdAt", created_at(clock_.now_ms())},
                        {"secret", request.value("secret", secret)},
                        {"status", "DONE"},
-                       {"transactionKey", p["lastTransactionKey"]},
-                       {"orderId", p["orderId"]}};
+                       {"transactionKey", (*p)["lastTransactionKey"]},
+                       {"orderId", (*p)["orderId"]}};
     out["delivery"] = co_await post_webhook(url, body.dump(), false, json::object());
   }
   co_return json_response(200, out.dump());
@@ -140,21 +135,16 @@ awaitable<HttpResponse> Simulator::deposit(const json& request) {
 awaitable<HttpResponse> Simulator::expire(const json& request) {
   // {"paymentKey", "url"?}: the due date passes without a deposit.
   const std::string key = request.is_object() ? request.value("paymentKey", std::string()) : "";
-  auto it = payments_.find(key);
-  if (it == payments_.end())
+  if (!payment_object(key))
     co_return sim_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
-  json& p = it->second.object;
-  if (p.value("status", std::string()) != "WAITING_FOR_DEPOSIT")
-    co_return sim_error(400, "INVALID_REQUEST", "the payment is not waiting for a deposit");
-  p["status"] = "EXPIRED";
-  if (p.contains("virtualAccount") && p["virtualAccount"].is_object())
-    p["virtualAccount"]["expired"] = true;
+  auto p = mark_expired(key);
+  if (!p) co_return sim_error(400, "INVALID_REQUEST", "the payment is not waiting for a deposit");
   const std::string url = request.value("url", options_.webhook_url);
   json out = {{"paymentKey", key}, {"status", "EXPIRED"}};
   if (!url.empty()) {
     const json body = {{"eventType", "PAYMENT_STATUS_CHANGED"},
                        {"createdAt", created_at(clock_.now_ms())},
-                       {"data", p}};
+                       {"data", *p}};
     out["delivery"] = co_await post_webhook(url, body.dump(), false, json::object());
   }
   co_return json_response(200, out.dump());

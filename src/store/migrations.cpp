@@ -124,6 +124,54 @@ CREATE TABLE webhook_secrets (
 CREATE INDEX webhook_events_payment ON webhook_events (payment_key, received_at)
 )SQL";
 
+// Virtual accounts (SPEC 2 and 6): payments may wait for a deposit or expire, an enrollment may
+// be PENDING, and at most one ACTIVE or PENDING enrollment per (user, course). Neither SQLite
+// nor a portable ALTER can change a CHECK, so both tables are rebuilt: copy into new tables,
+// drop the old ones (child first), rename. SQLite ≥ 3.26 rewrites the enrollments' foreign key
+// on the rename; PostgreSQL keeps it by table identity. The attempt gets its Idempotency-Key
+// counter (`key_seq`: 0 is the first key, n the key "<first>-n").
+constexpr std::string_view kVirtualAccounts = R"SQL(
+CREATE TABLE payments_v3 (
+  provider_tx_id TEXT PRIMARY KEY,
+  order_id TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  coupon_code TEXT NULL,
+  status TEXT NOT NULL CHECK (status IN ('WAITING_FOR_DEPOSIT', 'DONE', 'CANCELED', 'PARTIAL_CANCELED', 'EXPIRED')),
+  method TEXT NULL,
+  approved_at TEXT NULL,
+  source TEXT NOT NULL CHECK (source IN ('confirm', 'webhook', 'reconcile', 'manual')),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  va_bank_code TEXT NULL,
+  va_account_number TEXT NULL,
+  va_customer_name TEXT NULL,
+  va_due_date TEXT NULL,
+  va_secret TEXT NULL
+);
+INSERT INTO payments_v3 (provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status,
+  method, approved_at, source, created_at, updated_at)
+  SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method,
+    approved_at, source, created_at, updated_at FROM payments;
+CREATE TABLE enrollments_v3 (
+  payment_key TEXT PRIMARY KEY REFERENCES payments_v3 (provider_tx_id),
+  user_id TEXT NOT NULL,
+  course_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('PENDING', 'ACTIVE', 'CANCELLED')),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+INSERT INTO enrollments_v3 (payment_key, user_id, course_id, status, created_at, updated_at)
+  SELECT payment_key, user_id, course_id, status, created_at, updated_at FROM enrollments;
+DROP TABLE enrollments;
+DROP TABLE payments;
+ALTER TABLE payments_v3 RENAME TO payments;
+ALTER TABLE enrollments_v3 RENAME TO enrollments;
+CREATE INDEX payments_user_course ON payments (user_id, course_id);
+CREATE INDEX payments_waiting ON payments (status, va_due_date);
+CREATE UNIQUE INDEX enrollments_one_live ON enrollments (user_id, course_id) WHERE status IN ('ACTIVE', 'PENDING');
+ALTER TABLE confirm_attempts ADD COLUMN key_seq INTEGER NOT NULL DEFAULT 0
 // Webhooks are answered once stored and processed afterwards (SPEC 6): each event keeps its
 // processing state, its retry schedule and who sent it (for the forged-webhook alert's top
 // IPs/UAs when a refusal is only known after the re-fetch). A partial refund keeps the
@@ -141,8 +189,9 @@ CREATE INDEX webhook_events_due ON webhook_events (state, next_attempt_at);
 ALTER TABLE payments ADD COLUMN balance_amount BIGINT NULL
 )SQL";
 
-constexpr std::array<Migration, 3> kMigrations{{{1, "initial", kInitial},
+constexpr std::array<Migration, 4> kMigrations{{{1, "initial", kInitial},
                                                 {2, "webhook_secrets", kWebhookSecrets},
+                                                {3, "virtual_accounts", kVirtualAccounts},
                                                 {4, "webhook_processing", kWebhookProcessing}}};
 
 }  // namespace

@@ -21,7 +21,7 @@ constexpr SqlDialect kPostgresDialect{"postgresql", "BEGIN", "BIGSERIAL PRIMARY 
 constexpr std::string_view kAttemptColumns =
     "payment_key, order_id, user_id, course_id, amount, coupon_code, fingerprint, "
     "idempotency_key, state, coupon_reserved, http_status, error_code, response, toss_calls, "
-    "lease_until, created_at, updated_at, expires_at";
+    "lease_until, created_at, updated_at, expires_at, key_seq";
 
 const std::string kSelectAttemptByKey =
     fmt::format("SELECT {} FROM confirm_attempts WHERE payment_key = ?", kAttemptColumns);
@@ -74,6 +74,10 @@ constexpr std::string_view kSetCourseActive =
     "UPDATE courses SET active = ?, updated_at = ? WHERE id = ?";
 constexpr std::string_view kActiveEnrollment =
     "SELECT 1 FROM enrollments WHERE user_id = ? AND course_id = ? AND status = 'ACTIVE'";
+// An enrollment that blocks another purchase: ACTIVE, or PENDING (a deposit awaited).
+constexpr std::string_view kLiveEnrollment =
+    "SELECT status FROM enrollments WHERE user_id = ? AND course_id = ? "
+    "AND status IN ('ACTIVE', 'PENDING')";
 constexpr std::string_view kOpenAttemptForUser =
     "SELECT payment_key FROM confirm_attempts WHERE user_id = ? AND course_id = ? "
     "AND state = 'IN_PROGRESS'";
@@ -96,11 +100,13 @@ constexpr std::string_view kReleaseAttempt =
     "WHERE payment_key = ? AND state = 'IN_PROGRESS'";
 constexpr std::string_view kInsertPayment =
     "INSERT INTO payments (provider_tx_id, order_id, user_id, course_id, amount, coupon_code, "
-    "status, method, approved_at, source, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider_tx_id) DO NOTHING";
+    "status, method, approved_at, source, created_at, updated_at, va_bank_code, "
+    "va_account_number, va_customer_name, va_due_date, va_secret) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (provider_tx_id) DO NOTHING";
 constexpr std::string_view kInsertEnrollment =
     "INSERT INTO enrollments (payment_key, user_id, course_id, status, created_at, updated_at) "
-    "VALUES (?, ?, ?, 'ACTIVE', ?, ?) ON CONFLICT (payment_key) DO NOTHING";
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (payment_key) DO NOTHING";
 constexpr std::string_view kAttemptDone =
     "UPDATE confirm_attempts SET state = 'DONE', http_status = ?, error_code = NULL, response = ?, "
     "toss_calls = ?, lease_until = ?, updated_at = ? WHERE payment_key = ?";
@@ -108,13 +114,14 @@ constexpr std::string_view kAttemptFailed =
     "UPDATE confirm_attempts SET state = 'FAILED', coupon_reserved = FALSE, http_status = ?, "
     "error_code = ?, response = ?, toss_calls = ?, lease_until = ?, updated_at = ? "
     "WHERE payment_key = ? AND state = 'IN_PROGRESS'";
-constexpr std::string_view kSelectPayment =
-    "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, "
-    "approved_at, source FROM payments WHERE provider_tx_id = ?";
-
-constexpr std::string_view kSelectPaymentByOrder =
-    "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, "
-    "approved_at, source FROM payments WHERE order_id = ?";
+#define PAYEDGE_PAYMENT_COLUMNS                                                                \
+  "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, " \
+  "approved_at, source, va_bank_code, va_account_number, va_customer_name, va_due_date, "      \
+  "va_secret FROM payments "
+constexpr std::string_view kSelectPayment = PAYEDGE_PAYMENT_COLUMNS "WHERE provider_tx_id = ?";
+constexpr std::string_view kSelectPaymentByOrder = PAYEDGE_PAYMENT_COLUMNS "WHERE order_id = ?";
+constexpr std::string_view kListWaitingDeposits = PAYEDGE_PAYMENT_COLUMNS
+    "WHERE status = 'WAITING_FOR_DEPOSIT' ORDER BY va_due_date, provider_tx_id LIMIT ?";
 constexpr std::string_view kSelectEnrollment =
     "SELECT payment_key, user_id, course_id, status FROM enrollments WHERE payment_key = ?";
 constexpr std::string_view kForcedInjection =
@@ -122,13 +129,25 @@ constexpr std::string_view kForcedInjection =
 
 Payment read_payment(const Query& q);
 
+std::optional<std::string> opt_text_of(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional(s);
+}
+
+// kInsertPayment's parameters after the amount.
+void bind_payment_tail(Query& q, const Payment& p, const std::string& at) {
+  q.bind(p.coupon_code).bind(p.status).bind(p.method).bind(p.approved_at).bind(p.source);
+  q.bind(at).bind(at);
+  q.bind(opt_text_of(p.va_bank_code)).bind(opt_text_of(p.va_account_number));
+  q.bind(opt_text_of(p.va_customer_name)).bind(opt_text_of(p.va_due_date));
+  q.bind(opt_text_of(p.va_secret));
+}
+
 const std::string kListAttempts = fmt::format(
     "SELECT {} FROM confirm_attempts WHERE state = ? AND updated_at < ? ORDER BY updated_at LIMIT "
     "?",
     kAttemptColumns);
-constexpr std::string_view kListPayments =
-    "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, "
-    "approved_at, source FROM payments ORDER BY created_at LIMIT ?";
+constexpr std::string_view kListPayments = PAYEDGE_PAYMENT_COLUMNS "ORDER BY created_at LIMIT ?";
+#undef PAYEDGE_PAYMENT_COLUMNS
 
 struct LocalCheck {
   std::string_view kind;
@@ -146,6 +165,14 @@ constexpr LocalCheck kLocalChecks[] = {
      "enrollments e LEFT JOIN payments p ON p.provider_tx_id = e.payment_key WHERE e.status = "
      "'ACTIVE' "
      "AND (p.provider_tx_id IS NULL OR p.status = 'CANCELED')"},
+    {"pending_enrollment_without_waiting_payment",
+     "SELECT e.payment_key, 'PENDING enrollment, payment ' || COALESCE(p.status, 'missing') FROM "
+     "enrollments e LEFT JOIN payments p ON p.provider_tx_id = e.payment_key WHERE e.status = "
+     "'PENDING' AND (p.provider_tx_id IS NULL OR p.status <> 'WAITING_FOR_DEPOSIT')"},
+    {"waiting_payment_without_pending_enrollment",
+     "SELECT p.provider_tx_id, 'WAITING_FOR_DEPOSIT payment without a PENDING enrollment' FROM "
+     "payments p WHERE p.status = 'WAITING_FOR_DEPOSIT' AND NOT EXISTS (SELECT 1 FROM "
+     "enrollments e WHERE e.payment_key = p.provider_tx_id AND e.status = 'PENDING')"},
     {"done_attempt_without_payment",
      "SELECT a.payment_key, 'attempt DONE but no payment row' FROM confirm_attempts a WHERE "
      "a.state = "
@@ -198,6 +225,7 @@ ConfirmAttempt read_attempt(const Query& q) {
   a.created_at = time_or_zero(q, 15);
   a.updated_at = time_or_zero(q, 16);
   a.expires_at = time_or_zero(q, 17);
+  a.key_seq = static_cast<int>(q.int64(18));
   return a;
 }
 
@@ -521,11 +549,15 @@ Result<BeginResult> SqlStore::begin_attempt_once(const ConfirmAttempt& a) {
       if (*row) return BeginResult{BeginOutcome::kOrderTaken, std::nullopt};
     }
     {
-      Query q(c, kActiveEnrollment);
+      Query q(c, kLiveEnrollment);
       q.bind(a.user_id).bind(a.course_id);
       auto row = q.step();
       if (!row) return std::unexpected(row.error());
-      if (*row) return BeginResult{BeginOutcome::kAlreadyEnrolled, std::nullopt};
+      if (*row) {
+        return BeginResult{
+            q.text(0) == "PENDING" ? BeginOutcome::kDepositPending : BeginOutcome::kAlreadyEnrolled,
+            std::nullopt};
+      }
     }
     {
       Query q(c, kOpenAttemptForUser);
@@ -591,13 +623,13 @@ Status SqlStore::complete_attempt(const std::string& payment_key, const Payment&
     {
       Query q(c, kInsertPayment);
       q.bind(p.provider_tx_id).bind(p.order_id).bind(p.user_id).bind(p.course_id).bind(p.amount);
-      q.bind(p.coupon_code).bind(p.status).bind(p.method).bind(p.approved_at).bind(p.source);
-      q.bind(at).bind(at);
+      bind_payment_tail(q, p, at);
       if (auto st = q.run(); !st) return st;
     }
     {
       Query q(c, kInsertEnrollment);
-      q.bind(p.provider_tx_id).bind(p.user_id).bind(p.course_id).bind(at).bind(at);
+      q.bind(p.provider_tx_id).bind(p.user_id).bind(p.course_id);
+      q.bind(p.status == "WAITING_FOR_DEPOSIT" ? "PENDING" : "ACTIVE").bind(at).bind(at);
       if (auto st = q.run(); !st) return st;
     }
     Query q(c, kAttemptDone);
@@ -651,6 +683,11 @@ Payment read_payment(const Query& q) {
   p.method = q.opt_text(7).value_or("");
   p.approved_at = q.opt_text(8).value_or("");
   p.source = q.text(9);
+  p.va_bank_code = q.opt_text(10).value_or("");
+  p.va_account_number = q.opt_text(11).value_or("");
+  p.va_customer_name = q.opt_text(12).value_or("");
+  p.va_due_date = q.opt_text(13).value_or("");
+  p.va_secret = q.opt_text(14).value_or("");
   return p;
 }
 }  // namespace
@@ -698,7 +735,7 @@ Result<InjectOutcome> SqlStore::inject_payment(const Payment& p, EpochMs now,
         {"SELECT 1 FROM confirm_attempts WHERE (payment_key = ? OR order_id = ?) AND state = "
          "'IN_PROGRESS'",
          p.provider_tx_id, p.order_id, InjectOutcome::kAttemptOpen},
-        {kActiveEnrollment, p.user_id, p.course_id, InjectOutcome::kAlreadyEnrolled},
+        {kLiveEnrollment, p.user_id, p.course_id, InjectOutcome::kAlreadyEnrolled},
     };
     for (const Rule& r : rules) {
       auto hit = r.b.empty() ? exists(r.sql, r.a) : exists(r.sql, r.a, r.b);
@@ -708,14 +745,14 @@ Result<InjectOutcome> SqlStore::inject_payment(const Payment& p, EpochMs now,
     {
       Query q(c, kInsertPayment);
       q.bind(p.provider_tx_id).bind(p.order_id).bind(p.user_id).bind(p.course_id).bind(p.amount);
-      q.bind(p.coupon_code).bind(p.status).bind(p.method).bind(p.approved_at).bind(p.source);
-      q.bind(at).bind(at);
+      bind_payment_tail(q, p, at);
       if (auto st = q.run(); !st) return std::unexpected(st.error());
       if (q.changes() != 1) return InjectOutcome::kKeyTaken;
     }
     {
       Query q(c, kInsertEnrollment);
-      q.bind(p.provider_tx_id).bind(p.user_id).bind(p.course_id).bind(at).bind(at);
+      q.bind(p.provider_tx_id).bind(p.user_id).bind(p.course_id);
+      q.bind(p.status == "WAITING_FOR_DEPOSIT" ? "PENDING" : "ACTIVE").bind(at).bind(at);
       if (auto st = q.run(); !st) return std::unexpected(st.error());
     }
     if (auto st = insert_audit(c, audit, now); !st) return std::unexpected(st.error());
@@ -999,6 +1036,101 @@ Result<bool> SqlStore::cancel_payment(const std::string& payment_key, const std:
     }
     return changed;
   });
+}
+
+Result<int> SqlStore::advance_attempt_key(const std::string& payment_key) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Result<int> {
+    Query up(c,
+             "UPDATE confirm_attempts SET key_seq = key_seq + 1 WHERE payment_key = ? AND state = "
+             "'IN_PROGRESS'");
+    up.bind(payment_key);
+    if (auto st = up.run(); !st) return std::unexpected(st.error());
+    if (up.changes() != 1) return fail(ErrorCode::kInternal, "no open attempt to advance");
+    Query q(c, "SELECT key_seq FROM confirm_attempts WHERE payment_key = ?");
+    q.bind(payment_key);
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    return static_cast<int>(q.int64(0));
+  });
+}
+
+Result<bool> SqlStore::settle_deposit(const std::string& payment_key,
+                                      const std::string& approved_at, EpochMs now,
+                                      const AuditEntry& audit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  const std::string at = format_utc(now);
+  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+    Query pay(c,
+              "UPDATE payments SET status = 'DONE', approved_at = ?, updated_at = ? WHERE "
+              "provider_tx_id = ? AND status = 'WAITING_FOR_DEPOSIT'");
+    pay.bind(approved_at).bind(at).bind(payment_key);
+    if (auto st = pay.run(); !st) return std::unexpected(st.error());
+    if (pay.changes() == 0) return false;
+    Query enr(c,
+              "UPDATE enrollments SET status = 'ACTIVE', updated_at = ? WHERE payment_key = ? AND "
+              "status = 'PENDING'");
+    enr.bind(at).bind(payment_key);
+    if (auto st = enr.run(); !st) return std::unexpected(st.error());
+    if (enr.changes() != 1) return fail(ErrorCode::kInternal, "no PENDING enrollment to activate");
+    if (auto st = insert_audit(c, audit, now); !st) return std::unexpected(st.error());
+    return true;
+  });
+}
+
+Result<bool> SqlStore::close_deposit(const std::string& payment_key, const std::string& status,
+                                     EpochMs now, const AuditEntry& audit) {
+  if (status != "EXPIRED" && status != "CANCELED")
+    return fail(ErrorCode::kInternal, "close_deposit: status must be EXPIRED or CANCELED");
+  auto lease = acquire();
+  Connection& c = *lease;
+  const std::string at = format_utc(now);
+  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+    Query pay(c,
+              "UPDATE payments SET status = ?, updated_at = ? WHERE provider_tx_id = ? AND status "
+              "= 'WAITING_FOR_DEPOSIT'");
+    pay.bind(status).bind(at).bind(payment_key);
+    if (auto st = pay.run(); !st) return std::unexpected(st.error());
+    if (pay.changes() == 0) return false;
+    Query enr(c,
+              "UPDATE enrollments SET status = 'CANCELLED', updated_at = ? WHERE payment_key = ? "
+              "AND status = 'PENDING'");
+    enr.bind(at).bind(payment_key);
+    if (auto st = enr.run(); !st) return std::unexpected(st.error());
+    // The coupon redemption the attempt reserved goes back, once.
+    auto attempt = select_attempt(c, kSelectAttemptByKey, payment_key);
+    if (!attempt) return std::unexpected(attempt.error());
+    if (*attempt && (*attempt)->coupon_reserved && (*attempt)->coupon_code) {
+      Query rel(c, kReleaseCoupon);
+      rel.bind(*(*attempt)->coupon_code);
+      if (auto st = rel.run(); !st) return std::unexpected(st.error());
+      Query unreserve(c,
+                      "UPDATE confirm_attempts SET coupon_reserved = FALSE, updated_at = ? WHERE "
+                      "payment_key = ?");
+      unreserve.bind(at).bind(payment_key);
+      if (auto st = unreserve.run(); !st) return std::unexpected(st.error());
+    }
+    if (auto st = insert_audit(c, audit, now); !st) return std::unexpected(st.error());
+    return true;
+  });
+}
+
+Result<std::vector<Payment>> SqlStore::list_waiting_deposits(int limit) {
+  auto lease = acquire();
+  Query q(*lease, kListWaitingDeposits);
+  q.bind(limit);
+  return collect<Payment>(q, read_payment);
+}
+
+std::string mask_account_number(std::string_view number) {
+  // Enough to recognise the account on a support call, not enough to pay into it.
+  std::string out(number);
+  const size_t keep_head = std::min<size_t>(4, out.size() / 3);
+  const size_t keep_tail = std::min<size_t>(2, out.size() / 4);
+  for (size_t i = keep_head; i + keep_tail < out.size(); ++i) out[i] = '*';
+  return out;
 }
 
 Result<std::vector<StoredSecret>> SqlStore::webhook_secrets(int limit) {

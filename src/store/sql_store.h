@@ -68,6 +68,12 @@ class SqlStore final : public Store {
                                      EpochMs now, const AuditEntry& audit) override;
   Result<bool> cancel_payment(const std::string& payment_key, const std::string& status,
                               EpochMs now, const AuditEntry& audit) override;
+  Result<int> advance_attempt_key(const std::string& payment_key) override;
+  Result<bool> settle_deposit(const std::string& payment_key, const std::string& approved_at,
+                              EpochMs now, const AuditEntry& audit) override;
+  Result<bool> close_deposit(const std::string& payment_key, const std::string& status, EpochMs now,
+                             const AuditEntry& audit) override;
+  Result<std::vector<Payment>> list_waiting_deposits(int limit) override;
   Result<std::vector<StoredSecret>> webhook_secrets(int limit) override;
   Status add_webhook_secret(const std::string& secret, EpochMs now, EpochMs previous_retire_at,
                             const AuditEntry& audit) override;

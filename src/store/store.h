@@ -25,7 +25,11 @@ struct ConfirmAttempt {
   Krw amount = 0;
   std::optional<std::string> coupon_code;
   std::string fingerprint;      // of the parameters that must match on a replay
-  std::string idempotency_key;  // sent to Toss on every try of this attempt
+  std::string idempotency_key;  // the first key sent to Toss for this attempt
+  // Which key the next confirm uses: 0 is `idempotency_key`, n > 0 is "<idempotency_key>-n".
+  // Advanced only after Toss re-fetched the payment still unconfirmed (a stored 5xx must not
+  // trap the payment), so two keys of one payment are never in flight together.
+  int key_seq = 0;
   AttemptState state = AttemptState::kInProgress;
   bool coupon_reserved = false;
   int http_status = 0;  // the stored answer, once resolved
@@ -49,13 +53,22 @@ struct Payment {
   std::string method;
   std::string approved_at;  // as Toss reported it
   std::string source = "confirm";
+  // A virtual account (status WAITING_FOR_DEPOSIT until the deposit): where the buyer pays.
+  std::string va_bank_code;
+  std::string va_account_number;  // masked: first 4 and last 2 digits kept
+  std::string va_customer_name;
+  std::string va_due_date;  // as Toss reported it (+09:00)
+  std::string va_secret;    // Toss's deposit secret (DEPOSIT_CALLBACK); never logged
 };
+
+// The account number of a virtual account as payedge stores and logs it.
+std::string mask_account_number(std::string_view number);
 
 struct Enrollment {
   std::string payment_key;
   std::string user_id;
   std::string course_id;
-  std::string status = "ACTIVE";  // ACTIVE | CANCELLED
+  std::string status = "ACTIVE";  // PENDING (a deposit awaited) | ACTIVE | CANCELLED
 };
 
 // What `inject_payment` did: inserted, or which rule refused it (nothing was written then).
@@ -95,6 +108,7 @@ enum class BeginOutcome {
   kExisting,         // an attempt for this paymentKey exists: see `existing`
   kOrderTaken,       // the orderId belongs to another paymentKey
   kAlreadyEnrolled,  // the user has an ACTIVE enrollment in the course
+  kDepositPending,   // the user has a PENDING enrollment: a virtual account awaits its deposit
   kUserBusy,         // another attempt of the user for the course is in progress
   kCouponExhausted,  // no redemption left to reserve
 };
@@ -197,7 +211,11 @@ class Store {
                                      EpochMs lease_until, bool break_lease = false) = 0;
   // Gives the lease back, leaving the attempt unresolved (for a retry or the reconciler).
   virtual Status release_attempt(const std::string& payment_key, int toss_calls) = 0;
-  // One transaction: the payment, its ACTIVE enrollment, and the attempt DONE with `response`.
+  // Moves the attempt to its next Idempotency-Key (key_seq + 1) while it holds the lease;
+  // returns the new key_seq.
+  virtual Result<int> advance_attempt_key(const std::string& payment_key) = 0;
+  // One transaction: the payment, its enrollment (ACTIVE, or PENDING for a payment
+  // WAITING_FOR_DEPOSIT), and the attempt DONE with `response`.
   virtual Status complete_attempt(const std::string& payment_key, const Payment& payment,
                                   int http_status, const std::string& response, EpochMs now,
                                   int toss_calls) = 0;
@@ -257,6 +275,22 @@ class Store {
   // False when there was nothing to change (unknown payment, or already in that state).
   virtual Result<bool> cancel_payment(const std::string& payment_key, const std::string& status,
                                       EpochMs now, const AuditEntry& audit) = 0;
+  // Virtual accounts. The deposit arrived: one transaction moves a WAITING_FOR_DEPOSIT payment
+  // to DONE (approved_at as Toss reports it), its PENDING enrollment to ACTIVE, and writes the
+  // audit entry (whose details say the source: webhook or reconcile). False when the payment
+  // is not waiting (unknown, or already settled): nothing written.
+  virtual Result<bool> settle_deposit(const std::string& payment_key,
+                                      const std::string& approved_at, EpochMs now,
+                                      const AuditEntry& audit) = 0;
+  // The deposit will never come (`status` EXPIRED) or the order was cancelled before it
+  // (CANCELED): one transaction moves a WAITING_FOR_DEPOSIT payment to `status`, its PENDING
+  // enrollment to CANCELLED, releases its coupon redemption, and writes the audit entry.
+  // False when the payment is not waiting: nothing written.
+  virtual Result<bool> close_deposit(const std::string& payment_key, const std::string& status,
+                                     EpochMs now, const AuditEntry& audit) = 0;
+  // WAITING_FOR_DEPOSIT payments, earliest due date first.
+  virtual Result<std::vector<Payment>> list_waiting_deposits(int limit) = 0;
+
   // Newest first (the current secret, then the previous one).
   virtual Result<std::vector<StoredSecret>> webhook_secrets(int limit) = 0;
   // One transaction: the new secret becomes current; the one before it retires at

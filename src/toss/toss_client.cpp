@@ -11,8 +11,13 @@ namespace {
 using nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
+// Retried under the same Idempotency-Key: no answer (Toss may still be working on it, so a
+// new key could put two confirms in flight), IDEMPOTENT_REQUEST_PROCESSING and 429. An
+// answered transient failure (5xx, PROVIDER_ERROR, …) is returned at once: Toss may replay it
+// for that key, so the caller re-fetches the payment and moves to the attempt's next key.
 bool retryable(const TossReply& r) {
-  if (r.server_error()) return true;
+  if (!r.answered()) return true;
+  if (r.http_status == 429) return true;
   return r.http_status == 409 && r.code() == "IDEMPOTENT_REQUEST_PROCESSING";
 }
 
@@ -91,10 +96,13 @@ awaitable<TossReply> TossClient::call(http::verb method, std::string target,
 
 awaitable<TossConfirmResult> TossClient::confirm(const std::string& payment_key,
                                                  const std::string& order_id, Krw amount,
-                                                 const std::string& idempotency_key) {
+                                                 const std::string& idempotency_key,
+                                                 int deadline_ms) {
   TossConfirmResult result;
   const json body = {{"paymentKey", payment_key}, {"orderId", order_id}, {"amount", amount}};
-  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.deadline_ms);
+  const auto deadline =
+      SteadyClock::now() +
+      std::chrono::milliseconds(deadline_ms > 0 ? deadline_ms : config_.deadline_ms);
   auto ex = co_await asio::this_coro::executor;
   for (int attempt = 0;; ++attempt) {
     const auto remaining =

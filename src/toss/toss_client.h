@@ -1,6 +1,7 @@
 // The asynchronous Toss Payments API client: one HTTP exchange per `call`, and `confirm` with
-// the retry policy (network errors, timeouts, 5xx and IDEMPOTENT_REQUEST_PROCESSING retried
-// with jittered backoff inside a total deadline; other 4xx never retried).
+// the same-key retry policy (network errors, timeouts, 429 and IDEMPOTENT_REQUEST_PROCESSING
+// retried with jittered backoff inside a deadline; any other answer returned to the caller,
+// which classifies it with toss/toss_errors.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -49,8 +50,10 @@ class TossClient {
                             std::optional<nlohmann::json> body, std::string idempotency_key,
                             int timeout_ms);
 
+  // `deadline_ms` 0: the configured toss.deadline_ms.
   awaitable<TossConfirmResult> confirm(const std::string& payment_key, const std::string& order_id,
-                                       Krw amount, const std::string& idempotency_key);
+                                       Krw amount, const std::string& idempotency_key,
+                                       int deadline_ms = 0);
   awaitable<TossReply> get_payment(const std::string& payment_key);
   awaitable<TossReply> get_payment_by_order(const std::string& order_id);
   awaitable<TossReply> cancel(const std::string& payment_key, const std::string& reason,

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "confirm/deposits.h"
 #include "core/codec.h"
 
 namespace payedge {
@@ -26,9 +27,6 @@ WebhookReceipt refuse(WebhookVerdict verdict, Error e) {
   r.error = std::move(e);
   return r;
 }
-
-// The deposit secret kept with a virtual-account payment (set by the confirm).
-std::string stored_deposit_secret(const Payment&) { return {}; }  // filled by the VA store
 
 }  // namespace
 
@@ -156,7 +154,7 @@ awaitable<WebhookReceipt> WebhookService::receive(const WebhookDelivery& d) {
       receipt.detail = payment.error().detail;
       co_return receipt;
     }
-    const std::string stored_secret = *payment ? stored_deposit_secret(**payment) : std::string();
+    const std::string stored_secret = *payment ? (*payment)->va_secret : std::string();
     if (!claims->has_secret || !deposit_secret_matches(claims->secret, stored_secret)) {
       auto r = refuse(WebhookVerdict::kBadDepositSecret,
                       make_error(ErrorCode::kWebhookInvalidSig, "deposit_secret"));
@@ -505,6 +503,18 @@ awaitable<ProcessResult> WebhookService::apply_toss_state(const std::string& key
     r.detail = std::move(what);
     return r;
   };
+  if (ours.status == "WAITING_FOR_DEPOSIT") {
+    // A virtual account: the deposit (DONE + ACTIVE), or its end before one (EXPIRED/CANCELED,
+    // enrollment CANCELLED, coupon released).
+    auto change =
+        co_await apply_deposit_state(pool_, store_, ours, toss, "toss-webhook", "webhook", now);
+    if (!change) co_return fail_store(change.error());
+    r.outcome = *change == DepositChange::kSettled || *change == DepositChange::kClosed
+                    ? ProcessOutcome::kApplied
+                    : ProcessOutcome::kUnchanged;
+    r.detail = std::string(to_string(*change));
+    co_return r;
+  }
   if (status == "CANCELED" && (ours.status == "DONE" || ours.status == "PARTIAL_CANCELED")) {
     const AuditEntry a = audit("payment.cancel");
     auto changed = co_await run_blocking(

@@ -375,5 +375,31 @@ TEST(AlertEngine, PendingWaitsBeforeFiring) {
   EXPECT_EQ(f[0].state, "firing");
 }
 
+TEST(TossAuthFailure, FiresAtTheFirstMerchantCodeAndResolvesWhenTheyStop) {
+  AlertsConfig cfg;
+  AlertEngine engine(cfg, nullptr);
+  // Buyer rejections and transient codes never fire it.
+  for (const char* code : {"REJECT_CARD_PAYMENT", "PROVIDER_ERROR", ""}) {
+    AlertEvent e = confirm(kT0, code[0] ? "E_TOSS_REJECTED" : "");
+    e.toss_code = code;
+    for (const auto& t : engine.observe(e)) EXPECT_NE(t.rule, "toss_auth_failure");
+  }
+  AlertEvent wrong_key = confirm(kT0 + kS, "TOSS_API_ERROR", 100, 502);
+  wrong_key.toss_code = "UNAUTHORIZED_KEY";
+  auto out = engine.observe(wrong_key);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].rule, "toss_auth_failure");
+  EXPECT_EQ(out[0].state, "firing");
+  EXPECT_EQ(out[0].labels.at("toss_code"), "UNAUTHORIZED_KEY");
+  EXPECT_TRUE(engine.firing("toss_auth_failure"));
+  // Out of the window and quiet for resolve_after_s: resolved.
+  const EpochMs clear = kT0 + 2 * kS + cfg.toss_auth_window_s * kS;
+  EXPECT_TRUE(engine.advance(clear).empty());
+  auto later = engine.advance(clear + cfg.resolve_after_s * kS + kS);
+  ASSERT_FALSE(later.empty());
+  EXPECT_EQ(later.back().rule, "toss_auth_failure");
+  EXPECT_EQ(later.back().state, "resolved");
+}
+
 }  // namespace
 }  // namespace payedge::alert

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "toss/toss_errors.h"
 
 namespace {
 
@@ -47,6 +48,38 @@ TEST(ErrorCodesDoc, SourceUsesNoCodeOutsideTheTable) {
       EXPECT_TRUE(table.contains(code)) << code << " in " << entry.path();
     }
   }
+}
+
+TEST(ErrorCodesDoc, TossClassTableEqualsTheCode) {
+  const std::string doc = slurp(std::filesystem::path(PAYEDGE_SOURCE_DIR) / "docs/error-codes.md");
+  const auto section = doc.find("## Toss's answers in three classes");
+  ASSERT_NE(section, std::string::npos);
+  const std::string text = doc.substr(section);
+  const std::regex row(R"(\n\|\s*`([A-Z_]+)`\s*\|\s*(\d+)\s*\|\s*(transient|buyer|merchant)\s*\|)");
+  std::set<std::string> documented, table;
+  for (std::sregex_iterator it(text.begin(), text.end(), row), end; it != end; ++it)
+    documented.insert((*it)[1].str() + " " + (*it)[2].str() + " " + (*it)[3].str());
+  for (const auto& e : payedge::toss_error_table()) {
+    table.insert(std::string(e.code) + " " + std::to_string(e.http_status) + " " +
+                 std::string(payedge::to_string(e.answer_class)));
+  }
+  EXPECT_EQ(documented, table);
+  // SPEC section 5's anchors.
+  using payedge::TossAnswerClass;
+  EXPECT_EQ(payedge::classify_toss_code("PROVIDER_ERROR"), TossAnswerClass::kTransient);
+  EXPECT_EQ(payedge::classify_toss_code("FAILED_DB_PROCESSING"), TossAnswerClass::kTransient);
+  EXPECT_EQ(payedge::classify_toss_code("SOME_NEW_CODE"), TossAnswerClass::kTransient);
+  EXPECT_EQ(payedge::classify_toss_code("REJECT_CARD_PAYMENT"), TossAnswerClass::kBuyerRejection);
+  for (auto code : {"UNAUTHORIZED_KEY", "INVALID_API_KEY", "INCORRECT_BASIC_AUTH_FORMAT",
+                    "FORBIDDEN_REQUEST", "INVALID_IDEMPOTENCY_KEY"}) {
+    EXPECT_EQ(payedge::classify_toss_code(code), TossAnswerClass::kMerchantMisconfiguration)
+        << code;
+  }
+  EXPECT_EQ(payedge::classify_toss_answer(503, "REJECT_CARD_PAYMENT"), TossAnswerClass::kTransient);
+  EXPECT_EQ(payedge::classify_toss_answer(429, ""), TossAnswerClass::kTransient);
+  EXPECT_EQ(payedge::classify_toss_answer(401, ""), TossAnswerClass::kMerchantMisconfiguration);
+  EXPECT_EQ(payedge::toss_http_status_for("PROVIDER_ERROR"), 400);
+  EXPECT_EQ(payedge::toss_http_status_for("UNAUTHORIZED_KEY"), 401);
 }
 
 TEST(ErrorCodesDoc, HttpStatusesMatchTheSpec) {

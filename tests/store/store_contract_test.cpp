@@ -362,6 +362,112 @@ TEST_P(StoreContract, RacingDuplicatesOfOneKeyStartOnce) {
   EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), BeginOutcome::kExisting), kRacers - 1);
 }
 
+// A virtual-account payment waits for its deposit: PENDING enrollment, masked account and the
+// deposit secret stored; a second purchase is refused while it waits.
+Payment waiting_payment_for(const ConfirmAttempt& a) {
+  Payment p;
+  p.provider_tx_id = a.payment_key;
+  p.order_id = a.order_id;
+  p.user_id = a.user_id;
+  p.course_id = a.course_id;
+  p.amount = a.amount;
+  p.coupon_code = a.coupon_code;
+  p.status = "WAITING_FOR_DEPOSIT";
+  p.method = "가상계좌";
+  p.va_bank_code = "88";
+  p.va_account_number = mask_account_number("X3790109057645");
+  p.va_customer_name = "김토스";
+  p.va_due_date = "2027-01-22T17:00:00+09:00";
+  p.va_secret = "ps_secret_0001";
+  return p;
+}
+
+TEST_P(StoreContract, AWaitingPaymentHasAPendingEnrollmentThatBlocksAnotherPurchase) {
+  auto a = attempt("key-va1", "order-va01", "u1", "ONCE");
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  ASSERT_TRUE(store_->complete_attempt("key-va1", waiting_payment_for(a), 200, "{}",
+                                       a.created_at + 1000, 1));
+  auto p = store_->find_payment("key-va1");
+  ASSERT_TRUE(p && *p);
+  EXPECT_EQ((*p)->status, "WAITING_FOR_DEPOSIT");
+  EXPECT_EQ((*p)->va_bank_code, "88");
+  EXPECT_EQ((*p)->va_account_number, "X379********45");
+  EXPECT_EQ((*p)->va_customer_name, "김토스");
+  EXPECT_EQ((*p)->va_due_date, "2027-01-22T17:00:00+09:00");
+  EXPECT_EQ((*p)->va_secret, "ps_secret_0001");
+  EXPECT_EQ((*store_->find_enrollment("key-va1"))->status, "PENDING");
+  EXPECT_TRUE(store_->local_violations()->empty());
+  EXPECT_EQ(store_->begin_attempt(attempt("key-va2", "order-va02", "u1"))->outcome,
+            BeginOutcome::kDepositPending);
+  auto waiting = store_->list_waiting_deposits(10);
+  ASSERT_TRUE(waiting);
+  ASSERT_EQ(waiting->size(), 1u);
+  EXPECT_EQ((*waiting)[0].provider_tx_id, "key-va1");
+  // The database itself refuses a second live enrollment.
+  Db db(url_);
+  EXPECT_THROW(db.exec("INSERT INTO payments (provider_tx_id, order_id, user_id, course_id, "
+                       "amount, status, source, created_at, updated_at) VALUES ('k9', 'o9', "
+                       "'u1', 'c1', 1, 'DONE', 'manual', 'x', 'x'); INSERT INTO enrollments "
+                       "(payment_key, user_id, course_id, status, created_at, updated_at) "
+                       "VALUES ('k9', 'u1', 'c1', 'ACTIVE', 'x', 'x')"),
+               std::exception);
+}
+
+TEST_P(StoreContract, TheDepositActivatesTheEnrollmentOnce) {
+  auto a = attempt("key-va3", "order-va03", "u1");
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  ASSERT_TRUE(store_->complete_attempt("key-va3", waiting_payment_for(a), 200, "{}",
+                                       a.created_at + 1000, 1));
+  AuditEntry audit{"toss-webhook", "payment.deposit", "key-va3", "DEPOSIT_CALLBACK DONE",
+                   R"({"source":"webhook"})"};
+  auto settled =
+      store_->settle_deposit("key-va3", "2027-01-16T09:00:00+09:00", a.created_at + 2000, audit);
+  ASSERT_TRUE(settled) << settled.error().detail;
+  EXPECT_TRUE(*settled);
+  EXPECT_EQ((*store_->find_payment("key-va3"))->status, "DONE");
+  EXPECT_EQ((*store_->find_payment("key-va3"))->approved_at, "2027-01-16T09:00:00+09:00");
+  EXPECT_EQ((*store_->find_enrollment("key-va3"))->status, "ACTIVE");
+  EXPECT_FALSE(*store_->settle_deposit("key-va3", "x", a.created_at + 3000, audit));
+  EXPECT_FALSE(*store_->close_deposit("key-va3", "EXPIRED", a.created_at + 3000, audit));
+  EXPECT_FALSE(*store_->settle_deposit("unknown", "x", a.created_at + 3000, audit));
+  EXPECT_EQ(store_->list_audit(10)->size(), 1u);
+  EXPECT_TRUE(store_->local_violations()->empty());
+}
+
+TEST_P(StoreContract, AnExpiredDepositCancelsTheEnrollmentAndReleasesTheCoupon) {
+  auto a = attempt("key-va4", "order-va04", "u1", "ONCE");
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  ASSERT_TRUE(store_->complete_attempt("key-va4", waiting_payment_for(a), 200, "{}",
+                                       a.created_at + 1000, 1));
+  EXPECT_EQ((*store_->find_coupon("ONCE"))->redemptions, 1);
+  AuditEntry audit{"reconciler", "payment.expire", "key-va4", "dueDate passed",
+                   R"({"source":"reconcile"})"};
+  EXPECT_FALSE(store_->close_deposit("key-va4", "DONE", a.created_at + 2000, audit));
+  auto closed = store_->close_deposit("key-va4", "EXPIRED", a.created_at + 2000, audit);
+  ASSERT_TRUE(closed) << closed.error().detail;
+  EXPECT_TRUE(*closed);
+  EXPECT_EQ((*store_->find_payment("key-va4"))->status, "EXPIRED");
+  EXPECT_EQ((*store_->find_enrollment("key-va4"))->status, "CANCELLED");
+  EXPECT_EQ((*store_->find_coupon("ONCE"))->redemptions, 0);
+  EXPECT_FALSE(*store_->close_deposit("key-va4", "CANCELED", a.created_at + 3000, audit));
+  EXPECT_EQ((*store_->find_coupon("ONCE"))->redemptions, 0);  // released once
+  EXPECT_TRUE(store_->local_violations()->empty());
+  // The user may buy again, and the coupon is free again.
+  EXPECT_EQ(store_->begin_attempt(attempt("key-va5", "order-va05", "u1", "ONCE"))->outcome,
+            BeginOutcome::kStarted);
+}
+
+TEST_P(StoreContract, AnAttemptMovesToItsNextIdempotencyKey) {
+  auto a = attempt("key-k1", "order-k001", "u1");
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  EXPECT_EQ((*store_->find_attempt("key-k1"))->key_seq, 0);
+  EXPECT_EQ(*store_->advance_attempt_key("key-k1"), 1);
+  EXPECT_EQ(*store_->advance_attempt_key("key-k1"), 2);
+  EXPECT_EQ((*store_->find_attempt("key-k1"))->key_seq, 2);
+  ASSERT_TRUE(store_->complete_attempt("key-k1", payment_for(a), 200, "{}", a.created_at, 1));
+  EXPECT_FALSE(store_->advance_attempt_key("key-k1"));  // a settled attempt keeps its key
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
