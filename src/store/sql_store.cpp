@@ -164,7 +164,13 @@ constexpr LocalCheck kLocalChecks[] = {
      "SELECT e.payment_key, 'ACTIVE enrollment, payment ' || COALESCE(p.status, 'missing') FROM "
      "enrollments e LEFT JOIN payments p ON p.provider_tx_id = e.payment_key WHERE e.status = "
      "'ACTIVE' "
-     "AND (p.provider_tx_id IS NULL OR p.status = 'CANCELED')"},
+     "AND (p.provider_tx_id IS NULL OR p.status IN ('CANCELED', 'EXPIRED'))"},
+    // A partial refund keeps the course (SPEC 6): exactly one ACTIVE enrollment, as for DONE.
+    {"partial_refund_without_enrollment",
+     "SELECT p.provider_tx_id, 'PARTIAL_CANCELED payment has ' || (SELECT COUNT(*) FROM "
+     "enrollments e WHERE e.payment_key = p.provider_tx_id AND e.status = 'ACTIVE') || ' ACTIVE "
+     "enrollments' FROM payments p WHERE p.status = 'PARTIAL_CANCELED' AND (SELECT COUNT(*) FROM "
+     "enrollments e WHERE e.payment_key = p.provider_tx_id AND e.status = 'ACTIVE') <> 1"},
     {"pending_enrollment_without_waiting_payment",
      "SELECT e.payment_key, 'PENDING enrollment, payment ' || COALESCE(p.status, 'missing') FROM "
      "enrollments e LEFT JOIN payments p ON p.provider_tx_id = e.payment_key WHERE e.status = "
