@@ -14,6 +14,12 @@ EventFn fn_of(std::string_view fn) {
 
 }  // namespace
 
+std::string_view webhook_refusal_reason(std::string_view detail) {
+  if (detail.starts_with("refetch_mismatch")) return "refetch_mismatch";
+  if (detail.starts_with("deposit_secret")) return "deposit_secret";
+  return "signature";
+}
+
 AlertEvent AlertEvent::from(const logs::LogRecord& r) {
   using logs::Field;
   AlertEvent e;
@@ -29,6 +35,8 @@ AlertEvent AlertEvent::from(const logs::LogRecord& r) {
   e.course_id = std::string(r.get_or(Field::kCourseId));
   e.ip = std::string(r.get_or(Field::kIp));
   e.ua = std::string(r.get_or(Field::kUa));
+  e.error_detail = std::string(r.get_or(Field::kErrorDetail));
+  e.background = e.fn == EventFn::kWebhook && r.http_status && *r.http_status == 0;
   return e;
 }
 
@@ -45,6 +53,8 @@ AlertEvent AlertEvent::from(const RequestLog& r) {
   e.course_id = r.course_id;
   e.ip = r.ip;
   e.ua = r.ua;
+  e.error_detail = r.error_detail;
+  e.background = e.fn == EventFn::kWebhook && r.http_status == 0;
   return e;
 }
 

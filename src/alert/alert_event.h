@@ -18,6 +18,9 @@ namespace payedge::alert {
 
 enum class EventFn { kConfirm, kWebhook, kOther };
 
+// Why a webhook was refused (E_WEBHOOK_INVALID_SIG): the three kinds runbook 4.4 tells apart.
+std::string_view webhook_refusal_reason(std::string_view error_detail);
+
 struct AlertEvent {
   EpochMs ts = 0;
   EventFn fn = EventFn::kOther;
@@ -30,6 +33,9 @@ struct AlertEvent {
   std::string course_id;
   std::string ip;
   std::string ua;
+  std::string error_detail;  // a webhook refusal's reason
+  // A toss-webhook line of the processing after the 200 (http_status 0), not a request.
+  bool background = false;
 
   static AlertEvent from(const logs::LogRecord& r);
   static AlertEvent from(const RequestLog& r);

@@ -65,7 +65,7 @@ void AlertEngine::advance_windows(EpochMs now) {
   }
   latency_.advance(now_);
   while (!invalid_senders_.empty() &&
-         invalid_senders_.front().first <= now_ - cfg_.webhook_window_s * kSecond) {
+         invalid_senders_.front().ts <= now_ - cfg_.webhook_window_s * kSecond) {
     invalid_senders_.pop_front();
   }
   while (!mismatch_courses_.empty() &&
@@ -105,10 +105,12 @@ std::vector<Transition> AlertEngine::observe(const AlertEvent& e) {
       if (e.http_status >= 500 || e.error_code == "TOSS_API_ERROR") ++recovery_bad_;
     }
   } else if (e.fn == EventFn::kWebhook) {
-    webhook_.add(ts, 0);
+    // Requests are the denominator; a refusal found while processing an event already
+    // answered 200 (refetch_mismatch) adds to the refusals only.
+    if (!e.background) webhook_.add(ts, 0);
     if (e.error_code == "E_WEBHOOK_INVALID_SIG") {
       webhook_.add(ts, 1);
-      invalid_senders_.push_back({ts, {e.ip, e.ua}});
+      invalid_senders_.push_back({ts, e.ip, e.ua, webhook_refusal_reason(e.error_detail)});
     }
   }
   std::vector<Transition> out;
@@ -158,10 +160,11 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
     set(
         "webhook_invalid_sig_ratio", condition,
         [&] {
-          std::map<std::string, std::uint64_t> ips, uas;
-          for (const auto& [ts, who] : invalid_senders_) {
-            ++ips[who.first];
-            ++uas[who.second];
+          std::map<std::string, std::uint64_t> ips, uas, reasons;
+          for (const auto& s : invalid_senders_) {
+            ++ips[s.ip];
+            ++uas[s.ua];
+            ++reasons[std::string(s.reason)];
           }
           return Description{
               fmt::format("{} of {} webhook requests with an invalid signature ({}) in {} min", bad,
@@ -170,7 +173,8 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
                {"invalid", std::to_string(bad)},
                {"requests", std::to_string(all)},
                {"top_ips", top_values(ips, 5)},
-               {"top_uas", top_values(uas, 3)}}};
+               {"top_uas", top_values(uas, 3)},
+               {"reasons", top_values(reasons, 3)}}};
         },
         out);
   }

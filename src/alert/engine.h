@@ -91,7 +91,13 @@ class AlertEngine {
   std::string last_auth_code_;
   // toss-webhook lines: all, invalid signatures (+ who sent the invalid ones)
   SlidingCounter webhook_;
-  std::deque<std::pair<EpochMs, std::pair<std::string, std::string>>> invalid_senders_;
+  struct InvalidSender {
+    EpochMs ts;
+    std::string ip;
+    std::string ua;
+    std::string_view reason;  // signature | deposit_secret | refetch_mismatch
+  };
+  std::deque<InvalidSender> invalid_senders_;
   LatencyWindow latency_;
   // confirms and mismatches over the mismatch window, and the mismatches' courses
   SlidingCounter mismatch_;

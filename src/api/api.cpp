@@ -75,7 +75,7 @@ HttpResponse error_response(const Error& e, RequestLog& log, bool english) {
 }
 
 Api::Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm,
-         WebhookHandler& webhook, TokenVerifier& tokens, const Config& config, const Clock& clock,
+         WebhookService& webhook, TokenVerifier& tokens, const Config& config, const Clock& clock,
          Metrics& metrics, LogSink& log)
     : pool_(store_pool),
       store_(store),
@@ -171,7 +171,7 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
     } else if (admin) {
       res = co_await admin_.handle(req, log);
     } else {
-      res = co_await webhook_.handle(req, log);
+      res = co_await toss_webhook(req, log);
     }
     if (admin) {
       // Same origin only: no CORS header for the dashboard and its API.
@@ -247,6 +247,55 @@ awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) 
   json body = {{"ok", true}, {"requestId", log.request_id}, {"replayed", out.replayed}};
   body.update(out.result);
   co_return json_response(200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+static std::vector<std::string_view> header_values(const HttpRequest& req, std::string_view name) {
+  std::vector<std::string_view> out;
+  for (auto range = req.msg.equal_range(name); range.first != range.second; ++range.first) {
+    out.emplace_back(range.first->value());
+  }
+  return out;
+}
+
+// SPEC 6: the receiver stores the event and answers; `WebhookService` decides, this maps its
+// verdict to the HTTP answer and the request's log line.
+awaitable<HttpResponse> Api::toss_webhook(HttpRequest& req, RequestLog& log) {
+  const bool english = wants_english(header(req, "Accept-Language"));
+  if (req.msg.method() != http::verb::post) {
+    co_return error_response(make_error(ErrorCode::kInvalidRequest, "method must be POST"), log,
+                             english);
+  }
+  WebhookDelivery d;
+  d.body = req.msg.body();
+  d.body_too_large = req.body_too_large;
+  d.signatures = header_values(req, "tosspayments-webhook-signature");
+  d.transmission_times = header_values(req, "tosspayments-webhook-transmission-time");
+  d.request_id = log.request_id;
+  d.ip = log.ip;
+  d.ua = log.ua;
+  const WebhookReceipt receipt = co_await webhook_.receive(d);
+  log.payment_key = receipt.payment_key;
+  log.order_id = receipt.order_id;
+  switch (receipt.verdict) {
+    case WebhookVerdict::kQueued:
+    case WebhookVerdict::kDuplicate: {
+      const bool duplicate = receipt.verdict == WebhookVerdict::kDuplicate;
+      if (duplicate) log.replayed = true;
+      log.error_detail = receipt.detail;  // what became of the delivery, for the on-call
+      json body = {{"ok", true},
+                   {"requestId", log.request_id},
+                   {"outcome", duplicate ? "duplicate" : "accepted"}};
+      co_return json_response(200, body.dump());
+    }
+    case WebhookVerdict::kInvalidBody:
+    case WebhookVerdict::kTooLarge:
+    case WebhookVerdict::kBadSignature:
+    case WebhookVerdict::kBadDepositSecret:
+    case WebhookVerdict::kStoreFailed:
+      break;
+  }
+  const Error e = receipt.error ? *receipt.error : make_error(ErrorCode::kInternal);
+  co_return error_response(e, log, english);
 }
 
 awaitable<HttpResponse> Api::payment_status(HttpRequest& req) {

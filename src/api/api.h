@@ -15,13 +15,13 @@
 #include "obs/metrics.h"
 #include "obs/request_log.h"
 #include "store/store.h"
-#include "webhook/webhook_handler.h"
+#include "webhook/webhook_service.h"
 
 namespace payedge {
 
 class Api {
  public:
-  Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, WebhookHandler& webhook,
+  Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm, WebhookService& webhook,
       TokenVerifier& tokens, const Config& config, const Clock& clock, Metrics& metrics,
       LogSink& log);
 
@@ -29,6 +29,7 @@ class Api {
 
  private:
   awaitable<HttpResponse> confirm_payment(HttpRequest& req, RequestLog& log);
+  awaitable<HttpResponse> toss_webhook(HttpRequest& req, RequestLog& log);
   awaitable<HttpResponse> payment_status(HttpRequest& req);
   awaitable<HttpResponse> readyz(HttpRequest& req);
   std::string client_ip(const HttpRequest& req) const;
@@ -40,7 +41,7 @@ class Api {
   asio::thread_pool& pool_;
   Store& store_;
   ConfirmService& confirm_;
-  WebhookHandler& webhook_;
+  WebhookService& webhook_;
   TokenVerifier& tokens_;
   const Config& config_;
   TrustedProxies proxies_;

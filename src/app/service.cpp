@@ -57,8 +57,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   s->reconciler_ =
       std::make_unique<Reconciler>(s->pool_, *s->store_, *s->confirm_, c, clock, s->log_);
   s->reconcile_timer_ = std::make_unique<asio::steady_timer>(ioc);
-  s->webhook_ =
-      std::make_unique<WebhookHandler>(s->pool_, *s->store_, *s->toss_, *s->confirm_, c, clock);
+  s->webhook_ = std::make_unique<WebhookService>(ioc, s->pool_, *s->store_, *s->toss_, *s->confirm_,
+                                                 c, clock, *s->log_);
   AuthPolicy policy;
   policy.clock_skew_s = c.auth.clock_skew_s;
   policy.algorithms = c.auth.algorithms;
@@ -92,6 +92,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
 Result<tcp::endpoint> Service::start() {
   auto ep = server_->start(config_.server.listen);
   if (ep) tokens_->start();
+  // Stored webhooks are processed after their 200, including what a previous run left.
+  if (ep) webhook_->start();
   if (ep && config_.idempotency.reconcile_interval_s > 0) {
     asio::co_spawn(ioc_, reconcile_periodically(), LogFailure{"periodic reconciler"});
   }
@@ -103,6 +105,7 @@ void Service::stop() {
   server_->stop();
   reconcile_timer_->cancel();
   tokens_->stop();
+  webhook_->stop();
 }
 
 awaitable<void> Service::drain(std::chrono::milliseconds limit) {
@@ -110,6 +113,7 @@ awaitable<void> Service::drain(std::chrono::milliseconds limit) {
   reconcile_timer_->cancel();
   tokens_->stop();
   co_await server_->drain(limit);
+  webhook_->stop();
 }
 
 awaitable<void> Service::reconcile_periodically() {

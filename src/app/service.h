@@ -49,7 +49,7 @@ class Service {
   std::unique_ptr<TossClient> toss_;
   std::unique_ptr<ConfirmService> confirm_;
   std::unique_ptr<Reconciler> reconciler_;
-  std::unique_ptr<WebhookHandler> webhook_;
+  std::unique_ptr<WebhookService> webhook_;
   std::unique_ptr<TokenVerifier> tokens_;
   std::unique_ptr<asio::steady_timer> reconcile_timer_;
   bool stopping_ = false;

@@ -22,6 +22,7 @@ struct OpsOptions {
   std::string name, value, grace = "24h";
   std::string order, payment_key, user, course, coupon;
   long long amount = 0;
+  long long cancel_amount = 0;  // ops enrollment cancel --amount (when given)
   bool dry_run = false;
   bool break_leases = false;
   bool force = false;
@@ -304,12 +305,16 @@ void add_ops(CLI::App& app, int& exit_code) {
   add_common(cancel, *o);
   cancel->add_option("--order", o->order, "order id of the payment")->required();
   cancel->add_option("--reason", o->reason, "why (Toss cancelReason and audit_log)")->required();
+  auto* amount_opt =
+      cancel->add_option("--amount", o->cancel_amount,
+                         "refund only this many KRW (Toss cancelAmount); the enrollment stays");
   cancel->add_flag("--dry-run", o->dry_run, "say what would happen; change nothing anywhere");
-  cancel->callback([o, &exit_code] {
+  cancel->callback([o, amount_opt, &exit_code] {
     auto ctx = OpsContext::open(*o);
     if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
     EnrollmentCancelRequest req{o->order, o->actor.empty() ? login_name() : o->actor, o->reason,
                                 o->dry_run};
+    if (amount_opt->count() > 0) req.amount = o->cancel_amount;
     ManualOpContext mc{(*ctx)->pool, *(*ctx)->store, *(*ctx)->toss, SystemClock::instance()};
     report_manual_op((*ctx)->run(cancel_enrollment(mc, req)), o->format, exit_code);
   });

@@ -93,6 +93,7 @@ void add_sim(CLI::App& app, int& exit_code) {
     bool auto_sessions = false;
     int timeout_hang_ms = 15'000;
     std::string jwks;
+    std::string webhook_url;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
@@ -112,6 +113,8 @@ void add_sim(CLI::App& app, int& exit_code) {
   cmd->add_option("--jwks", o->jwks,
                   "serve this JWKS file (or a `token --init-keys` folder's jwks.json) at "
                   "/auth/v1/.well-known/jwks.json");
+  cmd->add_option("--webhook-url", o->webhook_url,
+                  "where /__sim/deposit and /__sim/expire deliver their webhooks (loopback)");
   cmd->callback([o, &exit_code] {
     const Secrets secrets = secrets_from_env();
     std::shared_ptr<ssl::context> tls;
@@ -129,7 +132,7 @@ void add_sim(CLI::App& app, int& exit_code) {
     asio::io_context ioc(1);
     SimService sim(ioc,
                    SimOptions{secrets.toss_secret_key, o->auto_sessions, o->timeout_hang_ms,
-                              secrets.webhook_secret, jwks_path(o->jwks)},
+                              secrets.webhook_secret, jwks_path(o->jwks), o->webhook_url},
                    SystemClock::instance(), tls);
     auto ep = sim.start(o->listen);
     if (!ep) return print_error(ep.error()), void(exit_code = 1);

@@ -194,6 +194,10 @@ Result<Config> load_config(const std::string& path) {
     read(t, "webhook", "tolerance_s", c.webhook.tolerance_s);
     read(t, "webhook", "rotation_grace_h", c.webhook.rotation_grace_h);
     read(t, "webhook", "rotation_period_days", c.webhook.rotation_period_days);
+    read(t, "webhook", "max_attempts", c.webhook.max_attempts);
+    read(t, "webhook", "retry_base_ms", c.webhook.retry_base_ms);
+    read(t, "webhook", "retry_max_ms", c.webhook.retry_max_ms);
+    read(t, "webhook", "poll_interval_ms", c.webhook.poll_interval_ms);
     read(t, "idempotency", "result_ttl_days", c.idempotency.result_ttl_days);
     read(t, "idempotency", "wait_ms", c.idempotency.wait_ms);
     read(t, "idempotency", "lease_ms", c.idempotency.lease_ms);

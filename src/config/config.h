@@ -72,6 +72,11 @@ struct WebhookConfig {
   int tolerance_s = 300;
   int rotation_grace_h = 24;      // how long the previous secret is accepted after a rotation
   int rotation_period_days = 90;  // when `check weekly` says the next rotation is due
+  // Processing of stored events (re-fetch and apply) after the 200: bounded retries.
+  int max_attempts = 10;
+  int retry_base_ms = 1000;     // 1 s, 2 s, 4 s, … between attempts
+  int retry_max_ms = 600'000;   // capped at 10 min
+  int poll_interval_ms = 1000;  // how often due events are looked for without a wake-up
 };
 
 struct IdempotencyConfig {

@@ -73,6 +73,9 @@ class ConfirmService {
   awaitable<ReconcileResult> reconcile(const ConfirmAttempt& attempt, bool dry_run,
                                        std::string source = "reconcile");
 
+  // The Toss client it confirms with (the reconciler re-fetches virtual accounts with it).
+  TossClient& toss() { return toss_; }
+
  private:
   struct InFlight {
     std::optional<ConfirmOutcome> outcome;

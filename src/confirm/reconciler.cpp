@@ -1,5 +1,6 @@
 #include "confirm/reconciler.h"
 
+#include "confirm/deposits.h"
 #include "core/codec.h"
 
 namespace payedge {
@@ -78,7 +79,61 @@ awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
                                   [&] { return store_.append_audit(audit, clock_.now_ms()); });
     }
   }
+  co_await settle_deposits(o, report);
   co_return report;
+}
+
+awaitable<void> Reconciler::settle_deposits(const ReconcileOptions& o, ReconcileReport& report) {
+  // Virtual accounts waiting for their deposit: a DEPOSIT_CALLBACK that never reached us, or a
+  // due date that passed without a deposit, must not leave a PENDING enrollment forever.
+  auto waiting =
+      co_await run_blocking(pool_, [&] { return store_.list_waiting_deposits(o.limit); });
+  if (!waiting) co_return;
+  for (const Payment& p : *waiting) {
+    ++report.examined;
+    TossReply reply = co_await confirm_.toss().get_payment(p.provider_tx_id);
+    auto fetched = reply.payment();
+    std::string action = "deposit_unresolved";
+    if (fetched && (fetched->order_id != p.order_id || fetched->total_amount != p.amount)) {
+      action = "deposit_mismatch";  // never settled on a record that is not this order's
+    } else if (fetched && o.dry_run) {
+      action = fetched->status == "DONE"                  ? "would_settle_deposit"
+               : fetched->status == "WAITING_FOR_DEPOSIT" ? "deposit_waiting"
+                                                          : "would_close_deposit";
+    } else if (fetched) {
+      auto change = co_await apply_deposit_state(pool_, store_, p, *fetched, o.actor, "reconcile",
+                                                 clock_.now_ms());
+      if (change) action = std::string(to_string(*change));
+    }
+    ++report.by_action[action];
+    json entry = {{"payment_key", p.provider_tx_id},
+                  {"order_id", p.order_id},
+                  {"user_id", p.user_id},
+                  {"course_id", p.course_id},
+                  {"amount", p.amount},
+                  {"due_date", p.va_due_date},
+                  {"toss_status", fetched ? fetched->status : reply.code()},
+                  {"action", action},
+                  {"dry_run", o.dry_run}};
+    report.actions.push_back(entry);
+    if (log_ && !o.dry_run && action != "deposit_waiting") {
+      RequestLog line;
+      line.ts = clock_.now_ms();
+      line.fn = "reconciler";
+      line.request_id = "reconcile-" + random_hex(8);
+      line.success = action == "deposit_settled" || action == "deposit_closed";
+      line.level = line.success ? "info" : "warn";
+      line.error_detail = "action=" + action;
+      line.user_id = p.user_id;
+      line.course_id = p.course_id;
+      line.order_id = p.order_id;
+      line.payment_key = p.provider_tx_id;
+      line.amount = p.amount;
+      line.toss_http_status = reply.http_status;
+      line.toss_code = fetched ? fetched->status : reply.code();
+      log_->write(line);
+    }
+  }
 }
 
 }  // namespace payedge

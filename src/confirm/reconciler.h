@@ -36,6 +36,7 @@ class Reconciler {
   awaitable<ReconcileReport> run_once(const ReconcileOptions& options);
 
  private:
+  awaitable<void> settle_deposits(const ReconcileOptions& options, ReconcileReport& report);
   asio::thread_pool& pool_;
   Store& store_;
   ConfirmService& confirm_;

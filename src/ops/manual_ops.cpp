@@ -58,6 +58,79 @@ ManualOpResult store_failed(ManualOpResult r, const Error& e) {
   return r;
 }
 
+// `ops enrollment cancel --amount N`: Toss's cancel with cancelAmount, then the payment's
+// status and balance in one transaction; the buyer keeps the course.
+// https://docs.tosspayments.com/reference#결제-취소 (cancelAmount; PARTIAL_CANCELED)
+awaitable<ManualOpResult> refund_part(ManualOpContext ctx, const EnrollmentCancelRequest& req,
+                                      const Payment& payment, ManualOpResult r) {
+  const Krw amount = *req.amount;
+  r.action = "payment.partial_cancel";
+  r.details["cancel_amount"] = amount;
+  if (amount <= 0 || amount > payment.amount) {
+    co_return refuse(
+        std::move(r), ErrorCode::kInvalidRequest,
+        fmt::format("--amount must be between 1 and the payment's {} KRW", payment.amount));
+  }
+  if (payment.status != "DONE" && payment.status != "PARTIAL_CANCELED") {
+    co_return refuse(std::move(r), ErrorCode::kInvalidRequest,
+                     fmt::format("payment {} is {}: only a DONE payment can be partly refunded",
+                                 payment.provider_tx_id, payment.status));
+  }
+  if (req.dry_run) {
+    r.outcome = "would_refund_part";
+    r.message =
+        fmt::format("dry run: would refund {} of {} KRW of {} at Toss; the enrollment stays",
+                    amount, payment.amount, payment.provider_tx_id);
+    co_return r;
+  }
+  TossReply reply = co_await ctx.toss.cancel(payment.provider_tx_id, req.reason, amount,
+                                             "payedge-ops-cancel-" + random_hex(12));
+  r.details["toss"] = toss_json(reply);
+  if (reply.http_status != 200 || !reply.body.is_object()) {
+    co_return refuse(std::move(r),
+                     reply.server_error() ? ErrorCode::kTossApiError : ErrorCode::kTossRejected,
+                     fmt::format("Toss did not refund {}: {}; nothing changed",
+                                 payment.provider_tx_id, toss_says(reply)));
+  }
+  const std::string status = reply.body.value("status", std::string());
+  const Krw balance = reply.body.value("balanceAmount", Krw{-1});
+  r.details["balance_amount"] = balance;
+  const EpochMs now = ctx.clock.now_ms();
+  AuditEntry audit{req.actor, r.action, payment.provider_tx_id, req.reason, r.details.dump()};
+  Result<bool> changed = false;
+  if (status == "CANCELED") {
+    // The amount was all that was left: a full cancel after all.
+    audit.action = "enrollment.cancel";
+    changed = co_await run_blocking(ctx.pool, [&] {
+      return ctx.store.cancel_payment(payment.provider_tx_id, "CANCELED", now, audit);
+    });
+  } else if (status == "PARTIAL_CANCELED" && balance >= 0) {
+    changed = co_await run_blocking(ctx.pool, [&] {
+      return ctx.store.record_partial_cancel(payment.provider_tx_id, balance, now, audit);
+    });
+  } else {
+    co_return refuse(std::move(r), ErrorCode::kTossRejected,
+                     fmt::format("Toss reports {} as {} after the refund; nothing changed locally",
+                                 payment.provider_tx_id, status.empty() ? "?" : status));
+  }
+  if (!changed) {
+    r = store_failed(std::move(r), changed.error());
+    r.message += " — Toss HAS refunded; the webhook or `ops verify` will show the drift";
+    co_return r;
+  }
+  r.outcome = status == "CANCELED" ? "canceled" : "refunded_part";
+  r.message = status == "CANCELED"
+                  ? fmt::format(
+                        "order {}: the last {} KRW refunded: payment CANCELED, enrollment "
+                        "CANCELLED",
+                        req.order_id, amount)
+                  : fmt::format(
+                        "order {}: {} KRW refunded at Toss, {} KRW left; the enrollment "
+                        "of {} in {} stays ACTIVE",
+                        req.order_id, amount, balance, payment.user_id, payment.course_id);
+  co_return r;
+}
+
 }  // namespace
 
 json ManualOpResult::to_json() const {
@@ -124,6 +197,7 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
   auto forced = co_await run_blocking(
       ctx.pool, [&] { return ctx.store.forced_injection(payment.provider_tx_id); });
   if (!forced) co_return store_failed(std::move(r), forced.error());
+  if (req.amount && !*forced) co_return co_await refund_part(ctx, req, payment, std::move(r));
   if (payment.source == "manual" && *forced) {
     // Injected with --force: there is no payment at Toss to cancel (any refund is made
     // outside payedge), so only the local rows change.

@@ -36,6 +36,9 @@ struct EnrollmentCancelRequest {
   std::string actor;
   std::string reason;
   bool dry_run = false;
+  // A partial refund of this many KRW (Toss's cancelAmount): the enrollment stays. Unset: the
+  // whole payment is cancelled.
+  std::optional<Krw> amount;
 };
 
 // Cancels at Toss first (an answer "already canceled" counts once a re-fetch shows CANCELED),
@@ -44,6 +47,8 @@ struct EnrollmentCancelRequest {
 // enrollment stays). A payment already CANCELED with an ACTIVE enrollment left behind gets its
 // enrollment cancelled alone; a payment injected with --force (no payment at Toss) is
 // cancelled locally only.
+// With `amount`, refunds that part only (Toss PARTIAL_CANCELED): payment PARTIAL_CANCELED with
+// Toss's balanceAmount, the enrollment kept; an amount equal to what is left is a full cancel.
 awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCancelRequest req);
 
 struct PaymentInjectRequest {

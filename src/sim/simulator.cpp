@@ -95,7 +95,8 @@ json SimFaults::to_json() const {
           {"latency_ms", {latency_min_ms, latency_max_ms}},
           {"timeout_rate", timeout_rate},
           {"approve_then_fail_rate", approve_then_fail_rate},
-          {"cancel_error_status", cancel_error_status}};
+          {"cancel_error_status", cancel_error_status},
+          {"get_latency_ms", get_latency_ms}};
 }
 
 Simulator::Simulator(SimOptions options, const Clock& clock)
@@ -189,6 +190,8 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
     if (path == "/__sim/stats" && method == http::verb::get) co_return stats();
     if (path == "/__sim/webhooks" && method == http::verb::post)
       co_return co_await deliver_webhook(body);
+    if (path == "/__sim/deposit" && method == http::verb::post) co_return co_await deposit(body);
+    if (path == "/__sim/expire" && method == http::verb::post) co_return co_await expire(body);
     if (path == "/__sim/slack" && method == http::verb::post) {
       co_return receive("slack", req.msg.body());
     }
@@ -204,6 +207,7 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
       payments_.clear(), orders_.clear(), idempotency_.clear(), confirms_by_key_.clear(),
           approvals_by_key_.clear();
       confirm_calls_ = faults_injected_ = approvals_ = duplicate_confirms_ = 0;
+      get_calls_ = gets_answered_ = 0;
       faults_by_kind_.clear();
       faults_ = {};
       co_return json_response(200, R"({"ok":true})");
@@ -242,11 +246,15 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
       co_return cancel(req, url_decode(rest.substr(0, rest.size() - 7)));
     }
     if (method == http::verb::get && rest.find('/') == std::string::npos) {
+      ++get_calls_;
       co_await pause_ms(faults_.latency_max_ms > 0
                             ? std::uniform_int_distribution<int>(faults_.latency_min_ms,
                                                                  faults_.latency_max_ms)(rng_)
                             : 0);
-      co_return get_payment(url_decode(rest));
+      co_await pause_ms(faults_.get_latency_ms);
+      HttpResponse res = get_payment(url_decode(rest));
+      ++gets_answered_;
+      co_return res;
     }
   }
   co_return toss_error(404, "NOT_FOUND", "존재하지 않는 API 입니다.");
@@ -536,6 +544,11 @@ HttpResponse Simulator::set_faults(const json& body) {
       return toss_error(400, "INVALID_REQUEST", "cancel_error_status must be an integer");
     f.cancel_error_status = body["cancel_error_status"];
   }
+  if (body.contains("get_latency_ms")) {
+    if (!body["get_latency_ms"].is_number_integer() || body["get_latency_ms"].get<int>() < 0)
+      return toss_error(400, "INVALID_REQUEST", "get_latency_ms must be a non-negative integer");
+    f.get_latency_ms = body["get_latency_ms"];
+  }
   if (body.contains("latency_ms")) {
     const auto& l = body["latency_ms"];
     if (!l.is_array() || l.size() != 2 || !l[0].is_number_integer() || !l[1].is_number_integer() ||
@@ -547,50 +560,6 @@ HttpResponse Simulator::set_faults(const json& body) {
   }
   faults_ = f;
   return json_response(200, faults_.to_json().dump());
-}
-
-awaitable<HttpResponse> Simulator::deliver_webhook(const json& request) {
-  // {"url", "paymentKey", "eventType"?, "secret"?, "transmissionTime"?, "signature"?, "body"?}
-  const std::string url = request.value("url", std::string());
-  auto endpoint = parse_toss_url(url);
-  if (!endpoint) co_return toss_error(400, "INVALID_REQUEST", "url must be http://HOST:PORT/path");
-  const std::string& host = endpoint->host;
-  if (!(host.starts_with("127.") || host == "localhost" || host == "[::1]")) {
-    co_return toss_error(400, "INVALID_REQUEST",
-                         "the simulator only delivers to loopback addresses");
-  }
-  std::string body;
-  if (request.contains("body") && request["body"].is_string()) {
-    body = request["body"];  // raw, for tests of odd bodies
-  } else {
-    const std::string key = request.value("paymentKey", std::string());
-    json data = json{{"paymentKey", key}};
-    if (auto it = payments_.find(key); it != payments_.end()) data = it->second.object;
-    body = json{
-        {"eventType", request.value("eventType", std::string("PAYMENT_STATUS_CHANGED"))},
-        {"createdAt", format_with_offset(clock_.now_ms(), kKst)},
-        {"data",
-         data}}.dump();
-  }
-  const std::string time =
-      request.value("transmissionTime", format_with_offset(clock_.now_ms(), kKst));
-  const std::string secret = request.value("secret", options_.webhook_secret);
-  const std::string signature = request.value("signature", sign_webhook(body, time, secret));
-  FetchRequest r;
-  r.host = endpoint->host;
-  r.port = endpoint->port;
-  r.method = http::verb::post;
-  r.target = endpoint->prefix.empty() ? "/" : endpoint->prefix;
-  r.body = body;
-  r.headers = {{"tosspayments-webhook-signature", signature},
-               {"tosspayments-webhook-transmission-time", time},
-               {"User-Agent", "TossPayments-Webhook/sim"}};
-  r.timeout_ms = 10'000;
-  FetchResult res = co_await http_fetch(std::move(r));
-  ++webhooks_sent_;
-  co_return json_response(
-      200, json{{"status", res.status}, {"body", res.body}, {"error", res.error}, {"sent", body}}
-               .dump());
 }
 
 HttpResponse Simulator::stats() const {
@@ -607,6 +576,8 @@ HttpResponse Simulator::stats() const {
                                  {"duplicate_confirms", duplicate_confirms_},
                                  {"in_flight", in_flight_},
                                  {"webhooks_sent", webhooks_sent_},
+                                 {"get_calls", get_calls_},
+                                 {"gets_answered", gets_answered_},
                                  {"payments", payments_.size()},
                                  {"jwks_fetches", jwks_fetches_},
                                  {"faults", faults_.to_json()}}

@@ -26,6 +26,7 @@ struct SimFaults {
   double timeout_rate = 0;            // hang past the client's timeout, then drop the connection
   double approve_then_fail_rate = 0;  // approve, then answer 500 or cut the connection
   int cancel_error_status = 0;  // non-zero: every cancel is refused with it (ops cancel tests)
+  int get_latency_ms = 0;       // every GET /v1/payments/… takes this long (webhook tests)
   nlohmann::json to_json() const;
 };
 
@@ -33,8 +34,9 @@ struct SimOptions {
   std::string secret_key;
   bool auto_sessions = false;
   int timeout_hang_ms = 15'000;  // how long a "timeout" fault holds the request
-  std::string webhook_secret;    // signs the webhooks it delivers (POST /__sim/webhooks)
+  std::string webhook_secret;    // signs the payout/seller webhooks it delivers
   std::string jwks_file;  // served at Supabase's /auth/v1/.well-known/jwks.json (read per request)
+  std::string webhook_url;       // where /__sim/deposit and /__sim/expire deliver by default
 };
 
 class Simulator {
@@ -75,7 +77,13 @@ class Simulator {
   HttpResponse set_faults(const nlohmann::json& body);
   HttpResponse stats() const;
   HttpResponse jwks();
+  // Webhooks as Toss sends them (sim/webhook_delivery.cpp): payment events unsigned,
+  // DEPOSIT_CALLBACK with the account's secret, payout/seller events signed.
   awaitable<HttpResponse> deliver_webhook(const nlohmann::json& request);
+  awaitable<HttpResponse> deposit(const nlohmann::json& request);
+  awaitable<HttpResponse> expire(const nlohmann::json& request);
+  awaitable<nlohmann::json> post_webhook(const std::string& url, const std::string& body, bool sign,
+                                         const nlohmann::json& request);
   SimPayment& new_session(const std::string& payment_key, const std::string& order_id, Krw amount,
                           bool virtual_account = false);
   // Idempotency-Keys are scoped per key, method and path, as at Toss.
@@ -96,7 +104,9 @@ class Simulator {
   std::map<std::string, IdempotentReply> idempotency_;  // by idempotency_scope
   unsigned long long confirm_calls_ = 0;
   int in_flight_ = 0;
-  unsigned long long webhooks_sent_ = 0;  // confirms being handled right now (tests wait for 0)
+  unsigned long long webhooks_sent_ = 0;
+  unsigned long long get_calls_ = 0;      // GET /v1/payments/… received
+  unsigned long long gets_answered_ = 0;  // … and answered (after any get_latency_ms)
   unsigned long long faults_injected_ = 0;
   std::map<std::string, unsigned long long> faults_by_kind_;
   unsigned long long approvals_ = 0;

@@ -172,11 +172,27 @@ CREATE INDEX payments_user_course ON payments (user_id, course_id);
 CREATE INDEX payments_waiting ON payments (status, va_due_date);
 CREATE UNIQUE INDEX enrollments_one_live ON enrollments (user_id, course_id) WHERE status IN ('ACTIVE', 'PENDING');
 ALTER TABLE confirm_attempts ADD COLUMN key_seq INTEGER NOT NULL DEFAULT 0
+// Webhooks are answered once stored and processed afterwards (SPEC 6): each event keeps its
+// processing state, its retry schedule and who sent it (for the forged-webhook alert's top
+// IPs/UAs when a refusal is only known after the re-fetch). A partial refund keeps the
+// payment and records what is left of it.
+constexpr std::string_view kWebhookProcessing = R"SQL(
+ALTER TABLE webhook_events ADD COLUMN state TEXT NOT NULL DEFAULT 'done';
+ALTER TABLE webhook_events ADD COLUMN order_id TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE webhook_events ADD COLUMN next_attempt_at TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN processed_at TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN request_id TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN ip TEXT NULL;
+ALTER TABLE webhook_events ADD COLUMN ua TEXT NULL;
+CREATE INDEX webhook_events_due ON webhook_events (state, next_attempt_at);
+ALTER TABLE payments ADD COLUMN balance_amount BIGINT NULL
 )SQL";
 
-constexpr std::array<Migration, 3> kMigrations{{{1, "initial", kInitial},
+constexpr std::array<Migration, 4> kMigrations{{{1, "initial", kInitial},
                                                 {2, "webhook_secrets", kWebhookSecrets},
-                                                {3, "virtual_accounts", kVirtualAccounts}}};
+                                                {3, "virtual_accounts", kVirtualAccounts},
+                                                {4, "webhook_processing", kWebhookProcessing}}};
 
 }  // namespace
 

@@ -164,7 +164,13 @@ constexpr LocalCheck kLocalChecks[] = {
      "SELECT e.payment_key, 'ACTIVE enrollment, payment ' || COALESCE(p.status, 'missing') FROM "
      "enrollments e LEFT JOIN payments p ON p.provider_tx_id = e.payment_key WHERE e.status = "
      "'ACTIVE' "
-     "AND (p.provider_tx_id IS NULL OR p.status = 'CANCELED')"},
+     "AND (p.provider_tx_id IS NULL OR p.status IN ('CANCELED', 'EXPIRED'))"},
+    // A partial refund keeps the course (SPEC 6): exactly one ACTIVE enrollment, as for DONE.
+    {"partial_refund_without_enrollment",
+     "SELECT p.provider_tx_id, 'PARTIAL_CANCELED payment has ' || (SELECT COUNT(*) FROM "
+     "enrollments e WHERE e.payment_key = p.provider_tx_id AND e.status = 'ACTIVE') || ' ACTIVE "
+     "enrollments' FROM payments p WHERE p.status = 'PARTIAL_CANCELED' AND (SELECT COUNT(*) FROM "
+     "enrollments e WHERE e.payment_key = p.provider_tx_id AND e.status = 'ACTIVE') <> 1"},
     {"pending_enrollment_without_waiting_payment",
      "SELECT e.payment_key, 'PENDING enrollment, payment ' || COALESCE(p.status, 'missing') FROM "
      "enrollments e LEFT JOIN payments p ON p.provider_tx_id = e.payment_key WHERE e.status = "
@@ -857,31 +863,160 @@ Result<std::vector<Violation>> SqlStore::local_violations() {
   return out;
 }
 
-Result<std::optional<std::string>> SqlStore::webhook_event_outcome(const std::string& id) {
-  auto lease = acquire();
-  Query q(*lease, "SELECT outcome FROM webhook_events WHERE id = ?");
-  q.bind(id);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
-  return q.opt_text(0).value_or("");
+namespace {
+#define PAYEDGE_WEBHOOK_COLUMNS                                                                 \
+  "id, event_type, payment_key, order_id, transmission_time, body, request_id, ip, ua, state, " \
+  "outcome, attempts, received_at, next_attempt_at"
+// Query keeps a view of its SQL: these live as long as the program.
+constexpr std::string_view kSelectWebhookEvent =
+    "SELECT " PAYEDGE_WEBHOOK_COLUMNS " FROM webhook_events WHERE id = ?";
+constexpr std::string_view kDueWebhookEvents =
+    "SELECT " PAYEDGE_WEBHOOK_COLUMNS
+    " FROM webhook_events WHERE state = 'pending' AND next_attempt_at <= ? "
+    "ORDER BY next_attempt_at, received_at LIMIT ?";
+#undef PAYEDGE_WEBHOOK_COLUMNS
+
+std::optional<WebhookState> parse_webhook_state(std::string_view s) {
+  if (s == "pending") return WebhookState::kPending;
+  if (s == "done") return WebhookState::kDone;
+  if (s == "failed") return WebhookState::kFailed;
+  return std::nullopt;
 }
 
-Status SqlStore::save_webhook_event(const WebhookEvent& e, const std::string& outcome,
-                                    EpochMs now) {
+WebhookEvent read_webhook_event(const Query& q) {
+  WebhookEvent e;
+  e.id = q.text(0);
+  e.event_type = q.text(1);
+  e.payment_key = q.opt_text(2).value_or("");
+  e.order_id = q.opt_text(3).value_or("");
+  e.transmission_time = q.opt_text(4).value_or("");
+  e.body = q.text(5);
+  e.request_id = q.opt_text(6).value_or("");
+  e.ip = q.opt_text(7).value_or("");
+  e.ua = q.opt_text(8).value_or("");
+  e.state = parse_webhook_state(q.text(9)).value_or(WebhookState::kDone);
+  e.outcome = q.opt_text(10).value_or("");
+  e.attempts = static_cast<int>(q.int64(11));
+  e.received_at = time_or_zero(q, 12);
+  e.next_attempt_at = time_or_zero(q, 13);
+  return e;
+}
+}  // namespace
+
+std::string_view to_string(WebhookState s) {
+  switch (s) {
+    case WebhookState::kPending:
+      return "pending";
+    case WebhookState::kDone:
+      return "done";
+    case WebhookState::kFailed:
+      return "failed";
+  }
+  return "?";
+}
+
+Result<WebhookInsert> SqlStore::insert_webhook_event(const WebhookEvent& e) {
   auto lease = acquire();
-  Query q(*lease,
-          "INSERT INTO webhook_events (id, event_type, payment_key, received_at, "
-          "transmission_time, body, outcome) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome");
-  q.bind(e.id)
-      .bind(e.event_type)
-      .bind(e.payment_key)
-      .bind(format_utc(now))
-      .bind(e.transmission_time)
-      .bind(e.body);
-  q.bind(outcome);
-  return q.run();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Result<WebhookInsert> {
+    Query ins(c,
+              "INSERT INTO webhook_events (id, event_type, payment_key, order_id, "
+              "transmission_time, body, request_id, ip, ua, state, outcome, attempts, "
+              "received_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) "
+              "ON CONFLICT (id) DO NOTHING");
+    ins.bind(e.id)
+        .bind(e.event_type)
+        .bind(e.payment_key)
+        .bind(e.order_id)
+        .bind(e.transmission_time)
+        .bind(e.body)
+        .bind(e.request_id)
+        .bind(e.ip)
+        .bind(e.ua)
+        .bind(to_string(e.state))
+        .bind(e.outcome)
+        .bind(format_utc(e.received_at))
+        .bind(format_utc(e.next_attempt_at));
+    if (auto st = ins.run(); !st) return std::unexpected(st.error());
+    WebhookInsert out;
+    out.inserted = ins.changes() > 0;
+    if (!out.inserted) {
+      Query q(c, kSelectWebhookEvent);
+      q.bind(e.id);
+      auto row = q.step();
+      if (!row) return std::unexpected(row.error());
+      if (*row) out.existing = read_webhook_event(q);
+    }
+    return out;
+  });
+}
+
+Result<std::vector<WebhookEvent>> SqlStore::due_webhook_events(EpochMs now, int limit) {
+  auto lease = acquire();
+  Query q(*lease, kDueWebhookEvents);
+  q.bind(format_utc(now)).bind(limit);
+  std::vector<WebhookEvent> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read_webhook_event(q));
+  }
+}
+
+Result<bool> SqlStore::claim_webhook_event(const std::string& id, EpochMs now,
+                                           EpochMs lease_until) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+    Query q(c,
+            "UPDATE webhook_events SET attempts = attempts + 1, next_attempt_at = ? "
+            "WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?");
+    q.bind(format_utc(lease_until)).bind(id).bind(format_utc(now));
+    if (auto st = q.run(); !st) return std::unexpected(st.error());
+    return q.changes() > 0;
+  });
+}
+
+Status SqlStore::finish_webhook_event(const std::string& id, WebhookState state,
+                                      const std::string& outcome, EpochMs now) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Status {
+    Query q(c, "UPDATE webhook_events SET state = ?, outcome = ?, processed_at = ? WHERE id = ?");
+    q.bind(to_string(state)).bind(outcome).bind(format_utc(now)).bind(id);
+    return q.run();
+  });
+}
+
+Status SqlStore::retry_webhook_event(const std::string& id, const std::string& outcome,
+                                     EpochMs next_attempt_at) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Status {
+    Query q(c, "UPDATE webhook_events SET outcome = ?, next_attempt_at = ? WHERE id = ?");
+    q.bind(outcome).bind(format_utc(next_attempt_at)).bind(id);
+    return q.run();
+  });
+}
+
+Result<bool> SqlStore::record_partial_cancel(const std::string& payment_key, Krw balance_amount,
+                                             EpochMs now, const AuditEntry& audit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+    Query pay(c,
+              "UPDATE payments SET status = 'PARTIAL_CANCELED', balance_amount = ?, updated_at = ? "
+              "WHERE provider_tx_id = ? AND status IN ('DONE', 'PARTIAL_CANCELED') AND "
+              "(balance_amount IS NULL OR balance_amount <> ?)");
+    pay.bind(balance_amount).bind(format_utc(now)).bind(payment_key).bind(balance_amount);
+    if (auto st = pay.run(); !st) return std::unexpected(st.error());
+    const bool changed = pay.changes() > 0;
+    if (changed) {
+      if (auto st = insert_audit(c, audit, now); !st) return std::unexpected(st.error());
+    }
+    return changed;
+  });
 }
 
 Result<bool> SqlStore::cancel_payment(const std::string& payment_key, const std::string& status,

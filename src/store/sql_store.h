@@ -56,9 +56,16 @@ class SqlStore final : public Store {
                                                     int limit) override;
   Result<std::vector<Payment>> list_payments(int limit) override;
   Result<std::vector<Violation>> local_violations() override;
-  Result<std::optional<std::string>> webhook_event_outcome(const std::string& id) override;
-  Status save_webhook_event(const WebhookEvent& event, const std::string& outcome,
-                            EpochMs now) override;
+  Result<WebhookInsert> insert_webhook_event(const WebhookEvent& event) override;
+  Result<std::vector<WebhookEvent>> due_webhook_events(EpochMs now, int limit) override;
+  Result<bool> claim_webhook_event(const std::string& id, EpochMs now,
+                                   EpochMs lease_until) override;
+  Status finish_webhook_event(const std::string& id, WebhookState state, const std::string& outcome,
+                              EpochMs now) override;
+  Status retry_webhook_event(const std::string& id, const std::string& outcome,
+                             EpochMs next_attempt_at) override;
+  Result<bool> record_partial_cancel(const std::string& payment_key, Krw balance_amount,
+                                     EpochMs now, const AuditEntry& audit) override;
   Result<bool> cancel_payment(const std::string& payment_key, const std::string& status,
                               EpochMs now, const AuditEntry& audit) override;
   Result<int> advance_attempt_key(const std::string& payment_key) override;

@@ -125,13 +125,32 @@ struct StoreCounts {
   long long open_attempts = 0;
 };
 
-// A received webhook, kept for dedupe and postmortems.
+// A received webhook: stored before it is answered (dedupe, and the durable queue that the
+// background processor works through), kept afterwards for postmortems.
+enum class WebhookState { kPending, kDone, kFailed };
+std::string_view to_string(WebhookState s);
+
 struct WebhookEvent {
   std::string id;  // SHA-256 of the raw body: an identical redelivery has the same id
   std::string event_type;
-  std::string payment_key;
+  std::string payment_key;  // empty for DEPOSIT_CALLBACK (it names the order)
+  std::string order_id;
   std::string transmission_time;
-  std::string body;
+  std::string body;  // as received, with a DEPOSIT_CALLBACK's secret redacted
+  std::string request_id;
+  std::string ip;
+  std::string ua;
+  WebhookState state = WebhookState::kPending;
+  std::string outcome;
+  int attempts = 0;
+  EpochMs received_at = 0;
+  EpochMs next_attempt_at = 0;
+};
+
+// What storing a webhook found: a new event, or the one stored before under the same id.
+struct WebhookInsert {
+  bool inserted = false;
+  std::optional<WebhookEvent> existing;
 };
 
 // A webhook secret set by `ops secret rotate` (the environment's WEBHOOK_SECRET is the
@@ -234,10 +253,24 @@ class Store {
   // coupons redeemed past their maximum.
   virtual Result<std::vector<Violation>> local_violations() = 0;
 
-  // Webhooks: the outcome recorded for an event id ("applied", "ignored", …), if any.
-  virtual Result<std::optional<std::string>> webhook_event_outcome(const std::string& id) = 0;
-  virtual Status save_webhook_event(const WebhookEvent& event, const std::string& outcome,
-                                    EpochMs now) = 0;
+  // Webhooks. Stores `event` (state pending, due at once) unless its id is known already.
+  virtual Result<WebhookInsert> insert_webhook_event(const WebhookEvent& event) = 0;
+  // Pending events due at `now`, oldest first.
+  virtual Result<std::vector<WebhookEvent>> due_webhook_events(EpochMs now, int limit) = 0;
+  // Takes a due pending event for processing until `lease_until` and counts the attempt;
+  // false when another worker took it first (or it is no longer pending/due).
+  virtual Result<bool> claim_webhook_event(const std::string& id, EpochMs now,
+                                           EpochMs lease_until) = 0;
+  // Done (or failed after its last attempt) with `outcome`.
+  virtual Status finish_webhook_event(const std::string& id, WebhookState state,
+                                      const std::string& outcome, EpochMs now) = 0;
+  // Still pending: tried again at `next_attempt_at`.
+  virtual Status retry_webhook_event(const std::string& id, const std::string& outcome,
+                                     EpochMs next_attempt_at) = 0;
+  // One transaction: a partial refund — status PARTIAL_CANCELED and the balance left; the
+  // enrollment stays. False when there was nothing to change.
+  virtual Result<bool> record_partial_cancel(const std::string& payment_key, Krw balance_amount,
+                                             EpochMs now, const AuditEntry& audit) = 0;
   // One transaction: the payment's status, its enrollment CANCELLED, the audit entry.
   // False when there was nothing to change (unknown payment, or already in that state).
   virtual Result<bool> cancel_payment(const std::string& payment_key, const std::string& status,

@@ -41,14 +41,22 @@ std::string_view to_string(SignatureFailure f) {
 
 std::optional<std::vector<std::string>> parse_signature_header(std::string_view header) {
   if (header.size() > kMaxSignatureHeader) return std::nullopt;
+  // Toss's own example is `v1:A,B`: one prefix, then every value up to the next prefix is of
+  // that scheme (https://techchat.tosspayments.com/m/1308725417263497257). `v1:A,v1:B` is the
+  // same pair. Base64 has no ':', so a value with one starts a new scheme.
   std::vector<std::string> out;
+  bool in_v1 = false;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    const std::string_view part = trim(header.substr(0, comma));
+    std::string_view part = trim(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     if (part.empty()) continue;
-    if (!part.starts_with("v1:")) continue;  // other schemes are not ours to judge
-    auto raw = base64_decode(trim(part.substr(3)));
+    if (const auto colon = part.find(':'); colon != std::string_view::npos) {
+      in_v1 = part.substr(0, colon) == "v1";
+      part = trim(part.substr(colon + 1));
+    }
+    if (!in_v1) continue;  // other schemes (or values before any prefix) are not ours to judge
+    auto raw = base64_decode(part);
     if (!raw || raw->size() != 32) return std::nullopt;
     if (out.size() == kMaxSignatures) return std::nullopt;
     out.push_back(std::move(*raw));

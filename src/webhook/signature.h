@@ -1,4 +1,5 @@
-// The Toss webhook signature scheme: header `tosspayments-webhook-signature: v1:<b64>,v1:<b64>`
+// The Toss webhook signature scheme (payout.changed, seller.changed): header
+// `tosspayments-webhook-signature: v1:<b64>,<b64>` (or `v1:<b64>,v1:<b64>`)
 // over `raw_body + ":" + transmission_time`, HMAC-SHA256, base64; any v1 may match the
 // current secret or, during a rotation, the previous one; the time within ±tolerance.
 #pragma once

@@ -165,6 +165,31 @@ TEST(AlertEngine, WebhookSignatureRatioNeedsVolumeAndNamesTheSenders) {
   EXPECT_EQ(t[0].labels.at("top_ips"), "1.2.3.4 (10), 9.9.9.9 (1)");
 }
 
+// Unsigned payment webhooks are refused only after their 200 (the re-fetch contradicts them):
+// that processing line counts as a refusal, not as one more request; the reasons are told apart.
+TEST(AlertEngine, WebhookRefusalsFoundWhileProcessingCountWithTheirReason) {
+  AlertEngine engine(quiet(), nullptr);
+  std::vector<AlertEvent> ev;
+  for (int i = 0; i < 19; ++i) ev.push_back(webhook(kT0 + i * kS, true, "5.5.5.5"));
+  for (int i = 0; i < 2; ++i) {
+    AlertEvent refused = webhook(kT0 + (19 + i) * kS, false, "6.6.6.6");
+    refused.http_status = 0;  // the processing line, after the 200
+    refused.background = true;
+    refused.error_detail = "refetch_mismatch";
+    ev.push_back(refused);
+  }
+  // Still 19 requests: under the minimum volume, nothing fires yet.
+  EXPECT_TRUE(of_rule(run(engine, ev), "webhook_invalid_sig_ratio").empty());
+  AlertEvent secret = webhook(kT0 + 21 * kS, false, "6.6.6.6");
+  secret.error_detail = "deposit_secret";
+  auto t = of_rule(run(engine, {secret}), "webhook_invalid_sig_ratio");
+  ASSERT_FALSE(t.empty());
+  EXPECT_EQ(t.back().labels.at("requests"), "20");  // 19 answered 200 + the 401
+  EXPECT_EQ(t.back().labels.at("invalid"), "3");
+  EXPECT_EQ(t.back().labels.at("reasons"), "refetch_mismatch (2), deposit_secret (1)");
+  EXPECT_EQ(t.back().labels.at("top_ips"), "6.6.6.6 (3)");
+}
+
 TEST(AlertEngine, WebhookRatioAtExactlyTwoPercentDoesNotFire) {
   AlertEngine engine(quiet(), nullptr);
   std::vector<AlertEvent> ev;

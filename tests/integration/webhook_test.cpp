@@ -1,9 +1,12 @@
-// The Toss webhook receiver end to end: the simulator signs and delivers, the service
-// verifies, re-fetches from Toss and applies; forged, stale and replayed deliveries.
+// The Toss webhook receiver end to end, as Toss really sends webhooks: payment events
+// unsigned (authenticated by re-fetching the payment), DEPOSIT_CALLBACK with its secret,
+// payout events signed; answered once stored, processed afterwards; forged, stale and
+// replayed deliveries.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "core/codec.h"
 #include "core/time.h"
@@ -15,13 +18,29 @@ namespace {
 
 using nlohmann::json;
 
-class WebhookTest : public ::testing::Test {
- protected:
-  Stack stack;
-
-  std::string url() {
-    return "http://127.0.0.1:" + std::to_string(stack.api_port()) + "/functions/v1/toss-webhook";
+// Polls `done` (bounded in time) while the service processes what it answered 200 for.
+template <class Pred>
+bool eventually(Pred done, int seconds = 20) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  return true;
+}
+
+const std::string kFastRetries = "[webhook]\nretry_base_ms = 100\npoll_interval_ms = 100\n";
+
+class WebhookTest : public ::testing::Test {
+ public:
+  static std::string webhook_url(Stack& s) {
+    return "http://127.0.0.1:" + std::to_string(s.api_port()) + "/functions/v1/toss-webhook";
+  }
+
+ protected:
+  Stack stack{{.config_toml = kFastRetries}};
+
+  std::string url() { return webhook_url(stack); }
   // Asks the simulator to deliver a webhook; returns what our service answered.
   json deliver(json request) {
     request["url"] = url();
@@ -29,50 +48,105 @@ class WebhookTest : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << r.body;
     return r.json();
   }
-  json last_log() { return read_json_lines(stack.log_path()).back(); }
+  HttpReply post(const std::string& body, const std::map<std::string, std::string>& h = {}) {
+    return http_call(stack.api_port(), "POST", "/functions/v1/toss-webhook", body, h);
+  }
+  // The last request line (processing lines, http_status 0, are written in the background).
+  json last_log() {
+    auto lines = read_json_lines(stack.log_path());
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it)
+      if ((*it)["http_status"] != 0) return *it;
+    return json();
+  }
   std::string confirm_paid(const std::string& order, long long amount = 49000) {
     const std::string key = stack.new_session(order, amount);
     auto r = stack.confirm(body_for(key, order, amount, "course-sql"));
     EXPECT_EQ(r.status, 200) << r.body;
     return key;
   }
+  void cancel_at_toss(const std::string& key) {
+    auto cancel = http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
+                            R"({"cancelReason":"고객 요청"})",
+                            {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}});
+    ASSERT_EQ(cancel.status, 200) << cancel.body;
+  }
+  bool all_processed() { return stack.db().count("webhook_events", "state = 'pending'") == 0; }
+  std::string payment_status(const std::string& key) {
+    return stack.db().scalar("SELECT status FROM payments WHERE provider_tx_id = '" + key + "'");
+  }
+  // The processing lines (after the 200) of the service's log.
+  std::vector<json> processing_lines() {
+    std::vector<json> out;
+    for (auto& l : read_json_lines(stack.log_path()))
+      if (l["fn"] == "toss-webhook" && l["http_status"] == 0) out.push_back(l);
+    return out;
+  }
 };
 
-TEST_F(WebhookTest, CancelWebhookCancelsPaymentAndEnrollmentOnce) {
+TEST_F(WebhookTest, UnsignedCancelIsAppliedOnceEvenWhenDeliveredThreeTimes) {
   const std::string key = confirm_paid("order-wh-cancel-1");
-  auto cancel = http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
-                          R"({"cancelReason":"고객 요청"})",
-                          {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}});
-  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  cancel_at_toss(key);
+  // As Toss sends it: PAYMENT_STATUS_CHANGED without any signature header.
   json first = deliver({{"paymentKey", key}});
   EXPECT_EQ(first["status"], 200) << first.dump();
-  EXPECT_EQ(stack.db().scalar("SELECT status FROM payments WHERE provider_tx_id = '" + key + "'"),
-            "CANCELED");
+  const std::string sent = first["sent"];
+  EXPECT_EQ(json::parse(sent)["data"]["status"], "CANCELED");
+  // Toss redelivers the identical body, and another delivery of the same change follows.
+  EXPECT_EQ(post(sent).status, 200);
+  EXPECT_EQ(last_log()["replayed"], true);
+  EXPECT_EQ(deliver({{"paymentKey", key}})["status"], 200);
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(payment_status(key), "CANCELED");
   EXPECT_EQ(stack.db().scalar("SELECT status FROM enrollments WHERE payment_key = '" + key + "'"),
             "CANCELLED");
   EXPECT_EQ(stack.db().count("audit_log", "action = 'payment.cancel'"), 1);
-  json log = last_log();
-  EXPECT_EQ(log["fn"], "toss-webhook");
-  EXPECT_EQ(log["status"], "success");
+  EXPECT_EQ(stack.db().count("webhook_events"), 2);  // the identical body is stored once
+  auto lines = processing_lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["status"], "success");
+  EXPECT_EQ(lines[0]["error_detail"], "applied:canceled");
+  EXPECT_EQ(lines[1]["error_detail"], "unchanged:already_CANCELED");
+  EXPECT_EQ(lines[0]["ip"], "127.0.0.1");
+  EXPECT_EQ(lines[0]["ua"], "TossPayments-Webhook/sim");
+}
 
-  // Toss redelivers the identical body: answered 200, applied once.
-  auto redelivered = http_call(
-      stack.api_port(), "POST", "/functions/v1/toss-webhook", first["sent"].get<std::string>(),
-      {{"tosspayments-webhook-signature",
-        sign_webhook(first["sent"].get<std::string>(),
-                     format_with_offset(SystemClock::instance().now_ms(), 540), kWebhookSecret)},
-       {"tosspayments-webhook-transmission-time",
-        format_with_offset(SystemClock::instance().now_ms(), 540)}});
-  EXPECT_EQ(redelivered.status, 200) << redelivered.body;
-  EXPECT_EQ(stack.db().count("audit_log", "action = 'payment.cancel'"), 1);
-  EXPECT_EQ(stack.db().count("webhook_events"), 1);
-  EXPECT_EQ(last_log()["replayed"], true);
+TEST_F(WebhookTest, ForgedDoneForAPaymentTossHasInProgressChangesNothing) {
+  // The buyer opened the payment window but never paid; a forger claims DONE.
+  const std::string key = stack.new_session("order-wh-forged-1", 49000);
+  const std::string forged = json{
+      {"eventType", "PAYMENT_STATUS_CHANGED"},
+      {"createdAt", "2026-11-28T10:00:00.000"},
+      {"data",
+       {{"paymentKey", key},
+        {"orderId", "order-wh-forged-1"},
+        {"status", "DONE"},
+        {"totalAmount", 49000}}}}.dump();
+  auto r = post(forged, {{"User-Agent", "forger/1.0"}});
+  EXPECT_EQ(r.status, 200) << r.body;  // answered before anyone asked Toss
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(stack.db().count("payments"), 0);
+  EXPECT_EQ(stack.db().count("enrollments"), 0);
+  auto lines = processing_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["status"], "error");
+  EXPECT_EQ(lines[0]["error_code"], "E_WEBHOOK_INVALID_SIG");
+  EXPECT_EQ(lines[0]["error_detail"], "refetch_mismatch");
+  EXPECT_EQ(lines[0]["toss_code"], "IN_PROGRESS");
+  EXPECT_EQ(lines[0]["ua"], "forger/1.0");
+  EXPECT_EQ(stack.db().scalar("SELECT outcome FROM webhook_events"),
+            "refused:status DONE but Toss has IN_PROGRESS");
+  // Runbook 4.4 on the service's own log: the refusal is counted by its reason.
+  auto top = run_payedge({"logs", "top", "--by", "error_detail", "--error-code",
+                          "E_WEBHOOK_INVALID_SIG", "--format", "json", stack.log_path()});
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_EQ(json::parse(top.out)["rows"][0]["key"], "refetch_mismatch") << top.out;
 }
 
 TEST(Webhook, DoneWebhookFinishesAnOpenConfirm) {
   // One try and no periodic reconciler: the lost answer stays lost until the webhook comes.
-  Stack stack(
-      {.config_toml = "[toss]\nmax_attempts = 1\n[idempotency]\nreconcile_interval_s = 0\n"});
+  Stack stack({.config_toml = "[toss]\nmax_attempts = 1\n[idempotency]\nreconcile_interval_s = "
+                              "0\n" +
+                              kFastRetries});
   // The answer is lost, and so is the re-fetch that an answered 500 leads to.
   stack.set_faults({{"approve_then_fail_rate", 1.0}, {"get_error_rate", 1.0}});
   const std::string key = stack.new_session("order-wh-done-1", 49000);
@@ -80,13 +154,12 @@ TEST(Webhook, DoneWebhookFinishesAnOpenConfirm) {
   EXPECT_EQ(r.status, 502) << r.body;
   EXPECT_EQ(stack.db().count("payments"), 0);
   stack.set_faults(json::object());
-  auto delivered = http_call(stack.sim_port(), "POST", "/__sim/webhooks",
-                             json{{"url", "http://127.0.0.1:" + std::to_string(stack.api_port()) +
-                                              "/functions/v1/toss-webhook"},
-                                  {"paymentKey", key}}
-                                 .dump())
-                       .json();
+  auto delivered =
+      http_call(stack.sim_port(), "POST", "/__sim/webhooks",
+                json{{"url", WebhookTest::webhook_url(stack)}, {"paymentKey", key}}.dump())
+          .json();
   EXPECT_EQ(delivered["status"], 200) << delivered.dump();
+  ASSERT_TRUE(eventually([&] { return stack.db().count("payments") == 1; }));
   EXPECT_EQ(stack.db().scalar("SELECT source FROM payments WHERE provider_tx_id = '" + key + "'"),
             "webhook");
   EXPECT_EQ(stack.db().count("enrollments", "status = 'ACTIVE'"), 1);
@@ -95,8 +168,9 @@ TEST(Webhook, DoneWebhookFinishesAnOpenConfirm) {
       "DONE");
 }
 
-TEST_F(WebhookTest, ForgedStaleAndUnsignedDeliveriesAreRefusedAndLogged) {
-  const std::string key = confirm_paid("order-wh-forged-1");
+TEST_F(WebhookTest, SignedDeliveriesWithBadSignaturesAreRefusedAndLogged) {
+  const std::string key = confirm_paid("order-wh-sig-1");
+  // A request that carries the signature headers is judged by them.
   json forged = deliver({{"paymentKey", key}, {"secret", "attacker-guess-0000000000"}});
   EXPECT_EQ(forged["status"], 401);
   EXPECT_EQ(json::parse(forged["body"].get<std::string>())["error"]["code"],
@@ -112,41 +186,156 @@ TEST_F(WebhookTest, ForgedStaleAndUnsignedDeliveriesAreRefusedAndLogged) {
   EXPECT_EQ(stale["status"], 401);
   EXPECT_EQ(last_log()["error_detail"], "stale");
 
-  auto unsigned_post =
-      http_call(stack.api_port(), "POST", "/functions/v1/toss-webhook", R"({"eventType":"X"})");
-  EXPECT_EQ(unsigned_post.status, 401);
+  // payout.changed is signed by Toss: unsigned, it is refused.
+  auto unsigned_payout = post(R"({"eventType":"payout.changed","entityBody":{}})");
+  EXPECT_EQ(unsigned_payout.status, 401);
   EXPECT_EQ(last_log()["error_detail"], "missing");
   json malformed = deliver({{"paymentKey", key}, {"signature", "v1:not-base64!"}});
   EXPECT_EQ(malformed["status"], 401);
   EXPECT_EQ(last_log()["error_detail"], "malformed");
   EXPECT_EQ(stack.db().count("webhook_events"), 0);
+  EXPECT_EQ(payment_status(key), "DONE");
 
-  // Playbook 4.4 on the service's own log: forged deliveries by reason.
   auto top = run_payedge({"logs", "top", "--by", "error_detail", "--error-code",
                           "E_WEBHOOK_INVALID_SIG", "--format", "json", stack.log_path()});
   ASSERT_EQ(top.exit_code, 0) << top.err;
   json rows = json::parse(top.out)["rows"];
   ASSERT_EQ(rows.size(), 4u) << top.out;
   for (const auto& row : rows) EXPECT_EQ(row["count"], 1) << top.out;
+}
+
+TEST_F(WebhookTest, TossFormWithTheSecondValueValidIsAccepted) {
+  // `v1:A,B` as in Toss's own example, where only B is right.
+  const std::string body =
+      R"({"eventType":"payout.changed","createdAt":"2026-11-28T10:00:00+09:00",)"
+      R"("entityType":"payout","entityBody":{"id":"p1","status":"COMPLETED"}})";
+  const std::string time = format_with_offset(SystemClock::instance().now_ms(), 540);
+  const std::string good = sign_webhook(body, time, kWebhookSecret).substr(3);
+  const std::string bad = sign_webhook(body, time, "not-the-secret-00000000").substr(3);
+  auto r = post(body, {{"tosspayments-webhook-signature", "v1:" + bad + "," + good},
+                       {"tosspayments-webhook-transmission-time", time}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(stack.db().scalar("SELECT outcome FROM webhook_events"), "ignored_event_type");
+  EXPECT_EQ(last_log()["error_detail"], "ignored_event_type");
+  // The same two values, each with its prefix.
+  const std::string body2 = body + " ";
+  const std::string good2 = sign_webhook(body2, time, kWebhookSecret).substr(3);
+  EXPECT_EQ(post(body2, {{"tosspayments-webhook-signature", "v1:" + bad + ",v1:" + good2},
+                         {"tosspayments-webhook-transmission-time", time}})
+                .status,
+            200);
+  // And the simulator signs payout events the way Toss does.
+  json sim = deliver({{"eventType", "payout.changed"}, {"paymentKey", "none"}});
+  EXPECT_EQ(sim["status"], 200) << sim.dump();
+  EXPECT_EQ(stack.db().count("webhook_events"), 3);
+}
+
+TEST_F(WebhookTest, TossFetchFailureIsRetriedAfterThe200) {
+  const std::string key = confirm_paid("order-wh-retry-1");
+  cancel_at_toss(key);
+  stack.set_faults({{"get_error_rate", 1.0}});
+  json first = deliver({{"paymentKey", key}});
+  EXPECT_EQ(first["status"], 200);  // stored: Toss need not deliver it again
+  ASSERT_TRUE(eventually([&] {
+    return stack.db().count("webhook_events", "attempts >= 2 AND state = 'pending'") == 1;
+  }));
+  EXPECT_EQ(payment_status(key), "DONE");
+  auto lines = processing_lines();
+  ASSERT_GE(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["error_code"], "TOSS_API_ERROR");
+  EXPECT_EQ(lines[0]["error_detail"].get<std::string>().rfind("retry:1:", 0), 0u)
+      << lines[0].dump();
+  stack.set_faults(json::object());
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(payment_status(key), "CANCELED");
+}
+
+TEST_F(WebhookTest, PartialRefundsKeepTheEnrollmentAFullCancelEndsIt) {
+  const std::string key = confirm_paid("order-wh-partial-1");
+  auto refund = stack.ops({"enrollment", "cancel", "--order", "order-wh-partial-1", "--amount",
+                           "9000", "--reason", "부분 환불"});
+  ASSERT_EQ(refund.exit_code, 0) << refund.out << refund.err;
+  EXPECT_EQ(payment_status(key), "PARTIAL_CANCELED");
+  EXPECT_EQ(stack.db().scalar("SELECT balance_amount FROM payments"), "40000");
+  EXPECT_EQ(stack.db().scalar("SELECT status FROM enrollments"), "ACTIVE");
+  EXPECT_EQ(stack.db().count("audit_log", "action = 'payment.partial_cancel'"), 1);
+  // A second partial refund made at Toss directly reaches us by webhook.
+  auto cancel = http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
+                          R"({"cancelReason":"추가 환불","cancelAmount":10000})",
+                          {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}});
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(deliver({{"paymentKey", key}})["status"], 200);
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(stack.db().scalar("SELECT balance_amount FROM payments"), "30000");
+  EXPECT_EQ(stack.db().scalar("SELECT status FROM enrollments"), "ACTIVE");
+  // The rest: a full cancel ends the enrollment.
+  cancel_at_toss(key);
+  EXPECT_EQ(deliver({{"paymentKey", key}})["status"], 200);
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(payment_status(key), "CANCELED");
+  EXPECT_EQ(stack.db().scalar("SELECT status FROM enrollments"), "CANCELLED");
+  // More than the payment is refused before Toss is asked.
+  auto too_much = stack.ops({"enrollment", "cancel", "--order", "order-wh-partial-1", "--amount",
+                             "50000", "--reason", "x"});
+  EXPECT_NE(too_much.exit_code, 0);
+}
+
+TEST(Webhook, AnsweredBeforeTheSlowTossFetchThenApplied) {
+  // Toss's GET takes 3 s; the webhook is answered without waiting for it.
+  Stack stack({.config_toml = "[toss]\nattempt_timeout_ms = 6000\n" + kFastRetries});
+  const std::string key = stack.new_session("order-wh-slow-1", 49000);
+  ASSERT_EQ(stack.confirm(body_for(key, "order-wh-slow-1", 49000, "course-sql")).status, 200);
+  ASSERT_EQ(http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
+                      R"({"cancelReason":"고객 요청"})",
+                      {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}})
+                .status,
+            200);
+  stack.set_faults({{"get_latency_ms", 3000}});
+  auto r = http_call(stack.sim_port(), "POST", "/__sim/webhooks",
+                     json{{"url", WebhookTest::webhook_url(stack)}, {"paymentKey", key}}.dump());
+  ASSERT_EQ(r.json()["status"], 200) << r.body;
+  // Our 200 came while the simulator had not yet answered any payment GET.
+  EXPECT_EQ(stack.sim_stats()["gets_answered"], 0);
   EXPECT_EQ(stack.db().scalar("SELECT status FROM payments WHERE provider_tx_id = '" + key + "'"),
             "DONE");
+  ASSERT_TRUE(eventually([&] {
+    return stack.db().scalar("SELECT status FROM payments WHERE provider_tx_id = '" + key + "'") ==
+           "CANCELED";
+  }));
+  EXPECT_GE(stack.sim_stats()["gets_answered"], 1);
 }
 
-TEST_F(WebhookTest, TossFetchFailureAsksTossToRetry) {
-  const std::string key = confirm_paid("order-wh-retry-1");
-  stack.set_faults({{"get_error_rate", 1.0}});
-  json failed = deliver({{"paymentKey", key}});
-  EXPECT_EQ(failed["status"], 500);
+TEST(Webhook, ARestartBetweenAnswerAndProcessingStillAppliesIt) {
+  Stack stack({.config_toml = "[toss]\nattempt_timeout_ms = 2000\n" + kFastRetries});
+  const std::string key = stack.new_session("order-wh-restart-1", 49000);
+  ASSERT_EQ(stack.confirm(body_for(key, "order-wh-restart-1", 49000, "course-sql")).status, 200);
+  ASSERT_EQ(http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
+                      R"({"cancelReason":"고객 요청"})",
+                      {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}})
+                .status,
+            200);
+  stack.set_faults({{"get_latency_ms", 1500}});
+  auto r = http_call(stack.sim_port(), "POST", "/__sim/webhooks",
+                     json{{"url", WebhookTest::webhook_url(stack)}, {"paymentKey", key}}.dump());
+  ASSERT_EQ(r.json()["status"], 200) << r.body;
+  EXPECT_EQ(stack.sim_stats()["gets_answered"], 0);
+  stack.kill_service();  // a crash while the event is stored but not yet applied
+  EXPECT_EQ(stack.db().count("webhook_events", "state = 'pending'"), 1);
   stack.set_faults(json::object());
-  json again = deliver({{"paymentKey", key}});
-  EXPECT_EQ(again["status"], 200);
-  EXPECT_EQ(json::parse(again["body"].get<std::string>())["outcome"], "already_recorded");
+  stack.restart_service();
+  ASSERT_TRUE(eventually([&] {
+    return stack.db().scalar("SELECT status FROM payments WHERE provider_tx_id = '" + key + "'") ==
+           "CANCELED";
+  }));
+  EXPECT_EQ(stack.db().scalar("SELECT state FROM webhook_events"), "done");
+  EXPECT_EQ(stack.db().count("audit_log", "action = 'payment.cancel'"), 1);
 }
 
-TEST_F(WebhookTest, UnknownEventTypesAreStoredAndAnswered200) {
-  json r = deliver({{"eventType", "DEPOSIT_CALLBACK"}, {"paymentKey", "whatever"}});
-  EXPECT_EQ(r["status"], 200);
+TEST_F(WebhookTest, UnknownUnsignedEventTypesAreStoredAndAnswered200) {
+  auto r = post(R"({"eventType":"METHOD_UPDATED","data":{"customerKey":"c1"}})");
+  EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(stack.db().scalar("SELECT outcome FROM webhook_events"), "ignored_event_type");
+  EXPECT_EQ(stack.db().scalar("SELECT state FROM webhook_events"), "done");
 }
 
 TEST_F(WebhookTest, RotatedSecretKeepsThePreviousOneForTheGracePeriod) {
@@ -158,10 +347,13 @@ TEST_F(WebhookTest, RotatedSecretKeepsThePreviousOneForTheGracePeriod) {
                             test_env());
   ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
   EXPECT_EQ(rotate.out.find("rotated-secret"), std::string::npos);  // never printed back
-  EXPECT_EQ(deliver({{"paymentKey", key}, {"eventType", "X1"}})["status"],
-            200);  // old secret, inside grace
+  EXPECT_EQ(
+      deliver(
+          {{"paymentKey", key}, {"eventType", "payout.changed"}, {"data", {{"n", 1}}}})["status"],
+      200);  // old secret, inside grace
   EXPECT_EQ(deliver({{"paymentKey", key},
-                     {"eventType", "X2"},
+                     {"eventType", "payout.changed"},
+                     {"data", {{"n", 2}}},
                      {"secret", "rotated-secret-abcdefghijkl"}})["status"],
             200);
   EXPECT_EQ(stack.db().count("audit_log", "action = 'secret.rotate' AND reason = 'quarterly'"), 1);
@@ -176,13 +368,120 @@ TEST_F(WebhookTest, RotatedSecretKeepsThePreviousOneForTheGracePeriod) {
                 .exit_code,
             0);
   EXPECT_EQ(deliver({{"paymentKey", key},
-                     {"eventType", "X3"},
+                     {"eventType", "payout.changed"},
+                     {"data", {{"n", 3}}},
                      {"secret", "rotated-secret-abcdefghijkl"}})["status"],
             401);
   EXPECT_EQ(deliver({{"paymentKey", key},
-                     {"eventType", "X4"},
+                     {"eventType", "payout.changed"},
+                     {"data", {{"n", 4}}},
                      {"secret", "rotated-secret-2-zyxwvutsrq"}})["status"],
             200);
+}
+
+// Virtual accounts (가상계좌): confirm → PENDING; the deposit or the expiry comes later.
+class VirtualAccountTest : public WebhookTest {
+ protected:
+  std::string va_session(const std::string& order, long long amount) {
+    auto r = http_call(
+        stack.sim_port(), "POST", "/__sim/sessions",
+        json{{"orderId", order}, {"amount", amount}, {"method", "VIRTUAL_ACCOUNT"}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json().value("paymentKey", "");
+  }
+  std::string confirm_pending(const std::string& order, long long amount, json coupon = nullptr) {
+    const std::string key = va_session(order, amount);
+    auto r = stack.confirm(body_for(key, order, amount, "course-sql", coupon));
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["payment"]["status"], "WAITING_FOR_DEPOSIT") << r.body;
+    EXPECT_EQ(r.json()["enrollment"]["status"], "PENDING") << r.body;
+    EXPECT_EQ(r.body.find("secret"), std::string::npos);  // never shown to the buyer
+    return key;
+  }
+  std::string enrollment_status(const std::string& key) {
+    return stack.db().scalar("SELECT status FROM enrollments WHERE payment_key = '" + key + "'");
+  }
+};
+
+TEST_F(VirtualAccountTest, DepositCallbackMakesTheEnrollmentActive) {
+  const std::string key = confirm_pending("order-va-deposit-1", 49000);
+  EXPECT_EQ(payment_status(key), "WAITING_FOR_DEPOSIT");
+  EXPECT_EQ(enrollment_status(key), "PENDING");
+  auto r = http_call(stack.sim_port(), "POST", "/__sim/deposit",
+                     json{{"paymentKey", key}, {"url", url()}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["delivery"]["status"], 200) << r.body;
+  const json sent = json::parse(r.json()["delivery"]["sent"].get<std::string>());
+  EXPECT_FALSE(sent.contains("eventType"));  // DEPOSIT_CALLBACK as Toss sends it
+  ASSERT_TRUE(eventually([&] { return enrollment_status(key) == "ACTIVE"; }));
+  EXPECT_EQ(payment_status(key), "DONE");
+  EXPECT_EQ(stack.db().count("audit_log",
+                             "action = 'payment.deposit' AND details LIKE "
+                             "'%\"source\":\"webhook\"%'"),
+            1);
+  // The secret is neither logged nor kept with the event.
+  const std::string secret = sent["secret"];
+  ASSERT_FALSE(secret.empty());
+  std::ifstream log(stack.log_path());
+  const std::string all((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all.find(secret), std::string::npos);
+  EXPECT_EQ(stack.db().count("webhook_events", "body LIKE '%" + secret + "%'"), 0);
+  // A replay of the confirm now answers the updated state.
+  auto replay = stack.confirm(body_for(key, "order-va-deposit-1", 49000, "course-sql"));
+  EXPECT_EQ(replay.json()["enrollment"]["status"], "ACTIVE") << replay.body;
+}
+
+TEST_F(VirtualAccountTest, DepositCallbackWithAWrongSecretChangesNothing) {
+  const std::string key = confirm_pending("order-va-forged-1", 49000);
+  auto r =
+      http_call(stack.sim_port(), "POST", "/__sim/deposit",
+                json{{"paymentKey", key}, {"url", url()}, {"secret", "guessed-secret"}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["delivery"]["status"], 401) << r.body;
+  json log = last_log();
+  EXPECT_EQ(log["error_code"], "E_WEBHOOK_INVALID_SIG");
+  EXPECT_EQ(log["error_detail"], "deposit_secret");
+  EXPECT_EQ(payment_status(key), "WAITING_FOR_DEPOSIT");
+  EXPECT_EQ(enrollment_status(key), "PENDING");
+  EXPECT_EQ(stack.db().count("webhook_events"), 0);
+  // No secret at all is refused the same way.
+  auto none = post(R"({"createdAt":"2026-11-28T10:00:00.000","status":"DONE",)"
+                   R"("transactionKey":"t","orderId":"order-va-forged-1","secret":null})");
+  EXPECT_EQ(none.status, 401) << none.body;
+}
+
+TEST_F(VirtualAccountTest, ExpiryCancelsTheEnrollmentAndReleasesTheCoupon) {
+  const std::string key = confirm_pending("order-va-expire-1", 44000, "SQL5000");
+  EXPECT_EQ(stack.db().scalar("SELECT redemptions FROM coupons WHERE code = 'SQL5000'"), "1");
+  auto r = http_call(stack.sim_port(), "POST", "/__sim/expire",
+                     json{{"paymentKey", key}, {"url", url()}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["delivery"]["status"], 200) << r.body;
+  ASSERT_TRUE(eventually([&] { return enrollment_status(key) == "CANCELLED"; }));
+  EXPECT_EQ(payment_status(key), "EXPIRED");
+  EXPECT_EQ(stack.db().scalar("SELECT redemptions FROM coupons WHERE code = 'SQL5000'"), "0");
+  // The buyer may buy the course again.
+  const std::string again = stack.new_session("order-va-expire-2", 49000);
+  EXPECT_EQ(stack.confirm(body_for(again, "order-va-expire-2", 49000, "course-sql")).status, 200);
+}
+
+TEST_F(VirtualAccountTest, TheReconcilerFindsADepositWhoseWebhookWasLost) {
+  const std::string key = confirm_pending("order-va-lost-1", 49000);
+  // Toss has the money, but its DEPOSIT_CALLBACK never reached us.
+  ASSERT_EQ(http_call(stack.sim_port(), "POST", "/__sim/deposit", json{{"paymentKey", key}}.dump())
+                .status,
+            200);
+  EXPECT_EQ(enrollment_status(key), "PENDING");
+  auto rec = stack.ops({"reconcile", "--older-than", "0s", "--reason", "lost deposit"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.err << rec.out;
+  EXPECT_EQ(enrollment_status(key), "ACTIVE");
+  EXPECT_EQ(payment_status(key), "DONE");
+  EXPECT_EQ(stack.db().count("audit_log",
+                             "action = 'payment.deposit' AND details LIKE "
+                             "'%\"source\":\"reconcile\"%'"),
+            1);
+  auto verify = stack.ops({"verify", "--format", "json"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 // The limiter's arithmetic (refill, burst, eviction) is tested with injected time in

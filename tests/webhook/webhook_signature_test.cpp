@@ -49,6 +49,26 @@ TEST(WebhookSignature, OneOfTwoSignaturesValidIsEnough) {
   EXPECT_EQ(check({bad + "," + bad}).failure, SignatureFailure::kMismatch);
 }
 
+// Toss's own example header is `v1:A,B`: one prefix, two values, either may match
+// (https://techchat.tosspayments.com/m/1308725417263497257).
+TEST(WebhookSignature, TwoValuesAfterOnePrefixEitherMayMatch) {
+  const std::string good = independent_signature(kBody, kTime, kSecrets.current).substr(3);
+  const std::string bad =
+      independent_signature(kBody, kTime, "some-other-secret-xxxxxxxx").substr(3);
+  EXPECT_TRUE(check({"v1:" + bad + "," + good}).ok());
+  EXPECT_TRUE(check({"v1:" + good + "," + bad}).ok());
+  EXPECT_TRUE(check({"v1:" + bad + ", " + good}).ok());
+  EXPECT_EQ(check({"v1:" + bad + "," + bad}).failure, SignatureFailure::kMismatch);
+  auto parsed = parse_signature_header("v1:" + bad + "," + good);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->size(), 2u);
+  // A value after another scheme's prefix belongs to that scheme, not to v1.
+  EXPECT_EQ(check({"v1:" + bad + ",v2:" + good}).failure, SignatureFailure::kMismatch);
+  EXPECT_EQ(check({"v2:" + bad + "," + good}).failure, SignatureFailure::kMalformed);
+  // The Toss form with a broken second value is malformed, not half-checked.
+  EXPECT_EQ(check({"v1:" + good + ",!!!"}).failure, SignatureFailure::kMalformed);
+}
+
 TEST(WebhookSignature, PreviousSecretInsideAndAfterTheGracePeriod) {
   const WebhookSecrets rotated{"new-secret-abcdefghijklmn", kSecrets.current, kNow + 3600'000};
   const std::string old_sig = independent_signature(kBody, kTime, kSecrets.current);
