@@ -1,6 +1,7 @@
 #include "alert/alert_event.h"
 
 #include "logs/record.h"
+#include "obs/mask.h"
 #include "obs/request_log.h"
 
 namespace payedge::alert {
@@ -26,6 +27,7 @@ AlertEvent AlertEvent::from(const logs::LogRecord& r) {
   e.latency_ms = r.latency_ms;
   e.toss_http_status = static_cast<int>(r.toss_http_status.value_or(0));
   e.course_id = std::string(r.get_or(Field::kCourseId));
+  e.user_id = std::string(r.get_or(Field::kUserId));
   e.ip = std::string(r.get_or(Field::kIp));
   e.ua = std::string(r.get_or(Field::kUa));
   return e;
@@ -41,8 +43,9 @@ AlertEvent AlertEvent::from(const RequestLog& r) {
   e.latency_ms = r.latency_ms;
   e.toss_http_status = r.toss_http_status;
   e.course_id = r.course_id;
+  e.user_id = mask_text(r.user_id);  // alerts name users and UAs as the log does: masked
   e.ip = r.ip;
-  e.ua = r.ua;
+  e.ua = mask_text(r.ua);
   return e;
 }
 

@@ -27,6 +27,7 @@ struct AlertEvent {
   std::optional<double> latency_ms;
   int toss_http_status = 0;  // 0: Toss not called or unknown
   std::string course_id;
+  std::string user_id;  // the token's `sub` (empty: unknown)
   std::string ip;
   std::string ua;
 

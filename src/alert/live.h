@@ -23,11 +23,19 @@ class LiveAlerts final : public LogSink {
              Notifier notifier);
   ~LiveAlerts() override;
   void write(const RequestLog& line) override;
+  // Returns once every line written before the call has been evaluated (and its switches
+  // flipped). For tests and a graceful stop; the request path never waits for the engine.
+  void flush();
 
  private:
   void run();
+  // Operators' "back on" changes since the last look (audit_log, any process): the mismatch
+  // rule then counts only mismatches after them.
+  std::vector<Transition> poll_operator_changes();
 
   LogSink& inner_;
+  Store& store_;
+  EpochMs audit_seen_ = 0;
   const Clock& clock_;
   StoreSwitches switches_;
   AlertEngine engine_;
@@ -35,6 +43,8 @@ class LiveAlerts final : public LogSink {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<AlertEvent> queue_;
+  std::condition_variable flushed_cv_;
+  std::uint64_t flush_requested_ = 0, flushed_ = 0;
   bool stopping_ = false;
   std::uint64_t dropped_ = 0;
   std::thread thread_;

@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 
+#include "api/admin_api.h"
 #include "config/config.h"
 #include "confirm/confirm_service.h"
-#include "api/admin_api.h"
 #include "net/rate_limit.h"
 #include "net/server.h"
 #include "obs/metrics.h"
@@ -39,6 +39,7 @@ class Api {
   Metrics& metrics_;
   LogSink& log_;
   RateLimiter confirm_limiter_;
+  RateLimiter confirm_user_limiter_;  // the same budget per user (`sub`): many IPs, one account
   RateLimiter webhook_limiter_;
   RateLimiter admin_limiter_;
   AdminApi admin_;
