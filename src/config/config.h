@@ -3,12 +3,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
 namespace payedge {
 
 struct ServerConfig {
+  std::string environment = "development";  // or "production" (SPEC 10)
   std::string listen = "127.0.0.1:8080";
   int io_threads = 1;
   int store_threads = 2;
@@ -80,6 +82,7 @@ struct AlertsConfig {
   int latency_min_requests = 20;
   double mismatch_ratio = 0.05;        // E_AMOUNT_MISMATCH share of confirms above this ...
   int mismatch_min_count = 10;         // ... with at least this many mismatches ...
+  int mismatch_min_users = 5;          // ... from at least this many users (else: one tamperer)
   int mismatch_window_s = 600;         // ... within this window
   double mismatch_course_share = 0.8;  // one course this share of them: that course alone
   bool auto_toggle = true;             // flip the switch (else report only)
@@ -113,7 +116,8 @@ struct Secrets {
   std::string webhook_secret_previous;
   std::string admin_token;
   std::string slack_webhook_url;
-  bool using_dev_defaults = false;  // some secret fell back to the development default
+  bool using_dev_defaults = false;        // some secret fell back to the development default
+  std::vector<std::string> dev_defaults;  // the variables that did, by name
 };
 
 struct Config {
@@ -137,5 +141,8 @@ inline constexpr const char* kDevWebhookSecret = "payedge-dev-webhook-secret";
 // An [slo] target out of range (a rate outside 0..1, a latency not above 0) is an error.
 Result<Config> load_config(const std::string& path);
 Secrets secrets_from_env();
+// Empty when serve may start; else why not: production with a development default secret
+// (names the variables, never a value).
+std::string dev_secret_refusal(const Config& config);
 
 }  // namespace payedge

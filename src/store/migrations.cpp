@@ -124,8 +124,21 @@ CREATE TABLE webhook_secrets (
 CREATE INDEX webhook_events_payment ON webhook_events (payment_key, received_at)
 )SQL";
 
-constexpr std::array<Migration, 2> kMigrations{
-    {{1, "initial", kInitial}, {2, "webhook_secrets", kWebhookSecrets}}};
+// Each serving process, with the heartbeat /readyz writes (a real committed write: a full
+// disk, a corrupt page or a missing table makes it fail, and the instance unready).
+constexpr std::string_view kInstances = R"SQL(
+CREATE TABLE instances (
+  instance_id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL
+)
+)SQL";
+
+constexpr std::array<Migration, 3> kMigrations{{{1, "initial", kInitial},
+                                                {2, "webhook_secrets", kWebhookSecrets},
+                                                {5, "instances", kInstances}}};
 
 }  // namespace
 

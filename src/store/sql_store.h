@@ -18,11 +18,14 @@ class SqlStore final : public Store {
   SqlStore(SqlDialect dialect, std::vector<std::unique_ptr<SqlConnection>> connections);
 
   Status migrate() override;
+  Status check_schema() override;
   Status ping() override;
   Result<std::optional<Course>> find_course(const std::string& id) override;
   Result<std::optional<Coupon>> find_coupon(const std::string& code) override;
   Status upsert_course(const Course& course) override;
   Status upsert_coupon(const Coupon& coupon) override;
+  Status apply_catalog(const std::vector<Course>& courses, const std::vector<Coupon>& coupons,
+                       const std::optional<AuditEntry>& audit) override;
   Result<std::vector<Course>> list_courses() override;
   Result<std::optional<Flag>> find_flag(const std::string& name) override;
   Status set_flag(const Flag& flag, const AuditEntry& audit) override;
@@ -44,7 +47,7 @@ class SqlStore final : public Store {
   Result<std::optional<Payment>> find_payment_by_order(const std::string& order_id) override;
   Result<std::optional<Enrollment>> find_enrollment(const std::string& payment_key) override;
   Result<InjectOutcome> inject_payment(const Payment& payment, EpochMs now,
-                                       const AuditEntry& audit) override;
+                                       const std::optional<AuditEntry>& audit) override;
   Result<bool> forced_injection(const std::string& payment_key) override;
   Status append_audit(const AuditEntry& entry, EpochMs now) override;
   Result<std::vector<AuditRow>> list_audit(int limit) override;
@@ -63,7 +66,7 @@ class SqlStore final : public Store {
                               EpochMs now, const AuditEntry& audit) override;
   Result<std::vector<StoredSecret>> webhook_secrets(int limit) override;
   Status add_webhook_secret(const std::string& secret, EpochMs now, EpochMs previous_retire_at,
-                            const AuditEntry& audit) override;
+                            const std::optional<AuditEntry>& audit) override;
 
  private:
   class Lease;
