@@ -159,8 +159,12 @@ void check_unknown(const toml::table& t) {
   for (const auto& k : g_check->known) sections.insert(k.substr(0, k.find('.')));
   for (auto&& [section, node] : t) {
     const std::string name(section.str());
-    if (!sections.contains(name) || !node.is_table()) {
+    if (!sections.contains(name)) {
       g_check->problems.push_back(fmt::format("[{}]: unknown section", name));
+      continue;
+    }
+    if (!node.is_table()) {
+      g_check->problems.push_back(fmt::format("{}: expected a [{}] table", name, name));
       continue;
     }
     for (auto&& [key, value] : *node.as_table()) {

@@ -116,32 +116,34 @@ std::string redact_credentials(std::string_view s) {
     }
     // secret=..., "password": "...", token: ... — the name ends a word and names a secret.
     if (is_word(s[i]) && (i + 1 == s.size() || !is_word(s[i + 1]))) {
+      // Cheap test first (the request path masks every User-Agent): only a word followed by
+      // '=' or ':' can name a value; then whether the word names a secret.
+      size_t j = i + 1;
+      if (j < s.size() && (s[j] == '"' || s[j] == '\'')) ++j;
+      while (j < s.size() && s[j] == ' ') ++j;
       bool named = false;
-      for (auto name : kSecretNames) {
-        if (i + 1 >= name.size() && starts_with_nocase(s, i + 1 - name.size(), name)) {
-          named = true;
-          break;
+      if (j < s.size() && (s[j] == '=' || s[j] == ':')) {
+        for (auto name : kSecretNames) {
+          if (i + 1 >= name.size() && starts_with_nocase(s, i + 1 - name.size(), name)) {
+            named = true;
+            break;
+          }
         }
       }
       if (named) {
-        size_t j = i + 1;
-        if (j < s.size() && (s[j] == '"' || s[j] == '\'')) ++j;
+        ++j;
         while (j < s.size() && s[j] == ' ') ++j;
-        if (j < s.size() && (s[j] == '=' || s[j] == ':')) {
-          ++j;
-          while (j < s.size() && s[j] == ' ') ++j;
-          if (j < s.size() && (s[j] == '"' || s[j] == '\'')) ++j;
-          // "Authorization: Bearer …": the scheme stays, the rule for it takes the token.
-          const bool scheme =
-              starts_with_nocase(s, j, "bearer ") || starts_with_nocase(s, j, "basic ");
-          size_t e = j;
-          while (!scheme && e < s.size() && is_value_char(s[e])) ++e;
-          if (e > j && s.substr(j, kRedacted.size()) != kRedacted) {
-            out.append(s.substr(i, j - i));
-            out += kRedacted;
-            i = e;
-            continue;
-          }
+        if (j < s.size() && (s[j] == '"' || s[j] == '\'')) ++j;
+        // "Authorization: Bearer …": the scheme stays, the rule for it takes the token.
+        const bool scheme =
+            starts_with_nocase(s, j, "bearer ") || starts_with_nocase(s, j, "basic ");
+        size_t e = j;
+        while (!scheme && e < s.size() && is_value_char(s[e])) ++e;
+        if (e > j && s.substr(j, kRedacted.size()) != kRedacted) {
+          out.append(s.substr(i, j - i));
+          out += kRedacted;
+          i = e;
+          continue;
         }
       }
     }
@@ -328,12 +330,18 @@ std::string mask_cards(std::string_view s) {
       out.push_back(s[i++]);
       continue;
     }
-    const auto g = digit_groups(s, i, false);
-    const size_t end = g.back().end;
+    auto g = digit_groups(s, i, false);
+    size_t end = g.back().end;
     if (end < s.size() && (is_word(s[end]) || s[end] == '*')) {  // part of a longer token
-      out.append(s.substr(i, end - i));
-      i = end;
-      continue;
+      // ... but the groups before a space may still be a card ("4111… 010****5678").
+      if (g.size() > 1 && s[g.back().begin - 1] == ' ') {
+        g.pop_back();
+        end = g.back().end;
+      } else {
+        out.append(s.substr(i, end - i));
+        i = end;
+        continue;
+      }
     }
     size_t copied = i;
     for (size_t a = 0; a < g.size(); ++a) {
@@ -414,15 +422,6 @@ std::string mask_ipv4s(std::string_view s) {
   return out;
 }
 
-bool has_digit_run(std::string_view s, size_t min_len) {
-  size_t run = 0;
-  for (char c : s) {
-    run = is_digit(c) ? run + 1 : 0;
-    if (run >= min_len) return true;
-  }
-  return false;
-}
-
 bool name_is(std::string_view name, std::string_view suffix) {
   if (name.size() < suffix.size()) return false;
   for (size_t i = 0; i < suffix.size(); ++i) {
@@ -485,9 +484,29 @@ void add_known_secret(std::string_view secret) {
   if (std::find(all.begin(), all.end(), secret) == all.end()) all.emplace_back(secret);
 }
 
+namespace {
+
+bool contains_nocase(std::string_view s, std::string_view lower_word) {
+  for (size_t i = 0; i + lower_word.size() <= s.size(); ++i) {
+    if (starts_with_nocase(s, i, lower_word)) return true;
+  }
+  return false;
+}
+
+// Whether any rule of redact_credentials could apply: each needs one of these (the request
+// path masks every User-Agent, and most hold none of them).
+bool may_hold_credentials(std::string_view s) {
+  return s.find("eyJ") != std::string_view::npos || s.find("sk_") != std::string_view::npos ||
+         s.find_first_of("=:") != std::string_view::npos ||
+         s.find("hooks.slack.com") != std::string_view::npos || contains_nocase(s, "bearer ") ||
+         contains_nocase(s, "basic ");
+}
+
+}  // namespace
+
 std::string mask_text(std::string_view text) {
   // Cheap checks first: most log strings (ids, codes, timestamps) hold none of these.
-  std::string s = redact_credentials(text);
+  std::string s = may_hold_credentials(text) ? redact_credentials(text) : std::string(text);
   for (const auto& secret : known_secrets()) {
     for (size_t at = s.find(secret); at != std::string::npos; at = s.find(secret, at)) {
       s.replace(at, secret.size(), kRedacted);
@@ -495,11 +514,13 @@ std::string mask_text(std::string_view text) {
     }
   }
   if (s.find('@') != std::string::npos) s = mask_emails(s);
-  if (has_digit_run(s, 1)) {
+  // A phone has at least 9 digits (02-123-4567), a card 13, an IPv4 address 4.
+  const auto digits = std::count_if(s.begin(), s.end(), is_digit);
+  if (digits >= 9) {
     s = mask_phones(s);
     s = mask_cards(s);
-    if (s.find('.') != std::string::npos) s = mask_ipv4s(s);
   }
+  if (digits >= 4 && s.find('.') != std::string::npos) s = mask_ipv4s(s);
   return s;
 }
 

@@ -47,7 +47,7 @@ class SqlStore final : public Store {
   Result<std::optional<Payment>> find_payment_by_order(const std::string& order_id) override;
   Result<std::optional<Enrollment>> find_enrollment(const std::string& payment_key) override;
   Result<InjectOutcome> inject_payment(const Payment& payment, EpochMs now,
-                                       const std::optional<AuditEntry>& audit) override;
+                                       const AuditEntry& audit) override;
   Result<bool> forced_injection(const std::string& payment_key) override;
   Status append_audit(const AuditEntry& entry, EpochMs now) override;
   Result<std::vector<AuditRow>> list_audit(int limit) override;
@@ -66,7 +66,7 @@ class SqlStore final : public Store {
                               EpochMs now, const AuditEntry& audit) override;
   Result<std::vector<StoredSecret>> webhook_secrets(int limit) override;
   Status add_webhook_secret(const std::string& secret, EpochMs now, EpochMs previous_retire_at,
-                            const std::optional<AuditEntry>& audit) override;
+                            const AuditEntry& audit) override;
 
  private:
   class Lease;
