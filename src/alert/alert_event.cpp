@@ -1,6 +1,7 @@
 #include "alert/alert_event.h"
 
 #include "logs/record.h"
+#include "obs/mask.h"
 #include "obs/request_log.h"
 
 namespace payedge::alert {
@@ -33,6 +34,7 @@ AlertEvent AlertEvent::from(const logs::LogRecord& r) {
   e.toss_http_status = static_cast<int>(r.toss_http_status.value_or(0));
   e.toss_code = std::string(r.get_or(Field::kTossCode));
   e.course_id = std::string(r.get_or(Field::kCourseId));
+  e.user_id = std::string(r.get_or(Field::kUserId));
   e.ip = std::string(r.get_or(Field::kIp));
   e.ua = std::string(r.get_or(Field::kUa));
   e.error_detail = std::string(r.get_or(Field::kErrorDetail));
@@ -51,8 +53,9 @@ AlertEvent AlertEvent::from(const RequestLog& r) {
   e.toss_http_status = r.toss_http_status;
   e.toss_code = r.toss_code;
   e.course_id = r.course_id;
+  e.user_id = mask_text(r.user_id);  // alerts name users and UAs as the log does: masked
   e.ip = r.ip;
-  e.ua = r.ua;
+  e.ua = mask_text(r.ua);
   e.error_detail = r.error_detail;
   e.background = e.fn == EventFn::kWebhook && r.http_status == 0;
   return e;

@@ -31,6 +31,7 @@ struct AlertEvent {
   int toss_http_status = 0;  // 0: Toss not called or unknown
   std::string toss_code;     // Toss's error code, when Toss answered one
   std::string course_id;
+  std::string user_id;  // the token's `sub` (empty: unknown)
   std::string ip;
   std::string ua;
   std::string error_detail;  // a webhook refusal's reason

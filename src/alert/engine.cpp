@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "slo/slo_class.h"
 #include "toss/toss_errors.h"
@@ -42,7 +43,7 @@ AlertEngine::AlertEngine(const AlertsConfig& config, AlertActions* actions, std:
       toss_auth_(config.toss_auth_window_s * kSecond, 1),
       webhook_(config.webhook_window_s * kSecond, 2),
       latency_(config.latency_window_s * kSecond),
-      mismatch_(config.mismatch_window_s * kSecond, 2),
+      mismatch_(config.mismatch_window_s * kSecond, 1),
       conflicts_(config.idempotency_window_s * kSecond, 1),
       conflicts_long_((config.idempotency_window_s + config.idempotency_baseline_s) * kSecond, 1),
       slo_5m_(5 * 60 * kSecond, 2),
@@ -68,9 +69,9 @@ void AlertEngine::advance_windows(EpochMs now) {
          invalid_senders_.front().ts <= now_ - cfg_.webhook_window_s * kSecond) {
     invalid_senders_.pop_front();
   }
-  while (!mismatch_courses_.empty() &&
-         mismatch_courses_.front().first <= now_ - cfg_.mismatch_window_s * kSecond) {
-    mismatch_courses_.pop_front();
+  while (!mismatches_.empty() &&
+         mismatches_.front().ts <= now_ - cfg_.mismatch_window_s * kSecond) {
+    mismatches_.pop_front();
   }
 }
 
@@ -86,8 +87,11 @@ std::vector<Transition> AlertEngine::observe(const AlertEvent& e) {
     if (e.latency_ms) latency_.add(ts, *e.latency_ms);
     mismatch_.add(ts, 0);
     if (e.error_code == "E_AMOUNT_MISMATCH") {
-      mismatch_.add(ts, 1);
-      mismatch_courses_.emplace_back(ts, e.course_id);
+      // A mismatch from before the operator's last "back on" was already acted upon.
+      auto reset = mismatch_reset_course_.find(e.course_id);
+      const EpochMs after = std::max(
+          mismatch_reset_all_, reset == mismatch_reset_course_.end() ? EpochMs{0} : reset->second);
+      if (e.ts > after) mismatches_.push_back({ts, e.course_id, e.user_id});
     }
     if (e.error_code == "E_IDEMPOTENCY_CONFLICT") {
       conflicts_.add(ts, 0);
@@ -121,6 +125,35 @@ std::vector<Transition> AlertEngine::observe(const AlertEvent& e) {
 std::vector<Transition> AlertEngine::advance(EpochMs now) {
   advance_windows(now);
   std::vector<Transition> out;
+  evaluate(out);
+  return out;
+}
+
+std::vector<Transition> AlertEngine::operator_enabled(EpochMs at, const std::string& course_id) {
+  if (course_id.empty()) {
+    mismatch_reset_all_ = std::max(mismatch_reset_all_, at);
+  } else {
+    EpochMs& r = mismatch_reset_course_[course_id];
+    r = std::max(r, at);
+  }
+  std::erase_if(mismatches_, [&](const Mismatch& m) {
+    return m.ts <= at && (course_id.empty() || m.course_id == course_id);
+  });
+  std::vector<Transition> out;
+  RuleState& s = states_["amount_mismatch_ratio"];
+  if (s.firing) {
+    // The operator has answered this alert: a new wave must be able to fire (and act) again.
+    s.firing = s.pending = false;
+    s.clear_since.reset();
+    Transition t{"amount_mismatch_ratio",
+                 "resolved",
+                 std::max(now_, at),
+                 course_id.empty() ? "payments turned back on by an operator"
+                                   : "course " + course_id + " turned back on by an operator",
+                 {}};
+    if (!course_id.empty()) t.labels["course_id"] = course_id;
+    out.push_back(std::move(t));
+  }
   evaluate(out);
   return out;
 }
@@ -193,25 +226,52 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
         out);
   }
   {  // runbook 4.1, with the automatic switch it asks for
-    const auto confirms = mismatch_.total(0), bad = mismatch_.total(1);
+    // A price bug hits many buyers; one account sending wrong amounts is tampering, not a bug:
+    // it must not be able to stop the shop (SPEC 9, `mismatch_min_users`).
+    const std::uint64_t confirms = mismatch_.total(0), bad = mismatches_.size();
     const double r = ratio(bad, confirms);
+    const bool over =
+        bad >= static_cast<std::uint64_t>(cfg_.mismatch_min_count) && r > cfg_.mismatch_ratio;
+    std::map<std::string, std::uint64_t> users;  // mismatches per user
+    if (over) {
+      for (const auto& m : mismatches_) ++users[m.user_id];
+    }
+    // Lines without a user (old logs) count as one unknown user, never as many.
+    const bool many_users = users.size() >= static_cast<std::size_t>(cfg_.mismatch_min_users);
     set(
-        "amount_mismatch_ratio",
-        bad >= static_cast<std::uint64_t>(cfg_.mismatch_min_count) && r > cfg_.mismatch_ratio,
+        "amount_mismatch_ratio", over && many_users,
         [&] {
-          std::map<std::string, std::uint64_t> courses;
-          for (const auto& [ts, course] : mismatch_courses_) ++courses[course];
+          // The course most users mismatched on, and its share of those users (a single
+          // attacker cannot tilt it with many requests).
+          std::map<std::string, std::map<std::string, bool>> course_users;
+          for (const auto& m : mismatches_) course_users[m.course_id][m.user_id] = true;
           std::string top_course;
-          std::uint64_t top = 0;
-          for (const auto& [course, n] : courses) {
-            if (n > top) top = n, top_course = course;
+          std::size_t top = 0;
+          for (const auto& [course, who] : course_users) {
+            if (who.size() > top) top = who.size(), top_course = course;
           }
-          return Description{fmt::format("{} of {} confirms were E_AMOUNT_MISMATCH ({}) in {} min",
-                                         bad, confirms, percent(r), cfg_.mismatch_window_s / 60),
-                             {{"ratio", fmt::format("{:.4f}", r)},
-                              {"mismatches", std::to_string(bad)},
-                              {"top_course", top_course},
-                              {"top_course_share", fmt::format("{:.4f}", ratio(top, bad))}}};
+          return Description{
+              fmt::format("{} of {} confirms were E_AMOUNT_MISMATCH ({}) from {} users in {} min",
+                          bad, confirms, percent(r), users.size(), cfg_.mismatch_window_s / 60),
+              {{"ratio", fmt::format("{:.4f}", r)},
+               {"mismatches", std::to_string(bad)},
+               {"users", std::to_string(users.size())},
+               {"top_course", top_course},
+               {"top_course_share", fmt::format("{:.4f}", ratio(top, users.size()))}}};
+        },
+        out);
+    set(
+        "amount_mismatch_single_user", over && !many_users,
+        [&] {
+          return Description{
+              fmt::format("{} of {} confirms were E_AMOUNT_MISMATCH ({}) in {} min, all from {} "
+                          "user(s): tampering, not a price bug; nothing switched off "
+                          "(users: {})",
+                          bad, confirms, percent(r), cfg_.mismatch_window_s / 60, users.size(),
+                          top_values(users, 10)),
+              {{"mismatches", std::to_string(bad)},
+               {"users", std::to_string(users.size())},
+               {"user_ids", top_values(users, 10)}}};
         },
         out);
   }
@@ -330,8 +390,13 @@ void AlertEngine::on_fire(const std::string& rule, const Transition& t,
   if (rule == "toss_5xx_burst") recovery_since_.reset();
   if (rule != "amount_mismatch_ratio") return;
   // The course alone when the mismatches concentrate on it, else every payment; never back on.
-  const std::string course = t.labels.at("top_course");
-  const double share = std::stod(t.labels.at("top_course_share"));
+  auto label = [&](const char* k) {
+    auto it = t.labels.find(k);
+    return it == t.labels.end() ? std::string() : it->second;
+  };
+  const std::string course = label("top_course");
+  const double share =
+      course.empty() ? 0.0 : std::strtod(label("top_course_share").c_str(), nullptr);
   const bool one_course = !course.empty() && share >= cfg_.mismatch_course_share;
   const std::string reason = "alert amount_mismatch_ratio: " + t.summary;
   Transition a{rule, "action", now_, "", {}};

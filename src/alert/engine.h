@@ -38,12 +38,16 @@ class AlertActions {
 };
 
 inline const std::vector<std::string>& rule_names() {
-  static const std::vector<std::string> names = {
-      "toss_5xx_burst",        "webhook_invalid_sig_ratio",
-      "confirm_latency_p95",   "amount_mismatch_ratio",
-      "idempotency_conflicts", "recovered",
-      "slo_burn_fast",         "slo_burn_slow",
-      "toss_auth_failure"};
+  static const std::vector<std::string> names = {"toss_5xx_burst",
+                                                 "webhook_invalid_sig_ratio",
+                                                 "confirm_latency_p95",
+                                                 "amount_mismatch_ratio",
+                                                 "amount_mismatch_single_user",
+                                                 "idempotency_conflicts",
+                                                 "recovered",
+                                                 "slo_burn_fast",
+                                                 "slo_burn_slow",
+                                                 "toss_auth_failure"};
   return names;
 }
 
@@ -57,6 +61,11 @@ class AlertEngine {
   std::vector<Transition> observe(const AlertEvent& e);
   // Time passes without events (a quiet log): windows empty and rules resolve.
   std::vector<Transition> advance(EpochMs now);
+
+  // An operator turned payments (course_id empty) or one course back on at `at`: the mismatch
+  // rule forgets the mismatches before it (of that course, or all), and a firing mismatch
+  // alert resolves, so that only a new wave switches anything off again (SPEC 9).
+  std::vector<Transition> operator_enabled(EpochMs at, const std::string& course_id);
 
   bool firing(const std::string& rule) const;
   EpochMs now() const { return now_; }
@@ -99,9 +108,16 @@ class AlertEngine {
   };
   std::deque<InvalidSender> invalid_senders_;
   LatencyWindow latency_;
-  // confirms and mismatches over the mismatch window, and the mismatches' courses
+  // confirms over the mismatch window, and each mismatch (its course and user) in it
+  struct Mismatch {
+    EpochMs ts;
+    std::string course_id, user_id;
+  };
   SlidingCounter mismatch_;
-  std::deque<std::pair<EpochMs, std::string>> mismatch_courses_;
+  std::deque<Mismatch> mismatches_;
+  // the last time an operator turned payments / a course back on: older mismatches not counted
+  EpochMs mismatch_reset_all_ = 0;
+  std::map<std::string, EpochMs> mismatch_reset_course_;
   // idempotency conflicts over the window and over window + baseline
   SlidingCounter conflicts_, conflicts_long_;
   // SLO: valid and bad confirms over 5 min, 30 min, 1 h, 6 h

@@ -5,12 +5,14 @@
 // evaluates what is still queued first.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <thread>
 
 #include "alert/engine.h"
 #include "alert/notifier.h"
 #include "alert/switches.h"
-#include "core/work_queue.h"
 #include "obs/request_log.h"
 
 namespace payedge::alert {
@@ -21,18 +23,30 @@ class LiveAlerts final : public LogSink {
              Notifier notifier);
   ~LiveAlerts() override;
   void write(const RequestLog& line) override;
+  // Returns once every line written before the call has been evaluated (and its switches
+  // flipped). For tests and a graceful stop; the request path never waits for the engine.
+  void flush();
 
  private:
   void run();
+  // Operators' "back on" changes since the last look (audit_log, any process): the mismatch
+  // rule then counts only mismatches after them.
+  std::vector<Transition> poll_operator_changes();
 
   LogSink& inner_;
+  Store& store_;
+  EpochMs audit_seen_ = 0;
   const Clock& clock_;
   StoreSwitches switches_;
   AlertEngine engine_;
   Notifier notifier_;
-  // The engine may fall behind by thousands of lines: then new events are dropped (counted)
-  // and the service goes on.
-  WorkQueue<AlertEvent> queue_{10'000};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<AlertEvent> queue_;
+  std::condition_variable flushed_cv_;
+  std::uint64_t flush_requested_ = 0, flushed_ = 0;
+  bool stopping_ = false;
+  std::uint64_t dropped_ = 0;
   std::thread thread_;
 };
 

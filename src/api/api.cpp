@@ -89,6 +89,7 @@ Api::Api(asio::thread_pool& store_pool, Store& store, ConfirmService& confirm,
       metrics_(metrics),
       log_(log),
       confirm_limiter_(config.server.confirm_rate_per_s, config.server.confirm_burst),
+      confirm_user_limiter_(config.server.confirm_rate_per_s, config.server.confirm_burst),
       webhook_limiter_(config.server.webhook_rate_per_s, config.server.webhook_burst),
       // A page open in a few tabs polls three endpoints every 5 s; guessing tokens stays slow.
       admin_limiter_(kAdminRatePerS, kAdminBurst),
@@ -225,6 +226,11 @@ awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) 
   auto claims = co_await tokens_.verify(std::string(auth.substr(kBearer.size())), clock_.now_ms());
   if (!claims) co_return reply_error(claims.error());  // the reason goes to error_detail
   log.user_id = claims->sub;
+  if (int retry_after = 1; !confirm_user_limiter_.allow(claims->sub, log.ts, &retry_after)) {
+    HttpResponse res = error_response(make_error(ErrorCode::kRateLimited), log, english);
+    res.set(http::field::retry_after, std::to_string(retry_after));
+    co_return res;
+  }
 
   auto parsed = parse_confirm_request(req.msg.body());
   if (!parsed) co_return reply_error(parsed.error());
@@ -301,15 +307,21 @@ awaitable<HttpResponse> Api::toss_webhook(HttpRequest& req, RequestLog& log) {
 awaitable<HttpResponse> Api::payment_status(HttpRequest& req) {
   auto enabled = co_await run_blocking(pool_, [&] { return store_.find_flag("payments_enabled"); });
   auto banner = co_await run_blocking(pool_, [&] { return store_.find_flag("payment_banner"); });
-  if (!enabled || !banner) {
+  auto courses = co_await run_blocking(pool_, [&] { return store_.list_courses(); });
+  if (!enabled || !banner || !courses) {
     HttpResponse res = json_response(503, error_body(make_error(ErrorCode::kInternal), "", false));
     set_cors(res, req);
     co_return res;
   }
   const PaymentSwitch sw = describe_payment_switch(*enabled, *banner);
-  json body = {{"paymentsEnabled", sw.enabled}, {"banner", nullptr}};
+  // SPEC 4: the courses off sale, so the front end disables their buy buttons before a payment.
+  json off = json::array();
+  for (const auto& c : *courses) {
+    if (!c.active) off.push_back(c.id);
+  }
+  json body = {{"paymentsEnabled", sw.enabled}, {"banner", nullptr}, {"coursesOff", off}};
   if (sw.banner) body["banner"] = *sw.banner;
-  HttpResponse res = json_response(200, body.dump());
+  HttpResponse res = json_response(200, body.dump(-1, ' ', false, json::error_handler_t::replace));
   set_cors(res, req);
   res.set(http::field::cache_control, "no-store");
   co_return res;

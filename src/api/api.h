@@ -49,6 +49,7 @@ class Api {
   Metrics& metrics_;
   LogSink& log_;
   RateLimiter confirm_limiter_;
+  RateLimiter confirm_user_limiter_;  // the same budget per user (`sub`): many IPs, one account
   RateLimiter webhook_limiter_;
   RateLimiter admin_limiter_;
   AdminApi admin_;

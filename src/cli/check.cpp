@@ -51,7 +51,7 @@ void run_check(const CheckOptions& o, int& exit_code) {
   }
   std::unique_ptr<Store> store;
   if (!o.store.empty()) {
-    auto opened = open_cli_store(o.store, *config);
+    auto opened = open_cli_store_read_only(o.store, *config);
     if (!opened) return print_error(opened.error()), void(exit_code = 1);
     store = std::move(*opened);
     w.store = store.get();
@@ -77,7 +77,8 @@ void add_check(CLI::App& app, int& exit_code) {
   weekly->add_option("files", o->inputs, "the week's log files or globs");
   weekly->add_option("--since", o->since, "start (default -7d, relative to --until)");
   weekly->add_option("--until", o->until, "end (default now)");
-  weekly->add_option("--store", o->store, "store URL (rotation schedule, invariants)");
+  weekly->add_option("--store", o->store, "store URL (rotation schedule, invariants)")
+      ->check(store_url_check());
   weekly->add_option("--config", o->config, "payedge.toml ([slo] targets, [webhook] period)");
   weekly->add_option("--docs", o->docs, "the docs folder to check (error-codes.md)");
   weekly->add_option("--sample-out", o->sample_out,

@@ -52,7 +52,7 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
     in.impact = incident::measure(in.log_inputs, since, until, scan);
   }
   if (!o.store.empty()) {
-    auto store = open_cli_store(o.store, *config);
+    auto store = open_cli_store_read_only(o.store, *config);
     if (!store) return print_error(store.error()), void(exit_code = 1);
     auto alerts = (*store)->list_alerts(since, 10'000);
     if (!alerts) return print_error(alerts.error()), void(exit_code = 1);
@@ -111,7 +111,8 @@ void add_incident(CLI::App& app, int& exit_code) {
                   "start of the incident window: RFC 3339, a date, or relative to --until "
                   "(default -24h)");
   cmd->add_option("--until", o->until, "end of the window (default now)");
-  cmd->add_option("--store", o->store, "store URL: alerts and audit_log for the timeline");
+  cmd->add_option("--store", o->store, "store URL: alerts and audit_log for the timeline")
+      ->check(store_url_check());
   cmd->add_option("--config", o->config, "payedge.toml");
   cmd->add_option("--dir", o->dir, "where postmortems go (default incidents)");
   cmd->add_option("--tz", o->tz, "time zone of the timeline (default Asia/Seoul)");

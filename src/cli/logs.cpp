@@ -2,6 +2,7 @@
 // globs or stdin (SPEC section 8). Wiring only: the work is in src/logs.
 #include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
@@ -77,6 +78,19 @@ bool build_options(const CommonFlags& f, LogsOptions& o, int& exit_code) {
     print_error(inputs.error());
     exit_code = 1;
     return false;
+  }
+  // Inputs that cannot be read are refused before anything reaches stdout (no "0" for a
+  // directory): the scan would only report them after printing.
+  for (const auto& in : *inputs) {
+    if (in == "-") continue;
+    std::error_code ec;
+    if (std::filesystem::is_directory(in, ec) || ::access(in.c_str(), R_OK) != 0) {
+      print_error(make_error(
+          ErrorCode::kInvalidRequest,
+          in + (std::filesystem::is_directory(in, ec) ? ": is a directory" : ": cannot be read")));
+      exit_code = 1;
+      return false;
+    }
   }
   o.inputs = std::move(*inputs);
   return true;
@@ -183,7 +197,8 @@ void add_logs(CLI::App& app, int& exit_code) {
     auto config_path = std::make_shared<std::string>();
     add_common(cmd, *f, "table");
     cmd->add_flag("--explain", *explain, "recompute each price from the store and guess why");
-    cmd->add_option("--store", *store_url, "store URL (default: from the config)");
+    cmd->add_option("--store", *store_url, "store URL (default: from the config)")
+        ->check(store_url_check());
     cmd->add_option("--config", *config_path, "payedge.toml");
     cmd->callback([f, explain, store_url, config_path, &exit_code] {
       LogsOptions o;
@@ -193,8 +208,7 @@ void add_logs(CLI::App& app, int& exit_code) {
         auto config = load_cli_config(*config_path);
         if (!config) return print_error(config.error()), void(exit_code = 2);
         if (!store_url->empty()) config->store.url = *store_url;
-        auto opened =
-            open_store(config->store.url, 1, config->store.busy_timeout_ms, config->store.schema);
+        auto opened = open_cli_store_read_only(config->store.url, *config);
         if (!opened) return print_error(opened.error()), void(exit_code = 1);
         store = std::move(*opened);
       }

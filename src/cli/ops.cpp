@@ -35,13 +35,13 @@ std::string login_name() {
 }
 
 void add_store_options(CLI::App* cmd, OpsOptions& o) {
-  cmd->add_option("--store", o.store, "store URL");
+  cmd->add_option("--store", o.store, "store URL")->check(store_url_check());
   cmd->add_option("--config", o.config, "payedge.toml");
   cmd->add_option("--actor", o.actor, "who does this (default: the login name)");
 }
 
 void add_common(CLI::App* cmd, OpsOptions& o) {
-  cmd->add_option("--store", o.store, "store URL");
+  cmd->add_option("--store", o.store, "store URL")->check(store_url_check());
   cmd->add_option("--toss-url", o.toss_url, "Toss API base URL");
   cmd->add_option("--toss-ca", o.toss_ca, "PEM CA file to trust for the Toss API");
   cmd->add_option("--config", o.config, "payedge.toml");
@@ -67,7 +67,8 @@ struct OpsContext {
 
   ~OpsContext() { pool.join(); }
 
-  static Result<std::unique_ptr<OpsContext>> open(const OpsOptions& o) {
+  // `read_only` (ops verify): the store must exist at this binary's schema; nothing is written.
+  static Result<std::unique_ptr<OpsContext>> open(const OpsOptions& o, bool read_only = false) {
     auto ctx = std::make_unique<OpsContext>();
     auto config = load_cli_config(o.config);
     if (!config) return std::unexpected(config.error());
@@ -76,10 +77,12 @@ struct OpsContext {
     if (!o.toss_url.empty()) ctx->config.toss.base_url = o.toss_url;
     if (!o.toss_ca.empty()) ctx->config.toss.ca_file = o.toss_ca;
     auto store = open_store(ctx->config.store.url, 2, ctx->config.store.busy_timeout_ms,
-                            ctx->config.store.schema);
+                            ctx->config.store.schema, read_only);
     if (!store) return std::unexpected(store.error());
     ctx->store = std::move(*store);
-    if (auto st = ctx->store->migrate(); !st) return std::unexpected(st.error());
+    if (auto st = read_only ? ctx->store->check_schema() : ctx->store->migrate(); !st) {
+      return std::unexpected(st.error());
+    }
     auto ep = parse_toss_url(ctx->config.toss.base_url);
     if (!ep) return std::unexpected(ep.error());
     if (auto st = ep->tls ? check_ca_file(ctx->config.toss.ca_file) : Status{}; !st)
@@ -102,6 +105,18 @@ struct OpsContext {
     return std::move(*result);
   }
 };
+
+// Arguments an operator typed that would be written into flags or audit_log: refused before
+// anything is opened (exit 2), naming the argument.
+bool operator_args_ok(const OpsOptions& o, bool reason_required, int& exit_code) {
+  Status st;
+  if (reason_required || !o.reason.empty()) st = check_reason(o.reason);
+  if (st && !o.actor.empty()) st = check_actor(o.actor);
+  if (st) return true;
+  print_error(st.error());
+  exit_code = 2;
+  return false;
+}
 
 // Prints a manual operation's result (JSON on stdout, or a line; refusals also on stderr).
 void report_manual_op(const ManualOpResult& r, const std::string& format, int& exit_code) {
@@ -131,6 +146,7 @@ void add_ops(CLI::App& app, int& exit_code) {
   reconcile->add_flag("--break-leases", o->break_leases,
                       "also take attempts a serve process holds: only when every serve is stopped");
   reconcile->callback([o, &exit_code] {
+    if (!operator_args_ok(*o, false, exit_code)) return;
     auto older = parse_duration_ms(o->older_than);
     if (!older)
       return print_error(make_error(ErrorCode::kInvalidRequest, "--older-than like 60s")),
@@ -159,6 +175,10 @@ void add_ops(CLI::App& app, int& exit_code) {
       }
     }
     if (report.by_action.contains("unresolved")) exit_code = 1;
+    if (report.store_error) {
+      print_error(*report.store_error);
+      exit_code = 1;
+    }
   });
 
   // Switches: the runbook's toggles (6), each one audited in the same transaction.
@@ -172,9 +192,9 @@ void add_ops(CLI::App& app, int& exit_code) {
   flag_set->add_option("--reason", o->reason, "why (recorded in audit_log)")->required();
   flag_set->add_flag("--dry-run", o->dry_run, "show what would change");
   flag_set->callback([o, &exit_code] {
-    if (o->name == "payments_enabled" && o->value != "on" && o->value != "off") {
-      return print_error(make_error(ErrorCode::kInvalidRequest, "payments_enabled takes on|off")),
-             void(exit_code = 2);
+    if (!operator_args_ok(*o, true, exit_code)) return;
+    if (auto st = check_flag_value(o->name, o->value); !st) {
+      return print_error(st.error()), void(exit_code = 2);
     }
     auto store = open_ops_store(*o);
     if (!store) return print_error(store.error()), void(exit_code = 1);
@@ -205,6 +225,7 @@ void add_ops(CLI::App& app, int& exit_code) {
     cmd->add_flag("--dry-run", o->dry_run, "show what would change");
     const bool active = std::string_view(verb) == "activate";
     cmd->callback([o, active, &exit_code] {
+      if (!operator_args_ok(*o, true, exit_code)) return;
       auto store = open_ops_store(*o);
       if (!store) return print_error(store.error()), void(exit_code = 1);
       auto found = (*store)->find_course(o->name);
@@ -239,6 +260,7 @@ void add_ops(CLI::App& app, int& exit_code) {
   rotate->add_option("--reason", o->reason, "why (recorded in audit_log)")->required();
   rotate->add_flag("--dry-run", o->dry_run, "check the new secret, change nothing");
   rotate->callback([o, &exit_code] {
+    if (!operator_args_ok(*o, true, exit_code)) return;
     std::string fresh;
     if (o->value.empty() || o->value == "-") {
       std::getline(std::cin, fresh, '\0');
@@ -310,6 +332,7 @@ void add_ops(CLI::App& app, int& exit_code) {
                          "refund only this many KRW (Toss cancelAmount); the enrollment stays");
   cancel->add_flag("--dry-run", o->dry_run, "say what would happen; change nothing anywhere");
   cancel->callback([o, amount_opt, &exit_code] {
+    if (!operator_args_ok(*o, true, exit_code)) return;
     auto ctx = OpsContext::open(*o);
     if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
     EnrollmentCancelRequest req{o->order, o->actor.empty() ? login_name() : o->actor, o->reason,
@@ -338,6 +361,7 @@ void add_ops(CLI::App& app, int& exit_code) {
   inject->add_option("--reason", o->reason, "why (recorded in audit_log)")->required();
   inject->add_flag("--dry-run", o->dry_run, "check and say what would happen; change nothing");
   inject->callback([o, &exit_code] {
+    if (!operator_args_ok(*o, true, exit_code)) return;
     auto ctx = OpsContext::open(*o);
     if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
     PaymentInjectRequest req;
@@ -359,7 +383,8 @@ void add_ops(CLI::App& app, int& exit_code) {
       ops->add_subcommand("verify", "Cross-check the store against Toss; exit 1 on any violation");
   add_common(verify, *o);
   verify->callback([o, &exit_code] {
-    auto ctx = OpsContext::open(*o);
+    if (!operator_args_ok(*o, false, exit_code)) return;
+    auto ctx = OpsContext::open(*o, true);
     if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
     VerifyReport report =
         (*ctx)->run(verify_against_toss((*ctx)->pool, *(*ctx)->store, *(*ctx)->toss));

@@ -22,7 +22,7 @@ void add_price(CLI::App& app, int& exit_code) {
   cmd->add_option("--course", o->course, "course id")->required();
   cmd->add_option("--coupon", o->coupon, "coupon code");
   cmd->add_option("--at", o->at, "RFC 3339 time (default: now)");
-  cmd->add_option("--store", o->store, "store URL");
+  cmd->add_option("--store", o->store, "store URL")->check(store_url_check());
   cmd->add_option("--config", o->config, "payedge.toml");
   cmd->add_option("--format", o->format, "table|json")->check(CLI::IsMember({"table", "json"}));
   cmd->callback([o, &exit_code] {
@@ -37,10 +37,8 @@ void add_price(CLI::App& app, int& exit_code) {
     auto config = load_cli_config(o->config);
     if (!config) return print_error(config.error()), void(exit_code = 2);
     if (!o->store.empty()) config->store.url = o->store;
-    auto store =
-        open_store(config->store.url, 1, config->store.busy_timeout_ms, config->store.schema);
+    auto store = open_cli_store_read_only(config->store.url, *config);  // reads only
     if (!store) return print_error(store.error()), void(exit_code = 1);
-    if (auto st = (*store)->migrate(); !st) return print_error(st.error()), void(exit_code = 1);
     auto course = (*store)->find_course(o->course);
     if (!course) return print_error(course.error()), void(exit_code = 1);
     if (!*course)

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "net/tls.h"
+#include "obs/mask.h"
 
 namespace payedge::cli {
 namespace {
@@ -36,7 +37,7 @@ void add_serve(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Opts>();
   cmd->add_option("--config", o->config, "payedge.toml");
   cmd->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
-  cmd->add_option("--store", o->store, "sqlite:///path/payedge.db");
+  cmd->add_option("--store", o->store, "sqlite:///path/payedge.db")->check(store_url_check());
   cmd->add_option("--toss-url", o->toss_url, "Toss API base URL (the simulator's in tests)");
   cmd->add_option("--toss-ca", o->toss_ca,
                   "PEM CA file to trust for the Toss API instead of the system store");
@@ -52,6 +53,17 @@ void add_serve(CLI::App& app, int& exit_code) {
     if (const auto refusal = toss_key_refusal(*config); !refusal.empty()) {
       std::fprintf(stderr, "error: %s\n", refusal.c_str());
       return void(exit_code = 1);
+    }
+    if (const auto refusal = dev_secret_refusal(*config); !refusal.empty()) {
+      std::fprintf(stderr, "error: %s\n", refusal.c_str());
+      return void(exit_code = 1);
+    }
+    // The log masks this process's own secrets wherever a client puts them (SPEC 11).
+    for (const auto* secret :
+         {&config->secrets.toss_secret_key, &config->secrets.jwt_secret,
+          &config->secrets.webhook_secret, &config->secrets.webhook_secret_previous,
+          &config->secrets.admin_token, &config->secrets.slack_webhook_url}) {
+      add_known_secret(*secret);
     }
     asio::io_context ioc(1);
     auto service = Service::create(ioc, *config, SystemClock::instance());
@@ -70,9 +82,9 @@ void add_serve(CLI::App& app, int& exit_code) {
       std::fprintf(stderr, "admin dashboard: API off (%s)\n", off.c_str());
     }
     if (config->secrets.using_dev_defaults) {
-      std::fprintf(
-          stderr,
-          "warning: TOSS_SECRET_KEY or SUPABASE_JWT_SECRET not set; using development defaults\n");
+      std::string names;
+      for (const auto& n : config->secrets.dev_defaults) names += (names.empty() ? "" : ", ") + n;
+      std::fprintf(stderr, "warning: %s not set; using development defaults\n", names.c_str());
     }
     std::fflush(stderr);
     asio::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -24,7 +24,7 @@ void add_store_commands(CLI::App& app, int& exit_code) {
   };
 
   auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
-  migrate->add_option("--store", o->store, "store URL");
+  migrate->add_option("--store", o->store, "store URL")->check(store_url_check());
   migrate->add_option("--config", o->config, "payedge.toml");
   migrate->callback([open, &exit_code] {
     auto store = open();
@@ -34,15 +34,18 @@ void add_store_commands(CLI::App& app, int& exit_code) {
 
   auto* seed = app.add_subcommand("seed", "Load courses and coupons from a JSON or TOML file");
   seed->add_option("FILE", o->file, "seed file (.json or .toml)")->required();
-  seed->add_option("--store", o->store, "store URL");
+  seed->add_option("--store", o->store, "store URL")->check(store_url_check());
   seed->add_option("--config", o->config, "payedge.toml");
   seed->callback([o, open, &exit_code] {
     auto data = read_seed_file(o->file);  // validate everything before touching the store
     if (!data) return print_error(data.error()), void(exit_code = 1);
     auto store = open();
     if (!store) return print_error(store.error()), void(exit_code = 1);
-    if (auto st = apply_seed(**store, *data); !st)
-      return print_error(st.error()), void(exit_code = 1);
+    if (auto st = apply_seed(**store, *data); !st) {
+      Error e = st.error();
+      e.detail = o->file + ": " + e.detail + " (nothing was written)";
+      return print_error(e), void(exit_code = 1);
+    }
     std::printf("seeded %zu courses, %zu coupons\n", data->courses.size(), data->coupons.size());
   });
 }

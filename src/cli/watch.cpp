@@ -204,8 +204,10 @@ void add_watch(CLI::App& app, int& exit_code) {
   watch->add_flag("--from-start", o->from_start, "with --follow: read what is already there first");
   watch->add_option("--format", o->format, "table|json")->check(CLI::IsMember({"table", "json"}));
   watch->add_option("--config", o->config, "payedge.toml ([alerts] thresholds and sinks)");
-  watch->add_option("--store", o->store,
-                    "store URL: record alerts and flip the automatic switches (not in --replay)");
+  watch
+      ->add_option("--store", o->store,
+                   "store URL: record alerts and flip the automatic switches (not in --replay)")
+      ->check(store_url_check());
   watch->add_option("--slack-url", o->slack_url,
                     "Slack incoming webhook (default: SLACK_WEBHOOK_URL)");
   watch->add_option("--alertmanager-url", o->alertmanager_url, "Alertmanager base URL");

@@ -1,13 +1,35 @@
 #include "config/config.h"
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
+#include <set>
+#include <type_traits>
+#include <vector>
 
 #include "net/client_address.h"
 
 namespace payedge {
 namespace {
+
+// SPEC 10: an unknown key, a value of the wrong type or out of range is an error naming the
+// key — a typo must not silently fall back to a default. read() records every key it is asked
+// for; what is left in the file afterwards is unknown.
+struct KeyCheck {
+  std::set<std::string> known;
+  std::vector<std::string> problems;
+};
+thread_local KeyCheck* g_check = nullptr;
+
+// Keys read by other code than read() below (they are checked there).
+constexpr std::string_view kReadElsewhere[] = {"server.cors_origins", "server.trusted_proxies"};
+
+void problem(std::string_view section, std::string_view key, const std::string& what) {
+  if (g_check) g_check->problems.push_back(fmt::format("[{}] {}: {}", section, key, what));
+}
 
 std::string env_or(const char* name, const std::string& fallback, bool& used_fallback) {
   const char* v = std::getenv(name);
@@ -18,12 +40,150 @@ std::string env_or(const char* name, const std::string& fallback, bool& used_fal
 
 template <class T>
 void read(const toml::table& t, std::string_view section, std::string_view key, T& out) {
-  if (auto v = t[section][key].value<T>()) out = *v;
+  if (g_check) g_check->known.insert(fmt::format("{}.{}", section, key));
+  const auto node = t[section][key];
+  if (!node) return;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (auto v = node.template value_exact<bool>()) return void(out = *v);
+    problem(section, key, "expected true or false");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (auto v = node.template value_exact<std::string>()) return void(out = *v);
+    problem(section, key, "expected a string");
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (node.is_number()) return void(out = static_cast<T>(*node.template value<double>()));
+    problem(section, key, "expected a number");
+  } else {
+    static_assert(std::is_integral_v<T>);
+    const auto v = node.template value_exact<std::int64_t>();
+    if (!v) return problem(section, key, "expected an integer");
+    const bool too_small =
+        *v < 0 &&
+        (std::is_unsigned_v<T> || *v < static_cast<std::int64_t>(std::numeric_limits<T>::min()));
+    const bool too_big = *v > 0 && static_cast<std::uint64_t>(*v) >
+                                       static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+    if (too_small || too_big) {
+      return problem(section, key, fmt::format("{} is out of range", *v));
+    }
+    out = static_cast<T>(*v);
+  }
+}
+
+// Ranges, checked after every key is read.
+template <class T>
+void within(std::string_view section, std::string_view key, T value, T lo, T hi) {
+  if (!(value >= lo && value <= hi)) {
+    problem(section, key, fmt::format("{} is out of range {}..{}", value, lo, hi));
+  }
+}
+
+void check_ranges(const Config& c) {
+  constexpr int kBig = std::numeric_limits<int>::max();
+  const auto& s = c.server;
+  if (s.environment != "development" && s.environment != "production") {
+    problem("server", "environment", "must be \"development\" or \"production\"");
+  }
+  within("server", "io_threads", s.io_threads, 1, 256);
+  within("server", "store_threads", s.store_threads, 1, 256);
+  within<size_t>("server", "max_body_bytes", s.max_body_bytes, 1, 16 * 1024 * 1024);
+  within("server", "read_timeout_ms", s.read_timeout_ms, 1, kBig);
+  within("server", "idle_timeout_ms", s.idle_timeout_ms, 1, kBig);
+  within("server", "max_connections", s.max_connections, 1, kBig);
+  within("server", "confirm_rate_per_s", s.confirm_rate_per_s, 0.0, 1e6);
+  within("server", "confirm_burst", s.confirm_burst, 1, kBig);
+  within("server", "webhook_rate_per_s", s.webhook_rate_per_s, 0.0, 1e6);
+  within("server", "webhook_burst", s.webhook_burst, 1, kBig);
+  within("store", "pool_size", c.store.pool_size, 1, 256);
+  within("store", "busy_timeout_ms", c.store.busy_timeout_ms, 0, kBig);
+  if (!c.store.url.starts_with("sqlite://") && !c.store.url.starts_with("postgresql://") &&
+      !c.store.url.starts_with("postgres://")) {
+    problem("store", "url", "must be sqlite://PATH or postgresql://…");
+  }
+  if (!c.toss.base_url.starts_with("http://") && !c.toss.base_url.starts_with("https://")) {
+    problem("toss", "base_url", "must be an http:// or https:// URL");
+  }
+  within("toss", "attempt_timeout_ms", c.toss.attempt_timeout_ms, 1, kBig);
+  within("toss", "deadline_ms", c.toss.deadline_ms, 1, kBig);
+  within("toss", "max_attempts", c.toss.max_attempts, 1, 100);
+  within("toss", "backoff_base_ms", c.toss.backoff_base_ms, 0, kBig);
+  within("toss", "backoff_max_ms", c.toss.backoff_max_ms, 0, kBig);
+  within("auth", "clock_skew_s", c.auth.clock_skew_s, 0, 3600);
+  within("webhook", "tolerance_s", c.webhook.tolerance_s, 1, 86400);
+  within("webhook", "rotation_grace_h", c.webhook.rotation_grace_h, 0, 24 * 365);
+  within("webhook", "rotation_period_days", c.webhook.rotation_period_days, 1, 3650);
+  const auto& i = c.idempotency;
+  within("idempotency", "result_ttl_days", i.result_ttl_days, 1, 3650);
+  within("idempotency", "wait_ms", i.wait_ms, 0, kBig);
+  within("idempotency", "lease_ms", i.lease_ms, 1, kBig);
+  within("idempotency", "reconcile_interval_s", i.reconcile_interval_s, 0, kBig);
+  within("idempotency", "reconcile_older_than_s", i.reconcile_older_than_s, 0, kBig);
+  const auto& a = c.alerts;
+  using IntKey = std::pair<const char*, int>;
+  using RateKey = std::pair<const char*, double>;
+  for (auto [key, v] : std::initializer_list<IntKey>{{"pending_for_s", a.pending_for_s},
+                                                     {"repeat_interval_s", a.repeat_interval_s},
+                                                     {"resolve_after_s", a.resolve_after_s}}) {
+    within("alerts", key, v, 0, kBig);
+  }
+  for (auto [key, v] :
+       std::initializer_list<IntKey>{{"toss_5xx_count", a.toss_5xx_count},
+                                     {"toss_5xx_window_s", a.toss_5xx_window_s},
+                                     {"webhook_window_s", a.webhook_window_s},
+                                     {"webhook_min_requests", a.webhook_min_requests},
+                                     {"latency_window_s", a.latency_window_s},
+                                     {"latency_min_requests", a.latency_min_requests},
+                                     {"mismatch_min_count", a.mismatch_min_count},
+                                     {"mismatch_min_users", a.mismatch_min_users},
+                                     {"mismatch_window_s", a.mismatch_window_s},
+                                     {"idempotency_min_count", a.idempotency_min_count},
+                                     {"idempotency_window_s", a.idempotency_window_s},
+                                     {"idempotency_baseline_s", a.idempotency_baseline_s},
+                                     {"recovery_window_s", a.recovery_window_s},
+                                     {"burn_min_requests", a.burn_min_requests},
+                                     {"slack_min_interval_ms", a.slack_min_interval_ms}}) {
+    within("alerts", key, v, key == std::string_view("slack_min_interval_ms") ? 0 : 1, kBig);
+  }
+  for (auto [key, v] :
+       std::initializer_list<RateKey>{{"webhook_invalid_sig_ratio", a.webhook_invalid_sig_ratio},
+                                      {"mismatch_ratio", a.mismatch_ratio},
+                                      {"mismatch_course_share", a.mismatch_course_share},
+                                      {"recovery_error_rate", a.recovery_error_rate}}) {
+    within("alerts", key, v, 0.0, 1.0);
+  }
+  within("alerts", "latency_p95_ms", a.latency_p95_ms, 1.0, 1e7);
+  within("alerts", "idempotency_factor", a.idempotency_factor, 0.0, 1e6);
+  within("alerts", "burn_fast", a.burn_fast, 0.0, 1e6);
+  within("alerts", "burn_slow", a.burn_slow, 0.0, 1e6);
+}
+
+// What is in the file but was never read: a typo or a key of another version.
+void check_unknown(const toml::table& t) {
+  std::set<std::string> sections;
+  for (const auto& k : g_check->known) sections.insert(k.substr(0, k.find('.')));
+  for (auto&& [section, node] : t) {
+    const std::string name(section.str());
+    if (!sections.contains(name)) {
+      g_check->problems.push_back(fmt::format("[{}]: unknown section", name));
+      continue;
+    }
+    if (!node.is_table()) {
+      g_check->problems.push_back(fmt::format("{}: expected a [{}] table", name, name));
+      continue;
+    }
+    for (auto&& [key, value] : *node.as_table()) {
+      const std::string full = name + "." + std::string(key.str());
+      const bool elsewhere = std::find(std::begin(kReadElsewhere), std::end(kReadElsewhere),
+                                       full) != std::end(kReadElsewhere);
+      if (!g_check->known.contains(full) && !elsewhere) {
+        g_check->problems.push_back(fmt::format("[{}] {}: unknown key", name, key.str()));
+      }
+    }
+  }
 }
 
 // An array of strings; a value of another type is an error that names the key.
 Status read_strings(const toml::table& t, std::string_view section, std::string_view key,
                     std::vector<std::string>& out) {
+  if (g_check) g_check->known.insert(fmt::format("{}.{}", section, key));
   auto node = t[section][key];
   if (!node) return {};
   const auto* arr = node.as_array();
@@ -103,10 +263,17 @@ Status check_schema_name(const std::string& schema) {
 Secrets secrets_from_env() {
   Secrets s;
   bool dev = false;
-  s.toss_secret_key = env_or("TOSS_SECRET_KEY", kDevTossSecretKey, dev);
-  s.jwt_secret = env_or("SUPABASE_JWT_SECRET", kDevJwtSecret, dev);
+  // Which variables fell back, by name: the warning (and production's refusal) names them.
+  auto secret = [&](const char* name, const char* fallback) {
+    bool used = false;
+    std::string v = env_or(name, fallback, used);
+    if (used) s.dev_defaults.emplace_back(name), dev = true;
+    return v;
+  };
+  s.toss_secret_key = secret("TOSS_SECRET_KEY", kDevTossSecretKey);
+  s.jwt_secret = secret("SUPABASE_JWT_SECRET", kDevJwtSecret);
   bool unused = false;
-  s.webhook_secret = env_or("WEBHOOK_SECRET", kDevWebhookSecret, dev);
+  s.webhook_secret = secret("WEBHOOK_SECRET", kDevWebhookSecret);
   s.webhook_secret_previous = env_or("WEBHOOK_SECRET_PREVIOUS", "", unused);
   s.admin_token = env_or("PAYEDGE_ADMIN_TOKEN", "", unused);
   s.slack_webhook_url = env_or("SLACK_WEBHOOK_URL", "", unused);
@@ -117,6 +284,11 @@ Secrets secrets_from_env() {
 Result<Config> load_config(const std::string& path) {
   Config c;
   if (!path.empty()) {
+    KeyCheck check;
+    g_check = &check;
+    struct Reset {
+      ~Reset() { g_check = nullptr; }
+    } reset;
     toml::table t;
     try {
       t = toml::parse_file(path);
@@ -219,6 +391,7 @@ Result<Config> load_config(const std::string& path) {
     read(t, "alerts", "latency_min_requests", c.alerts.latency_min_requests);
     read(t, "alerts", "mismatch_ratio", c.alerts.mismatch_ratio);
     read(t, "alerts", "mismatch_min_count", c.alerts.mismatch_min_count);
+    read(t, "alerts", "mismatch_min_users", c.alerts.mismatch_min_users);
     read(t, "alerts", "mismatch_window_s", c.alerts.mismatch_window_s);
     read(t, "alerts", "mismatch_course_share", c.alerts.mismatch_course_share);
     read(t, "alerts", "auto_toggle", c.alerts.auto_toggle);
@@ -240,6 +413,13 @@ Result<Config> load_config(const std::string& path) {
     read(t, "slo", "mean_confirm_ms", c.slo.mean_confirm_ms);
     read(t, "slo", "p95_confirm_ms", c.slo.p95_confirm_ms);
     read(t, "slo", "mismatch_rate", c.slo.mismatch_rate);
+    check_ranges(c);
+    check_unknown(t);
+    if (!check.problems.empty()) {
+      std::string all;
+      for (const auto& p : check.problems) all += (all.empty() ? "" : "; ") + p;
+      return fail(ErrorCode::kInvalidRequest, "config " + path + ": " + all);
+    }
     // A typo here would make every report pass or fail: refuse it instead.
     auto rate_ok = [](double v) { return v >= 0 && v <= 1; };
     if (!rate_ok(c.slo.success_rate) || !rate_ok(c.slo.mismatch_rate)) {
@@ -278,6 +458,14 @@ std::string toss_key_refusal(const Config& c) {
            "[toss] allow_test_keys = true for a rehearsal";
   }
   return {};
+}
+
+std::string dev_secret_refusal(const Config& c) {
+  if (c.server.environment != "production" || c.secrets.dev_defaults.empty()) return {};
+  std::string names;
+  for (const auto& n : c.secrets.dev_defaults) names += (names.empty() ? "" : ", ") + n;
+  return "[server] environment = \"production\" with development default secrets: set " + names +
+         " in the environment";
 }
 
 }  // namespace payedge

@@ -109,6 +109,7 @@ struct AlertsConfig {
   int latency_min_requests = 20;
   double mismatch_ratio = 0.05;        // E_AMOUNT_MISMATCH share of confirms above this ...
   int mismatch_min_count = 10;         // ... with at least this many mismatches ...
+  int mismatch_min_users = 5;          // ... from at least this many users (else: one tamperer)
   int mismatch_window_s = 600;         // ... within this window
   double mismatch_course_share = 0.8;  // one course this share of them: that course alone
   bool auto_toggle = true;             // flip the switch (else report only)
@@ -143,7 +144,8 @@ struct Secrets {
   std::string webhook_secret_previous;
   std::string admin_token;
   std::string slack_webhook_url;
-  bool using_dev_defaults = false;  // some secret fell back to the development default
+  bool using_dev_defaults = false;        // some secret fell back to the development default
+  std::vector<std::string> dev_defaults;  // the variables that did, by name
 };
 
 struct Config {
@@ -174,5 +176,8 @@ std::string toss_key_refusal(const Config& config);
 Secrets secrets_from_env();
 // [store] schema: a lower-case SQL identifier (it is written into statements).
 Status check_schema_name(const std::string& schema);
+// Empty when serve may start; else why not: production with a development default secret
+// (names the variables, never a value).
+std::string dev_secret_refusal(const Config& config);
 
 }  // namespace payedge

@@ -10,10 +10,14 @@ using nlohmann::json;
 json ReconcileReport::to_json() const {
   json counts = json::object();
   for (const auto& [k, v] : by_action) counts[k] = v;
-  return {{"examined", examined},
-          {"leased_elsewhere", leased_elsewhere},
-          {"by_action", counts},
-          {"actions", actions}};
+  json j = {{"examined", examined},
+            {"leased_elsewhere", leased_elsewhere},
+            {"by_action", counts},
+            {"actions", actions}};
+  if (store_error) {
+    j["store_error"] = {{"code", store_error->name()}, {"detail", store_error->detail}};
+  }
+  return j;
 }
 
 Reconciler::Reconciler(asio::thread_pool& pool, Store& store, ConfirmService& confirm,
@@ -26,16 +30,29 @@ awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
   auto open = co_await run_blocking(pool_, [&] {
     return store_.list_attempts(AttemptState::kInProgress, now - o.older_than_ms + 1, o.limit);
   });
-  if (!open) co_return report;
+  if (!open) {
+    report.store_error = open.error();
+    co_return report;
+  }
   for (const ConfirmAttempt& attempt : *open) {
     ++report.examined;
-    if (!o.dry_run) {
+    if (o.dry_run) {
+      // What a real run would do: an attempt whose lease is still held is left alone.
+      if (!o.break_leases && attempt.lease_until > clock_.now_ms()) {
+        ++report.leased_elsewhere;
+        continue;
+      }
+    } else {
       const EpochMs t = clock_.now_ms();
       auto claimed = co_await run_blocking(pool_, [&] {
         return store_.claim_attempt(attempt.payment_key, t, t + config_.idempotency.lease_ms,
                                     o.break_leases);
       });
-      if (!claimed || !*claimed) {
+      if (!claimed) {
+        report.store_error = claimed.error();  // e.g. a read-only or full store: stop here
+        break;
+      }
+      if (!*claimed) {
         ++report.leased_elsewhere;
         continue;
       }

@@ -3,7 +3,9 @@
 // as one payment row with one ACTIVE enrollment). `ops reconcile` and `serve` both run it.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "confirm/confirm_service.h"
@@ -23,6 +25,9 @@ struct ReconcileOptions {
 struct ReconcileReport {
   int examined = 0;
   int leased_elsewhere = 0;  // a live owner holds it; left alone
+  // The store could not be read or written (listing or claiming): the run is incomplete and
+  // `ops reconcile` exits 1 naming this, never "held by a live serve".
+  std::optional<Error> store_error;
   std::map<std::string, int> by_action;
   nlohmann::json actions = nlohmann::json::array();
   nlohmann::json to_json() const;

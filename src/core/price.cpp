@@ -45,8 +45,17 @@ PriceQuote quote_price(const Course& course, const std::optional<std::string>& c
     if (q.coupon_error.empty()) {
       q.coupon_applied = true;
       if (coupon->kind == CouponKind::kPercent) {
-        // floor(base * value / 100); base and value are non-negative so integer division floors
-        q.discount = q.base * coupon->value / 100;
+        // floor(base * value / 100); base and value are non-negative so integer division floors.
+        // Seeded prices are at most 1e9 and value at most 100, but a row written by hand must
+        // not overflow either: a product out of range applies no coupon.
+        Krw product = 0;
+        if (__builtin_mul_overflow(q.base, coupon->value, &product) || q.base < 0) {
+          q.coupon_applied = false;
+          q.coupon_error = "bad_value";
+          q.expected = q.base;
+          return q;
+        }
+        q.discount = product / 100;
         if (coupon->max_discount) q.discount = std::min(q.discount, *coupon->max_discount);
       } else {
         q.discount = std::min(coupon->value, q.base);

@@ -398,7 +398,10 @@ int run_query(const LogsOptions& o, bool count_only) {
   const ScanStats stats = scan_into(o, o.filter, wanted, sinks, [&] {
     return std::make_unique<QuerySink>(o.format, count_only);
   });
-  if (count_only) std::fprintf(o.out, "%llu\n", static_cast<unsigned long long>(stats.matched));
+  // A count of a partly unreadable input would be a wrong number: nothing on stdout then.
+  if (count_only && stats.problems.empty()) {
+    std::fprintf(o.out, "%llu\n", static_cast<unsigned long long>(stats.matched));
+  }
   return finish(o, stats);
 }
 
@@ -434,6 +437,7 @@ ojson top_json(const TopResult& r) {
 
 int run_top(const LogsOptions& o, Field by, std::size_t n) {
   const TopOutcome t = compute_top(o, by, n);
+  if (!t.stats.problems.empty()) return finish(o, t.stats);  // no figures from half the input
   const TopResult& r = t.result;
   if (o.format == OutputFormat::kJson) {
     print(o.out, dump(top_json(r)) + "\n");
@@ -498,6 +502,7 @@ ojson latency_json(const LatencySummary& s) {
 
 int run_latency(const LogsOptions& o, LatencyBucket by, const TimeZone& tz) {
   const LatencyOutcome l = compute_latency(o, by, tz);
+  if (!l.stats.problems.empty()) return finish(o, l.stats);
   if (o.format == OutputFormat::kJson) {
     if (by == LatencyBucket::kNone) {
       print(o.out, dump(latency_json(l.rows.front().summary)) + "\n");
@@ -620,6 +625,7 @@ ojson errors_json(const WindowMap& windows, EpochMs window, const TimeZone& tz) 
 
 int run_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz) {
   const ErrorsOutcome e = compute_errors(o, window, tz);
+  if (!e.stats.problems.empty()) return finish(o, e.stats);
   if (o.format == OutputFormat::kJson) {
     print(o.out, dump(errors_json(e.windows, window, tz)) + "\n");
     return finish(o, e.stats);
@@ -724,6 +730,7 @@ std::string opt_or_dash(const std::optional<T>& v) {
 
 int run_mismatches(const LogsOptions& o, Store* store, EpochMs now) {
   const MismatchOutcome m = compute_mismatches(o);
+  if (!m.stats.problems.empty()) return finish(o, m.stats);
   std::map<std::string, std::optional<Course>> courses;
   std::map<std::string, std::optional<Coupon>> coupons;
   std::vector<std::optional<MismatchExplanation>> explained(m.lines.size());
@@ -879,6 +886,7 @@ SampleOutcome compute_sample(const LogsOptions& o, std::size_t n, std::uint64_t 
 
 int run_sample(const LogsOptions& o, std::size_t n, std::uint64_t seed) {
   const SampleOutcome s = compute_sample(o, n, seed);
+  if (!s.stats.problems.empty()) return finish(o, s.stats);
   print_masked(o, s.lines);
   return finish(o, s.stats);
 }

@@ -2,10 +2,53 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "net/tls.h"
 
 namespace payedge {
+namespace {
+
+// An answer the server gives itself, before any handler: the API's error envelope with the
+// HTTP status that fits (431, 400, 405), then the connection closes.
+HttpResponse refusal(http::status status, std::string detail, unsigned version) {
+  Error e = make_error(ErrorCode::kInvalidRequest, std::move(detail));
+  nlohmann::json body = {
+      {"ok", false},
+      {"requestId", nullptr},
+      {"error", {{"code", e.name()}, {"message", e.message(false)}, {"retryable", false}}}};
+  return json_response(static_cast<int>(status), body.dump(), version);
+}
+
+// "http://host:port/path?q" → "/path?q" (RFC 9112 3.2.2: a server must accept the
+// absolute form); other targets are left as they are.
+void to_origin_form(http::request<http::string_body>& msg) {
+  const std::string_view target = msg.target();
+  for (std::string_view scheme : {"http://", "https://", "HTTP://", "HTTPS://"}) {
+    if (!target.starts_with(scheme)) continue;
+    const auto slash = target.find('/', scheme.size());
+    msg.target(slash == std::string_view::npos ? std::string("/")
+                                               : std::string(target.substr(slash)));
+    return;
+  }
+}
+
+// After a refusal: no more requests, but read (and drop) what the client is still sending for
+// a moment, so that closing does not reset the connection before it has read the answer.
+awaitable<void> close_gently(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(1));
+  std::size_t drained = 0;
+  while (!ec && drained < 1024 * 1024) {
+    buffer.consume(buffer.size());
+    drained += co_await stream.async_read_some(buffer.prepare(16 * 1024),
+                                               asio::redirect_error(use_awaitable, ec));
+  }
+}
+
+}  // namespace
 
 Result<tcp::endpoint> parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
@@ -29,6 +72,7 @@ Result<tcp::endpoint> parse_listen(const std::string& listen) {
 HttpResponse json_response(int status, std::string body, unsigned version) {
   HttpResponse res{static_cast<http::status>(status), version};
   res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.set("X-Content-Type-Options", "nosniff");
   res.body() = std::move(body);
   return res;
 }
@@ -144,6 +188,28 @@ awaitable<void> HttpServer::serve_requests(Stream& stream, const std::string& pe
     co_await http::async_read_header(stream, buffer, parser,
                                      asio::redirect_error(use_awaitable, ec));
     HttpRequest req;
+    // Answered, then closed: headers over the limit (431) and a request that does not parse,
+    // such as a bad Content-Length (400). The end of the stream, a timeout (slowloris) or a
+    // request cut short just close.
+    std::optional<HttpResponse> refused;
+    if (ec == http::error::header_limit) {
+      refused =
+          refusal(http::status::request_header_fields_too_large, "request headers over 16 KiB", 11);
+    } else if (ec &&
+               ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+               ec != http::error::end_of_stream && ec != http::error::partial_message &&
+               ec != http::error::body_limit && ec != http::error::need_more &&
+               ec != http::error::need_buffer) {
+      refused = refusal(http::status::bad_request, "malformed request: " + ec.message(), 11);
+    }
+    if (refused) {
+      refused->keep_alive(false);
+      refused->prepare_payload();
+      stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+      co_await http::async_write(stream, *refused, asio::redirect_error(use_awaitable, ec));
+      co_await close_gently(stream, buffer);
+      co_return;
+    }
     // A Content-Length over the limit fails at the header already; a chunked body, later.
     if (ec == http::error::body_limit) {
       req.body_too_large = true;
@@ -160,7 +226,22 @@ awaitable<void> HttpServer::serve_requests(Stream& stream, const std::string& pe
     }
     req.msg = parser.release();
     req.peer_ip = peer_ip;
+    to_origin_form(req.msg);
     const bool keep_alive = !req.body_too_large && req.msg.keep_alive();
+    const auto verb = req.msg.method();
+    if (verb == http::verb::trace || verb == http::verb::connect) {
+      // No tunnels, no echo of the request (and its cookies) back to a script.
+      HttpResponse res =
+          refusal(http::status::method_not_allowed,
+                  std::string(req.msg.method_string()) + " is not allowed", req.msg.version());
+      res.set(http::field::allow, "GET, POST, OPTIONS");
+      res.keep_alive(false);
+      res.prepare_payload();
+      stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      co_await close_gently(stream, buffer);
+      co_return;
+    }
 
     HttpResponse res;
     ++*in_flight_;
@@ -177,6 +258,7 @@ awaitable<void> HttpServer::serve_requests(Stream& stream, const std::string& pe
           req.msg.version());
     }
     if (req.drop_connection) break;
+    res.set("X-Content-Type-Options", "nosniff");
     res.version(req.msg.version());
     res.keep_alive(keep_alive);
     res.prepare_payload();

@@ -10,6 +10,9 @@
 namespace payedge {
 
 std::string mask_payment_key(std::string_view key) {
+  // A card number, phone, e-mail or token sent as a paymentKey is masked as what it is: a card
+  // keeps only its last 4 digits, never its first 4 as well.
+  if (std::string masked = mask_text(key); masked != key) return masked;
   if (key.size() <= 8) return std::string(key.size(), '*');
   return std::string(key.substr(0, 4)) + std::string(key.size() - 8, '*') +
          std::string(key.substr(key.size() - 4));
@@ -113,32 +116,34 @@ std::string redact_credentials(std::string_view s) {
     }
     // secret=..., "password": "...", token: ... — the name ends a word and names a secret.
     if (is_word(s[i]) && (i + 1 == s.size() || !is_word(s[i + 1]))) {
+      // Cheap test first (the request path masks every User-Agent): only a word followed by
+      // '=' or ':' can name a value; then whether the word names a secret.
+      size_t j = i + 1;
+      if (j < s.size() && (s[j] == '"' || s[j] == '\'')) ++j;
+      while (j < s.size() && s[j] == ' ') ++j;
       bool named = false;
-      for (auto name : kSecretNames) {
-        if (i + 1 >= name.size() && starts_with_nocase(s, i + 1 - name.size(), name)) {
-          named = true;
-          break;
+      if (j < s.size() && (s[j] == '=' || s[j] == ':')) {
+        for (auto name : kSecretNames) {
+          if (i + 1 >= name.size() && starts_with_nocase(s, i + 1 - name.size(), name)) {
+            named = true;
+            break;
+          }
         }
       }
       if (named) {
-        size_t j = i + 1;
-        if (j < s.size() && (s[j] == '"' || s[j] == '\'')) ++j;
+        ++j;
         while (j < s.size() && s[j] == ' ') ++j;
-        if (j < s.size() && (s[j] == '=' || s[j] == ':')) {
-          ++j;
-          while (j < s.size() && s[j] == ' ') ++j;
-          if (j < s.size() && (s[j] == '"' || s[j] == '\'')) ++j;
-          // "Authorization: Bearer …": the scheme stays, the rule for it takes the token.
-          const bool scheme =
-              starts_with_nocase(s, j, "bearer ") || starts_with_nocase(s, j, "basic ");
-          size_t e = j;
-          while (!scheme && e < s.size() && is_value_char(s[e])) ++e;
-          if (e > j && s.substr(j, kRedacted.size()) != kRedacted) {
-            out.append(s.substr(i, j - i));
-            out += kRedacted;
-            i = e;
-            continue;
-          }
+        if (j < s.size() && (s[j] == '"' || s[j] == '\'')) ++j;
+        // "Authorization: Bearer …": the scheme stays, the rule for it takes the token.
+        const bool scheme =
+            starts_with_nocase(s, j, "bearer ") || starts_with_nocase(s, j, "basic ");
+        size_t e = j;
+        while (!scheme && e < s.size() && is_value_char(s[e])) ++e;
+        if (e > j && s.substr(j, kRedacted.size()) != kRedacted) {
+          out.append(s.substr(i, j - i));
+          out += kRedacted;
+          i = e;
+          continue;
         }
       }
     }
@@ -217,6 +222,27 @@ void star(std::string& out, std::string_view s, size_t begin, size_t end) {
   for (size_t k = begin; k < end; ++k) out.push_back(is_digit(s[k]) ? '*' : s[k]);
 }
 
+// The middle digits to hide when groups a..b are a Korean phone number ({0, 0} when they are
+// not): three groups 0XX-XXXX-XXXX (`same_seps`: joined by one kind of separator), or one run.
+std::pair<size_t, size_t> phone_middle(std::string_view s, const std::vector<Group>& g, size_t a,
+                                       size_t b, bool intl, bool same_seps) {
+  if (b == a + 2 && g[a + 1].size() >= 3 && g[a + 1].size() <= 4 && g[b].size() == 4 &&
+      (!same_seps || s[g[a].end] == s[g[a + 1].end])) {
+    const bool first_ok = intl ? (g[a].size() >= 1 && g[a].size() <= 2 && s[g[a].begin] != '0')
+                               : (g[a].size() >= 2 && g[a].size() <= 3 && s[g[a].begin] == '0');
+    if (first_ok) return {g[a + 1].begin, g[a + 1].end};
+  } else if (b == a) {
+    const std::string_view run = s.substr(g[a].begin, g[a].size());
+    if (!intl && (run.size() == 10 || run.size() == 11) && run.substr(0, 2) == "01") {
+      return {g[a].begin + 3, g[a].end - 4};
+    }
+    if (intl && (run.size() == 9 || run.size() == 10) && run[0] == '1') {
+      return {g[a].begin + 2, g[a].end - 4};
+    }
+  }
+  return {0, 0};
+}
+
 // Korean phone numbers: 0XX-XXXX-XXXX (also with spaces or dots), 010XXXXXXXX, +82 forms.
 std::string mask_phones(std::string_view s) {
   std::string out;
@@ -244,18 +270,30 @@ std::string mask_phones(std::string_view s) {
         end == s.size() ||
         !(is_word(s[end]) || s[end] == '*' ||
           ((s[end] == '.' || s[end] == '-') && end + 1 < s.size() && is_digit(s[end + 1])));
-    size_t mid_begin = 0, mid_end = 0;
-    if (bounded && g.size() == 3 && g[1].size() >= 3 && g[1].size() <= 4 && g[2].size() == 4) {
-      const bool first_ok = intl ? (g[0].size() >= 1 && g[0].size() <= 2 && s[g[0].begin] != '0')
-                                 : (g[0].size() >= 2 && g[0].size() <= 3 && s[g[0].begin] == '0');
-      if (first_ok) mid_begin = g[1].begin, mid_end = g[1].end;
-    } else if (bounded && g.size() == 1) {
-      const std::string_view run = s.substr(g[0].begin, g[0].size());
-      if (!intl && (run.size() == 10 || run.size() == 11) && run.substr(0, 2) == "01") {
-        mid_begin = g[0].begin + 3, mid_end = g[0].end - 4;
-      } else if (intl && (run.size() == 9 || run.size() == 10) && run[0] == '1') {
-        mid_begin = g[0].begin + 2, mid_end = g[0].end - 4;
+    auto [mid_begin, mid_end] = bounded ? phone_middle(s, g, 0, g.size() - 1, intl, false)
+                                        : std::pair<size_t, size_t>{0, 0};
+    if (mid_end == 0 && g.size() > 1) {
+      // A phone inside a longer chain of numbers, set off by spaces: "010-1234-5678 2층",
+      // a card number and then a phone.
+      size_t copied = i;
+      for (size_t a = 0; a < g.size(); ++a) {
+        if (a > 0 && s[g[a].begin - 1] != ' ') continue;
+        for (const size_t b : {a + 2, a}) {
+          if (b >= g.size()) continue;
+          const bool after_ok = b + 1 == g.size() ? bounded : s[g[b].end] == ' ';
+          if (!after_ok) continue;
+          auto [mb, me] = phone_middle(s, g, a, b, intl && a == 0, true);
+          if (me == 0) continue;
+          out.append(s.substr(copied, mb - copied));
+          star(out, s, mb, me);
+          copied = me;
+          a = b;
+          break;
+        }
       }
+      out.append(s.substr(copied, end - copied));
+      i = end;
+      continue;
     }
     if (mid_end == 0) {
       out.append(s.substr(i, end - i));
@@ -292,12 +330,18 @@ std::string mask_cards(std::string_view s) {
       out.push_back(s[i++]);
       continue;
     }
-    const auto g = digit_groups(s, i, false);
-    const size_t end = g.back().end;
+    auto g = digit_groups(s, i, false);
+    size_t end = g.back().end;
     if (end < s.size() && (is_word(s[end]) || s[end] == '*')) {  // part of a longer token
-      out.append(s.substr(i, end - i));
-      i = end;
-      continue;
+      // ... but the groups before a space may still be a card ("4111… 010****5678").
+      if (g.size() > 1 && s[g.back().begin - 1] == ' ') {
+        g.pop_back();
+        end = g.back().end;
+      } else {
+        out.append(s.substr(i, end - i));
+        i = end;
+        continue;
+      }
     }
     size_t copied = i;
     for (size_t a = 0; a < g.size(); ++a) {
@@ -378,15 +422,6 @@ std::string mask_ipv4s(std::string_view s) {
   return out;
 }
 
-bool has_digit_run(std::string_view s, size_t min_len) {
-  size_t run = 0;
-  for (char c : s) {
-    run = is_digit(c) ? run + 1 : 0;
-    if (run >= min_len) return true;
-  }
-  return false;
-}
-
 bool name_is(std::string_view name, std::string_view suffix) {
   if (name.size() < suffix.size()) return false;
   for (size_t i = 0; i < suffix.size(); ++i) {
@@ -436,15 +471,56 @@ std::string mask_ip(std::string_view ip) {
   return mask_text(ip);
 }
 
+namespace {
+std::vector<std::string>& known_secrets() {
+  static std::vector<std::string> secrets;
+  return secrets;
+}
+}  // namespace
+
+void add_known_secret(std::string_view secret) {
+  if (secret.size() < 8) return;  // too short to find without false hits
+  auto& all = known_secrets();
+  if (std::find(all.begin(), all.end(), secret) == all.end()) all.emplace_back(secret);
+}
+
+namespace {
+
+bool contains_nocase(std::string_view s, std::string_view lower_word) {
+  for (size_t i = 0; i + lower_word.size() <= s.size(); ++i) {
+    if (starts_with_nocase(s, i, lower_word)) return true;
+  }
+  return false;
+}
+
+// Whether any rule of redact_credentials could apply: each needs one of these (the request
+// path masks every User-Agent, and most hold none of them).
+bool may_hold_credentials(std::string_view s) {
+  return s.find("eyJ") != std::string_view::npos || s.find("sk_") != std::string_view::npos ||
+         s.find_first_of("=:") != std::string_view::npos ||
+         s.find("hooks.slack.com") != std::string_view::npos || contains_nocase(s, "bearer ") ||
+         contains_nocase(s, "basic ");
+}
+
+}  // namespace
+
 std::string mask_text(std::string_view text) {
   // Cheap checks first: most log strings (ids, codes, timestamps) hold none of these.
-  std::string s = redact_credentials(text);
+  std::string s = may_hold_credentials(text) ? redact_credentials(text) : std::string(text);
+  for (const auto& secret : known_secrets()) {
+    for (size_t at = s.find(secret); at != std::string::npos; at = s.find(secret, at)) {
+      s.replace(at, secret.size(), kRedacted);
+      at += kRedacted.size();
+    }
+  }
   if (s.find('@') != std::string::npos) s = mask_emails(s);
-  if (has_digit_run(s, 1)) {
+  // A phone has at least 9 digits (02-123-4567), a card 13, an IPv4 address 4.
+  const auto digits = std::count_if(s.begin(), s.end(), is_digit);
+  if (digits >= 9) {
     s = mask_phones(s);
     s = mask_cards(s);
-    if (s.find('.') != std::string::npos) s = mask_ipv4s(s);
   }
+  if (digits >= 4 && s.find('.') != std::string::npos) s = mask_ipv4s(s);
   return s;
 }
 

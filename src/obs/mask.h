@@ -21,6 +21,11 @@ std::string mask_email(std::string_view email);
 // IPv4 to its /24 ("203.0.113.77" → "203.0.113.0/24"), IPv6 to its /48; anything else unchanged.
 std::string mask_ip(std::string_view ip);
 
+// A secret of this process (the JWT secret, the admin token, a webhook secret, the Toss key):
+// mask_text redacts it wherever it appears, even without a marker such as "secret=". Called
+// while the process starts, before any thread masks (the list is read without a lock).
+void add_known_secret(std::string_view secret);
+
 // Every kind of SPEC section 11 PII found inside free text: JWTs, bearer/basic credentials,
 // Toss secret keys and `secret=...`-style values become [REDACTED]; e-mails keep their first
 // character and domain; phone numbers lose their middle group ("010-****-5678"); digit runs

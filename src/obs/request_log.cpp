@@ -12,30 +12,33 @@ namespace payedge {
 nlohmann::ordered_json RequestLog::to_json() const {
   using json = nlohmann::ordered_json;
   auto opt_str = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  // Whatever a client controls goes through SPEC 11's masking before it is stored: no e-mail,
+  // phone, card number, JWT or secret a client sends reaches the log in clear.
+  auto client = [](const std::string& s) { return s.empty() ? json(nullptr) : json(mask_text(s)); };
   json j = {
       {"ts", format_utc(ts)},
       {"level", level},
       {"fn", fn},
-      {"request_id", request_id},
+      {"request_id", mask_text(request_id)},
       {"status", success ? "success" : "error"},
       {"error_code", opt_str(error_code)},
       {"latency_ms", latency_ms},
       {"http_status", http_status},
-      {"user_id", opt_str(user_id)},
-      {"course_id", opt_str(course_id)},
-      {"order_id", opt_str(order_id)},
+      {"user_id", client(user_id)},
+      {"course_id", client(course_id)},
+      {"order_id", client(order_id)},
       {"payment_key", payment_key.empty() ? json(nullptr) : json(mask_payment_key(payment_key))},
       {"amount", amount ? json(*amount) : json(nullptr)},
       {"expected_amount", expected_amount ? json(*expected_amount) : json(nullptr)},
-      {"coupon_code", coupon_code ? json(*coupon_code) : json(nullptr)},
+      {"coupon_code", coupon_code ? json(mask_text(*coupon_code)) : json(nullptr)},
       {"toss_http_status", toss_http_status ? json(toss_http_status) : json(nullptr)},
       {"toss_code", opt_str(toss_code)},
       {"toss_latency_ms", toss_latency_ms >= 0 ? json(toss_latency_ms) : json(nullptr)},
       {"replayed", replayed ? json(*replayed) : json(nullptr)},
       {"ip", opt_str(ip)},
-      {"ua", opt_str(ua)},
+      {"ua", client(ua)},
   };
-  if (!error_detail.empty()) j["error_detail"] = error_detail;
+  if (!error_detail.empty()) j["error_detail"] = mask_text(error_detail);
   if (toss_tries) j["toss_tries"] = *toss_tries;
   return j;
 }

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/codec.h"
 
 namespace payedge {
@@ -426,6 +429,63 @@ awaitable<ManualOpResult> inject_payment(ManualOpContext ctx, PaymentInjectReque
       req.force ? " WITHOUT a Toss check (--force)" : " (DONE at Toss)", req.user_id,
       req.course_id);
   co_return r;
+}
+
+namespace {
+
+bool has_control_chars(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+bool blank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
+}
+
+}  // namespace
+
+Status check_reason(std::string_view reason) {
+  if (blank(reason)) return fail(ErrorCode::kInvalidRequest, "--reason must not be blank");
+  if (reason.size() > kMaxReasonBytes) {
+    return fail(ErrorCode::kInvalidRequest,
+                fmt::format("--reason is longer than {} bytes", kMaxReasonBytes));
+  }
+  if (has_control_chars(reason)) {
+    return fail(ErrorCode::kInvalidRequest, "--reason must not hold control characters");
+  }
+  return {};
+}
+
+Status check_actor(std::string_view actor) {
+  if (blank(actor)) return fail(ErrorCode::kInvalidRequest, "--actor must not be blank");
+  if (actor.size() > kMaxActorBytes || has_control_chars(actor)) {
+    return fail(
+        ErrorCode::kInvalidRequest,
+        fmt::format("--actor must be at most {} bytes without control characters", kMaxActorBytes));
+  }
+  return {};
+}
+
+Status check_flag_value(std::string_view name, std::string_view value) {
+  if (name == "payments_enabled") {
+    if (value != "on" && value != "off") {
+      return fail(ErrorCode::kInvalidRequest, "payments_enabled takes on|off");
+    }
+    return {};
+  }
+  if (name == "payment_banner") {
+    if (value.size() > kMaxBannerBytes || has_control_chars(value)) {
+      return fail(ErrorCode::kInvalidRequest,
+                  fmt::format("payment_banner must be at most {} bytes without control characters",
+                              kMaxBannerBytes));
+    }
+    return {};
+  }
+  return fail(ErrorCode::kInvalidRequest,
+              fmt::format("unknown flag \"{}\" (known: payments_enabled, payment_banner)", name));
 }
 
 }  // namespace payedge

@@ -24,6 +24,17 @@ struct ManualOpResult {
   nlohmann::json to_json() const;
 };
 
+// What an operator may write into flags and audit_log, from the CLI as from the admin API:
+// a reason that is not blank, an actor and banner that are short and free of control
+// characters, and only the flags payedge reads. Errors name the argument.
+inline constexpr size_t kMaxReasonBytes = 500;
+inline constexpr size_t kMaxActorBytes = 64;
+inline constexpr size_t kMaxBannerBytes = 300;
+Status check_reason(std::string_view reason);
+Status check_actor(std::string_view actor);
+// payments_enabled: on|off; payment_banner: text (empty clears it). Anything else is refused.
+Status check_flag_value(std::string_view name, std::string_view value);
+
 struct ManualOpContext {
   asio::thread_pool& pool;
   Store& store;

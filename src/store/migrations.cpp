@@ -172,6 +172,8 @@ CREATE INDEX payments_user_course ON payments (user_id, course_id);
 CREATE INDEX payments_waiting ON payments (status, va_due_date);
 CREATE UNIQUE INDEX enrollments_one_live ON enrollments (user_id, course_id) WHERE status IN ('ACTIVE', 'PENDING');
 ALTER TABLE confirm_attempts ADD COLUMN key_seq INTEGER NOT NULL DEFAULT 0
+)SQL";
+
 // Webhooks are answered once stored and processed afterwards (SPEC 6): each event keeps its
 // processing state, its retry schedule and who sent it (for the forged-webhook alert's top
 // IPs/UAs when a refusal is only known after the re-fetch). A partial refund keeps the
@@ -189,10 +191,23 @@ CREATE INDEX webhook_events_due ON webhook_events (state, next_attempt_at);
 ALTER TABLE payments ADD COLUMN balance_amount BIGINT NULL
 )SQL";
 
-constexpr std::array<Migration, 4> kMigrations{{{1, "initial", kInitial},
+// Each serving process, with the heartbeat /readyz writes (a real committed write: a full
+// disk, a corrupt page or a missing table makes it fail, and the instance unready).
+constexpr std::string_view kInstances = R"SQL(
+CREATE TABLE instances (
+  instance_id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL
+)
+)SQL";
+
+constexpr std::array<Migration, 5> kMigrations{{{1, "initial", kInitial},
                                                 {2, "webhook_secrets", kWebhookSecrets},
                                                 {3, "virtual_accounts", kVirtualAccounts},
-                                                {4, "webhook_processing", kWebhookProcessing}}};
+                                                {4, "webhook_processing", kWebhookProcessing},
+                                                {5, "instances", kInstances}}};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -36,9 +37,24 @@ json toml_to_json(const toml::node& node) {
   return nullptr;
 }
 
+// The largest price or amount a catalogue may hold: the bound of a confirm's amount (SPEC 4),
+// so price arithmetic (base × percent) can never overflow.
+constexpr std::int64_t kMaxKrw = 1'000'000'000;
+
 struct FieldReader {
   const json& obj;
   std::string where;
+
+  // A field the format does not know is a typo that would otherwise fall back to a default.
+  Status only(std::initializer_list<std::string_view> known) const {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
+        return fail(ErrorCode::kInvalidRequest,
+                    fmt::format("{}: unknown field \"{}\"", where, it.key()));
+      }
+    }
+    return {};
+  }
 
   Result<std::optional<std::string>> text(const char* name, bool required) const {
     auto it = obj.find(name);
@@ -58,9 +74,12 @@ struct FieldReader {
         return fail(ErrorCode::kInvalidRequest, fmt::format("{}: {} is required", where, name));
       return std::nullopt;
     }
-    if (!it->is_number_integer() || it->get<std::int64_t>() < 0) {
+    if (!it->is_number_integer() ||
+        (it->is_number_unsigned() &&
+         it->get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxKrw)) ||
+        it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > kMaxKrw) {
       return fail(ErrorCode::kInvalidRequest,
-                  fmt::format("{}: {} must be a non-negative integer", where, name));
+                  fmt::format("{}: {} must be an integer 0..{}", where, name, kMaxKrw));
     }
     return it->get<std::int64_t>();
   }
@@ -92,6 +111,11 @@ Result<Course> parse_course(const json& j, size_t index) {
   if (!j.is_object())
     return fail(ErrorCode::kInvalidRequest, fmt::format("courses[{}] must be an object", index));
   FieldReader r{j, fmt::format("courses[{}]", index)};
+  if (auto st = r.only(
+          {"id", "title", "list_price", "sale_price", "sale_starts_at", "sale_ends_at", "active"});
+      !st) {
+    return std::unexpected(st.error());
+  }
   Course c;
   PAYEDGE_TRY(id, r.text("id", true));
   PAYEDGE_TRY(title, r.text("title", false));
@@ -108,6 +132,13 @@ Result<Course> parse_course(const json& j, size_t index) {
   c.sale_ends_at = ends;
   c.active = active;
   if (c.id.empty()) return fail(ErrorCode::kInvalidRequest, r.where + ": id is empty");
+  if (c.list_price < 1) {
+    return fail(ErrorCode::kInvalidRequest, r.where + ": list_price must be at least 1");
+  }
+  if (c.sale_price && (*c.sale_price < 1 || *c.sale_price > c.list_price)) {
+    return fail(ErrorCode::kInvalidRequest, r.where + ": sale_price must be 1..list_price (" +
+                                                std::to_string(c.list_price) + ")");
+  }
   if (starts && ends && *ends <= *starts)
     return fail(ErrorCode::kInvalidRequest, r.where + ": sale window ends before it starts");
   return c;
@@ -117,6 +148,11 @@ Result<Coupon> parse_coupon(const json& j, size_t index) {
   if (!j.is_object())
     return fail(ErrorCode::kInvalidRequest, fmt::format("coupons[{}] must be an object", index));
   FieldReader r{j, fmt::format("coupons[{}]", index)};
+  if (auto st = r.only({"code", "kind", "value", "max_discount", "min_amount", "course_id",
+                        "starts_at", "ends_at", "max_redemptions", "active"});
+      !st) {
+    return std::unexpected(st.error());
+  }
   Coupon c;
   PAYEDGE_TRY(code, r.text("code", true));
   PAYEDGE_TRY(kind, r.text("kind", true));
@@ -135,6 +171,7 @@ Result<Coupon> parse_coupon(const json& j, size_t index) {
       return fail(ErrorCode::kInvalidRequest, r.where + ": PERCENT value must be 1..100");
   } else if (*kind == "FIXED") {
     c.kind = CouponKind::kFixed;
+    if (*value < 1) return fail(ErrorCode::kInvalidRequest, r.where + ": FIXED value must be >= 1");
   } else {
     return fail(ErrorCode::kInvalidRequest, r.where + ": kind must be PERCENT or FIXED");
   }
@@ -147,6 +184,11 @@ Result<Coupon> parse_coupon(const json& j, size_t index) {
   c.max_redemptions = max_redemptions;
   c.active = active;
   if (c.code.empty()) return fail(ErrorCode::kInvalidRequest, r.where + ": code is empty");
+  if (c.course_id && c.course_id->empty()) {
+    return fail(ErrorCode::kInvalidRequest, r.where + ": course_id is empty (leave it out)");
+  }
+  if (starts && ends && *ends <= *starts)
+    return fail(ErrorCode::kInvalidRequest, r.where + ": ends_at is not after starts_at");
   return c;
 }
 
@@ -167,6 +209,11 @@ Result<SeedData> parse_seed(const std::string& text, bool is_toml) {
   if (!doc.is_object())
     return fail(ErrorCode::kInvalidRequest, "seed: top level must be an object");
   SeedData data;
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    if (it.key() != "courses" && it.key() != "coupons") {
+      return fail(ErrorCode::kInvalidRequest, fmt::format("seed: unknown field \"{}\"", it.key()));
+    }
+  }
   for (const char* list : {"courses", "coupons"}) {
     if (doc.contains(list) && !doc[list].is_array()) {
       return fail(ErrorCode::kInvalidRequest, fmt::format("seed: {} must be an array", list));
@@ -176,6 +223,12 @@ Result<SeedData> parse_seed(const std::string& text, bool is_toml) {
     for (size_t i = 0; i < doc["courses"].size(); ++i) {
       auto c = parse_course(doc["courses"][i], i);
       if (!c) return std::unexpected(c.error());
+      for (size_t k = 0; k < data.courses.size(); ++k) {
+        if (data.courses[k].id == c->id) {
+          return fail(ErrorCode::kInvalidRequest,
+                      fmt::format("courses[{}]: id \"{}\" repeats courses[{}]", i, c->id, k));
+        }
+      }
       data.courses.push_back(std::move(*c));
     }
   }
@@ -183,6 +236,12 @@ Result<SeedData> parse_seed(const std::string& text, bool is_toml) {
     for (size_t i = 0; i < doc["coupons"].size(); ++i) {
       auto c = parse_coupon(doc["coupons"][i], i);
       if (!c) return std::unexpected(c.error());
+      for (size_t k = 0; k < data.coupons.size(); ++k) {
+        if (data.coupons[k].code == c->code) {
+          return fail(ErrorCode::kInvalidRequest,
+                      fmt::format("coupons[{}]: code \"{}\" repeats coupons[{}]", i, c->code, k));
+        }
+      }
       data.coupons.push_back(std::move(*c));
     }
   }
@@ -194,17 +253,27 @@ Result<SeedData> read_seed_file(const std::string& path) {
   if (!in) return fail(ErrorCode::kInvalidRequest, "cannot read " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_seed(ss.str(), path.ends_with(".toml"));
+  auto data = parse_seed(ss.str(), path.ends_with(".toml"));
+  if (!data) return fail(data.error().code, path + ": " + data.error().detail);
+  return data;
 }
 
 Status apply_seed(Store& store, const SeedData& data) {
-  for (const auto& c : data.courses) {
-    if (auto st = store.upsert_course(c); !st) return st;
+  // A coupon for a course that is neither in the file nor in the store sells nothing.
+  for (size_t i = 0; i < data.coupons.size(); ++i) {
+    const auto& course = data.coupons[i].course_id;
+    if (!course) continue;
+    const bool in_file = std::any_of(data.courses.begin(), data.courses.end(),
+                                     [&](const Course& c) { return c.id == *course; });
+    if (in_file) continue;
+    auto found = store.find_course(*course);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) {
+      return fail(ErrorCode::kInvalidRequest,
+                  fmt::format("coupons[{}]: course_id \"{}\" is not a course", i, *course));
+    }
   }
-  for (const auto& c : data.coupons) {
-    if (auto st = store.upsert_coupon(c); !st) return st;
-  }
-  return {};
+  return store.apply_catalog(data.courses, data.coupons, std::nullopt);
 }
 
 SeedData sample_seed(EpochMs now) {

@@ -18,6 +18,7 @@ struct SeedData {
 // Every record is validated before anything is written; errors name the record and field.
 Result<SeedData> parse_seed(const std::string& text, bool toml);
 Result<SeedData> read_seed_file(const std::string& path);
+// All of it in one transaction, or nothing; a coupon's course must be in the file or the store.
 Status apply_seed(Store& store, const SeedData& data);
 
 // The sample catalogue `demo` uses (and `payedge seed --sample` writes).

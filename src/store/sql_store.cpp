@@ -1,7 +1,15 @@
 #include "store/sql_store.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/codec.h"
+#include "core/secret_box.h"
+#include "obs/mask.h"
 #include "store/migrations.h"
 #include "store/postgres/pg_connection.h"
 #include "store/sqlite/sqlite_db.h"
@@ -124,8 +132,11 @@ constexpr std::string_view kListWaitingDeposits = PAYEDGE_PAYMENT_COLUMNS
     "WHERE status = 'WAITING_FOR_DEPOSIT' ORDER BY va_due_date, provider_tx_id LIMIT ?";
 constexpr std::string_view kSelectEnrollment =
     "SELECT payment_key, user_id, course_id, status FROM enrollments WHERE payment_key = ?";
+// Rows written before payment keys were masked name the key itself; newer ones its mask and,
+// in details, its SHA-256.
 constexpr std::string_view kForcedInjection =
-    "SELECT 1 FROM audit_log WHERE action = 'payment.inject.force' AND target = ?";
+    "SELECT 1 FROM audit_log WHERE action = 'payment.inject.force' AND (target = ? OR "
+    "(target = ? AND details LIKE ?))";
 
 Payment read_payment(const Query& q);
 
@@ -261,7 +272,44 @@ auto in_write_transaction(Connection& c, const SqlDialect& dialect, F&& body) ->
   return result;
 }
 
-Status insert_audit(Connection& c, const AuditEntry& e, EpochMs now) {
+bool is_payment_key_name(const std::string& k) {
+  return k == "payment_key" || k == "paymentKey" || k == "provider_tx_id";
+}
+
+void mask_payment_keys(nlohmann::json& j) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it->is_string() && is_payment_key_name(it.key())) {
+        *it = mask_payment_key(it->get_ref<const std::string&>());
+      } else {
+        mask_payment_keys(*it);
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) mask_payment_keys(v);
+  }
+}
+
+// SPEC 11: the audit table masks payment keys as the log does — the target of a payment
+// action (its key) and any payment-key field in the details. The key's SHA-256 stays in
+// details so that the row can still be found by the key (forced_injection).
+AuditEntry mask_audit(const AuditEntry& e) {
+  AuditEntry m = e;
+  const bool keyed = e.action.starts_with("payment.") || e.action.starts_with("reconcile.") ||
+                     e.action.starts_with("enrollment.");
+  auto details = nlohmann::json::parse(e.details.empty() ? "{}" : e.details, nullptr, false);
+  if (details.is_discarded()) details = nlohmann::json::object();  // ours: always JSON
+  mask_payment_keys(details);
+  if (keyed && !e.target.empty()) {
+    m.target = mask_payment_key(e.target);
+    if (details.is_object()) details["target_sha256"] = sha256_hex(e.target);
+  }
+  m.details = details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return m;
+}
+
+Status insert_audit(Connection& c, const AuditEntry& raw, EpochMs now) {
+  const AuditEntry e = mask_audit(raw);
   Query q(c, kInsertAudit);
   q.bind(format_utc(now))
       .bind(e.actor)
@@ -373,12 +421,49 @@ Status SqlStore::migrate() {
   });
 }
 
-Status SqlStore::ping() {
+Status SqlStore::check_schema() {
   auto lease = acquire();
-  Query q(*lease, "SELECT COUNT(*) FROM flags");
+  Query q(*lease, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   auto row = q.step();
-  if (!row) return std::unexpected(row.error());
+  if (!row) {
+    return fail(ErrorCode::kInternal,
+                "not a payedge store (no schema_migrations): " + row.error().detail);
+  }
+  const auto current = q.int64(0);
+  int latest = 0;
+  for (const auto& m : all_migrations()) latest = std::max(latest, m.version);
+  if (current != latest) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("store schema is version {}, this payedge reads version {}: run "
+                            "payedge migrate first",
+                            current, latest));
+  }
   return {};
+}
+
+Status SqlStore::ping() {
+  static const std::string instance_id = random_hex(8);
+  static const std::string host = [] {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) return std::string("unknown");
+    return std::string(buf);
+  }();
+  static const std::string started = format_utc(SystemClock::instance().now_ms());
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Status {
+    const std::string now = format_utc(SystemClock::instance().now_ms());
+    Query q(c,
+            "INSERT INTO instances (instance_id, host, pid, started_at, heartbeat_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = "
+            "excluded.heartbeat_at");
+    q.bind(instance_id)
+        .bind(host)
+        .bind(static_cast<std::int64_t>(::getpid()))
+        .bind(started)
+        .bind(now);
+    return q.run();
+  });
 }
 
 namespace {
@@ -440,9 +525,50 @@ Result<std::optional<Coupon>> SqlStore::find_coupon(const std::string& code) {
   return c;
 }
 
+namespace {
+
+Status upsert_course_on(Connection& c, const Course& course);
+Status upsert_coupon_on(Connection& c, const Coupon& coupon);
+
+}  // namespace
+
+Status SqlStore::apply_catalog(const std::vector<Course>& courses,
+                               const std::vector<Coupon>& coupons,
+                               const std::optional<AuditEntry>& audit) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Status {
+    for (size_t i = 0; i < courses.size(); ++i) {
+      if (auto st = upsert_course_on(c, courses[i]); !st) {
+        return fail(st.error().code,
+                    fmt::format("courses[{}] ({}): {}", i, courses[i].id, st.error().detail));
+      }
+    }
+    for (size_t i = 0; i < coupons.size(); ++i) {
+      if (auto st = upsert_coupon_on(c, coupons[i]); !st) {
+        return fail(st.error().code,
+                    fmt::format("coupons[{}] ({}): {}", i, coupons[i].code, st.error().detail));
+      }
+    }
+    if (!audit) return Status{};
+    return insert_audit(c, *audit, SystemClock::instance().now_ms());
+  });
+}
+
 Status SqlStore::upsert_course(const Course& c) {
   auto lease = acquire();
-  Query q(*lease, kUpsertCourse);
+  return upsert_course_on(*lease, c);
+}
+
+Status SqlStore::upsert_coupon(const Coupon& c) {
+  auto lease = acquire();
+  return upsert_coupon_on(*lease, c);
+}
+
+namespace {
+
+Status upsert_course_on(Connection& lease, const Course& c) {
+  Query q(lease, kUpsertCourse);
   q.bind(c.id)
       .bind(c.title)
       .bind(c.list_price)
@@ -454,15 +580,16 @@ Status SqlStore::upsert_course(const Course& c) {
   return q.run();
 }
 
-Status SqlStore::upsert_coupon(const Coupon& c) {
-  auto lease = acquire();
-  Query q(*lease, kUpsertCoupon);
+Status upsert_coupon_on(Connection& lease, const Coupon& c) {
+  Query q(lease, kUpsertCoupon);
   q.bind(c.code).bind(c.kind == CouponKind::kPercent ? "PERCENT" : "FIXED").bind(c.value);
   q.bind(c.max_discount).bind(c.min_amount).bind(c.course_id).bind(opt_format(c.starts_at));
   q.bind(opt_format(c.ends_at)).bind(c.max_redemptions).bind(c.active);
   q.bind(format_utc(SystemClock::instance().now_ms()));
   return q.run();
 }
+
+}  // namespace
 
 Result<std::optional<Flag>> SqlStore::find_flag(const std::string& name) {
   auto lease = acquire();
@@ -769,7 +896,9 @@ Result<InjectOutcome> SqlStore::inject_payment(const Payment& p, EpochMs now,
 Result<bool> SqlStore::forced_injection(const std::string& payment_key) {
   auto lease = acquire();
   Query q(*lease, kForcedInjection);
-  q.bind(payment_key);
+  q.bind(payment_key)
+      .bind(mask_payment_key(payment_key))
+      .bind("%\"target_sha256\":\"" + sha256_hex(payment_key) + "\"%");
   return q.step();
 }
 
@@ -1139,7 +1268,24 @@ std::string mask_account_number(std::string_view number) {
   return out;
 }
 
+namespace {
+
+// PAYEDGE_SECRETS_KEY, read once: nullopt when unset; an error when set but not a key.
+const Result<std::optional<std::string>>& secrets_key() {
+  static const Result<std::optional<std::string>> key = []() -> Result<std::optional<std::string>> {
+    const char* env = std::getenv("PAYEDGE_SECRETS_KEY");
+    if (!env || !*env) return std::nullopt;
+    auto parsed = parse_secrets_key(env);
+    if (!parsed) return std::unexpected(parsed.error());
+    return std::optional<std::string>(*parsed);
+  }();
+  return key;
+}
+
+}  // namespace
+
 Result<std::vector<StoredSecret>> SqlStore::webhook_secrets(int limit) {
+  const auto& key = secrets_key();
   auto lease = acquire();
   Query q(*lease,
           "SELECT secret, created_at, retire_at FROM webhook_secrets ORDER BY id DESC LIMIT ?");
@@ -1149,12 +1295,28 @@ Result<std::vector<StoredSecret>> SqlStore::webhook_secrets(int limit) {
     auto row = q.step();
     if (!row) return std::unexpected(row.error());
     if (!*row) return out;
-    out.push_back(StoredSecret{q.text(0), time_or_zero(q, 1), opt_time(q, 2)});
+    std::string secret = q.text(0);
+    if (is_sealed(secret)) {  // encrypted at rest: needs the key (older rows may be plain)
+      if (!key) return std::unexpected(key.error());
+      if (!*key) {
+        return fail(ErrorCode::kInternal,
+                    "webhook secrets are encrypted at rest: set PAYEDGE_SECRETS_KEY");
+      }
+      auto opened = open_secret(**key, secret);
+      if (!opened) return std::unexpected(opened.error());
+      secret = std::move(*opened);
+    }
+    out.push_back(StoredSecret{std::move(secret), time_or_zero(q, 1), opt_time(q, 2)});
   }
 }
 
 Status SqlStore::add_webhook_secret(const std::string& secret, EpochMs now,
                                     EpochMs previous_retire_at, const AuditEntry& audit) {
+  const auto& key = secrets_key();
+  if (!key) return std::unexpected(key.error());
+  // Sealed when a key is set; without one (development) stored as it is — DEPLOY.md says why
+  // production sets the key.
+  const std::string stored = *key ? seal_secret(**key, secret) : secret;
   auto lease = acquire();
   Connection& c = *lease;
   return in_write_transaction(c, dialect_, [&]() -> Status {
@@ -1162,14 +1324,28 @@ Status SqlStore::add_webhook_secret(const std::string& secret, EpochMs now,
     retire.bind(format_utc(previous_retire_at));
     if (auto st = retire.run(); !st) return st;
     Query add(c, "INSERT INTO webhook_secrets (secret, created_at, retire_at) VALUES (?, ?, NULL)");
-    add.bind(secret).bind(format_utc(now));
+    add.bind(stored).bind(format_utc(now));
     if (auto st = add.run(); !st) return st;
     return insert_audit(c, audit, now);
   });
 }
 
+std::string store_url_problem(const std::string& url) {
+  for (std::string_view scheme : {"sqlite://", "postgresql://", "postgres://"}) {
+    if (url.starts_with(scheme)) {
+      if (url.size() == scheme.size()) return "--store " + url + ": nothing after the scheme";
+      return {};
+    }
+  }
+  if (url.empty()) return "--store is empty: give sqlite:///path/payedge.db or postgresql://…";
+  return "--store must be a URL with a scheme (sqlite:///path/payedge.db or postgresql://…), "
+         "not \"" +
+         url + "\"";
+}
+
 Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size,
-                                          int busy_timeout_ms, const std::string& schema) {
+                                          int busy_timeout_ms, const std::string& schema,
+                                          bool read_only) {
   std::vector<std::unique_ptr<SqlConnection>> connections;
   const int n = std::max(1, pool_size);
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
@@ -1188,8 +1364,11 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size,
   if (url.starts_with("sqlite://"))
     path = url.substr(9);  // sqlite:///abs → /abs; sqlite://rel → rel
   if (path.empty()) return fail(ErrorCode::kInternal, "empty store path");
+  if (read_only && !std::filesystem::exists(path)) {
+    return fail(ErrorCode::kInternal, "no store at " + path + " (nothing was created)");
+  }
   for (int i = 0; i < n; ++i) {
-    auto conn = sqlite::SqliteConnection::open(path, busy_timeout_ms);
+    auto conn = sqlite::SqliteConnection::open(path, busy_timeout_ms, read_only);
     if (!conn) return std::unexpected(conn.error());
     connections.push_back(std::move(*conn));
   }

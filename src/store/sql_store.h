@@ -18,11 +18,14 @@ class SqlStore final : public Store {
   SqlStore(SqlDialect dialect, std::vector<std::unique_ptr<SqlConnection>> connections);
 
   Status migrate() override;
+  Status check_schema() override;
   Status ping() override;
   Result<std::optional<Course>> find_course(const std::string& id) override;
   Result<std::optional<Coupon>> find_coupon(const std::string& code) override;
   Status upsert_course(const Course& course) override;
   Status upsert_coupon(const Coupon& coupon) override;
+  Status apply_catalog(const std::vector<Course>& courses, const std::vector<Coupon>& coupons,
+                       const std::optional<AuditEntry>& audit) override;
   Result<std::vector<Course>> list_courses() override;
   Result<std::optional<Flag>> find_flag(const std::string& name) override;
   Status set_flag(const Flag& flag, const AuditEntry& audit) override;

@@ -182,12 +182,22 @@ class Store {
   virtual ~Store() = default;
 
   virtual Status migrate() = 0;
+  // For commands that only read: the store has been migrated to this binary's schema (they
+  // never create or migrate one).
+  virtual Status check_schema() = 0;
+  // The readiness probe: a real write (this process's heartbeat row in `instances`,
+  // committed), so a store that cannot write is not ready.
   virtual Status ping() = 0;
 
   virtual Result<std::optional<Course>> find_course(const std::string& id) = 0;
   virtual Result<std::optional<Coupon>> find_coupon(const std::string& code) = 0;
   virtual Status upsert_course(const Course& course) = 0;
   virtual Status upsert_coupon(const Coupon& coupon) = 0;
+  // `payedge seed`: every course and coupon (and the audit entry, when given) in one
+  // transaction — all of them or, when any is refused (e.g. by a constraint), none.
+  virtual Status apply_catalog(const std::vector<Course>& courses,
+                               const std::vector<Coupon>& coupons,
+                               const std::optional<AuditEntry>& audit) = 0;
   // Every course, by id (the catalogue is small: tens of rows).
   virtual Result<std::vector<Course>> list_courses() = 0;
 
@@ -302,8 +312,14 @@ class Store {
 // "sqlite:///path/file.db" (or a bare path) → SQLite; "postgresql://…" → PostgreSQL (libpq
 // takes the URL as it is: sslmode=verify-full&sslrootcert=… work). `schema` ([store] schema):
 // PostgreSQL's tables live there (created when missing); SQLite accepts only "public".
+// `read_only`: a store that must already exist; nothing is created, migrated or written.
 Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size = 4,
                                           int busy_timeout_ms = 5000,
-                                          const std::string& schema = "public");
+                                          const std::string& schema = "public",
+                                          bool read_only = false);
+
+// A --store value: a URL with a scheme (sqlite://PATH, postgresql://…). "" when fine, else
+// what is wrong with it.
+std::string store_url_problem(const std::string& url);
 
 }  // namespace payedge

@@ -27,6 +27,15 @@ AlertEvent confirm(EpochMs ts, std::string code = {}, double latency = 100, int 
   e.http_status = http ? http : (e.success ? 200 : 400);
   e.latency_ms = latency;
   e.course_id = "course-1";
+  e.user_id = "user-" + std::to_string(ts % 7919);  // distinct buyers unless a test says otherwise
+  return e;
+}
+
+// An amount mismatch from `user` on `course`.
+AlertEvent mismatch(EpochMs ts, std::string course, std::string user) {
+  AlertEvent e = confirm(ts, "E_AMOUNT_MISMATCH");
+  e.course_id = std::move(course);
+  e.user_id = std::move(user);
   return e;
 }
 
@@ -335,6 +344,108 @@ TEST(AlertEngine, SwitchesAreReportedNotAppliedWithoutActionsOrWhenOff) {
     EXPECT_EQ(t[1].labels.at("applied"), "false");
     EXPECT_NE(t[1].summary.find("store down"), std::string::npos);
   }
+}
+
+// Issue 14: one JWT sending wrong amounts (10 confirms, two courses, default config) is one
+// tamperer, not a price bug: nothing is switched off, the single-user alert names the user.
+TEST(AlertEngine, OneUserMismatchingSwitchesNothingAndIsNamed) {
+  Recorder actions;
+  AlertEngine engine(AlertsConfig{}, &actions);
+  std::vector<AlertEvent> ev;
+  for (int i = 0; i < 10; ++i) {
+    ev.push_back(mismatch(kT0 + i * 250, i % 2 ? "course-a" : "course-b", "attacker"));
+  }
+  auto t = run(engine, ev);
+  EXPECT_TRUE(of_rule(t, "amount_mismatch_ratio").empty());
+  auto single = of_rule(t, "amount_mismatch_single_user");
+  ASSERT_EQ(single.size(), 1u);
+  EXPECT_EQ(single[0].state, "firing");
+  EXPECT_EQ(single[0].labels.at("user_ids"), "attacker (10)");
+  EXPECT_TRUE(actions.calls.empty());
+  EXPECT_TRUE(
+      std::none_of(t.begin(), t.end(), [](const Transition& x) { return x.state == "action"; }));
+}
+
+TEST(AlertEngine, MismatchUsersThresholdIsDistinctUsers) {
+  struct Case {
+    int users;
+    int per_user;
+    bool toggles;
+  };
+  for (const Case c :
+       {Case{1, 20, false}, Case{4, 5, false}, Case{5, 2, true}, Case{12, 1, true}}) {
+    Recorder actions;
+    AlertEngine engine(quiet(), &actions);
+    std::vector<AlertEvent> ev;
+    int n = 0;
+    for (int u = 0; u < c.users; ++u) {
+      for (int k = 0; k < c.per_user; ++k) {
+        ev.push_back(mismatch(kT0 + (n++) * kS, "course-7", "u" + std::to_string(u)));
+      }
+    }
+    auto t = run(engine, ev);
+    SCOPED_TRACE(::testing::Message() << c.users << " users x " << c.per_user);
+    EXPECT_EQ(!of_rule(t, "amount_mismatch_ratio").empty(), c.toggles);
+    EXPECT_EQ(!of_rule(t, "amount_mismatch_single_user").empty(), !c.toggles);
+    EXPECT_EQ(actions.calls.empty(), !c.toggles);
+  }
+}
+
+// A tamperer hammering another course cannot tilt where the switch goes: users, not requests.
+TEST(AlertEngine, CourseChoiceCountsUsersNotRequests) {
+  Recorder actions;
+  AlertEngine engine(quiet(), &actions);
+  std::vector<AlertEvent> ev;
+  for (int i = 0; i < 30; ++i) ev.push_back(mismatch(kT0 + i * 100, "course-x", "attacker"));
+  for (int u = 0; u < 12; ++u) {
+    ev.push_back(mismatch(kT0 + 10 * kS + u * kS, "course-7", "buyer-" + std::to_string(u)));
+  }
+  run(engine, ev);
+  EXPECT_EQ(actions.calls, std::vector<std::string>{"course course-7"});
+}
+
+// After an operator turns the course back on, the old mismatches are not counted again; a new
+// wave after the change fires (and acts) again.
+TEST(AlertEngine, OperatorBackOnForgetsOldMismatches) {
+  Recorder actions;
+  AlertEngine engine(quiet(), &actions);
+  std::vector<AlertEvent> ev;
+  for (int u = 0; u < 12; ++u)
+    ev.push_back(mismatch(kT0 + u * kS, "course-7", "b" + std::to_string(u)));
+  run(engine, ev);
+  ASSERT_EQ(actions.calls, std::vector<std::string>{"course course-7"});
+  auto back = engine.operator_enabled(kT0 + 60 * kS, "course-7");
+  auto resolved = of_rule(back, "amount_mismatch_ratio");
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].state, "resolved");
+  // One more mismatch 4.5 min later: with the old ones it would be 13 of 13; alone it is 1.
+  auto t = run(engine, {mismatch(kT0 + 270 * kS, "course-7", "b99")});
+  EXPECT_TRUE(of_rule(t, "amount_mismatch_ratio").empty());
+  EXPECT_EQ(actions.calls.size(), 1u);
+  // A late line stamped before the change does not count either.
+  t = run(engine, {mismatch(kT0 + 30 * kS, "course-7", "b98")});
+  EXPECT_TRUE(of_rule(t, "amount_mismatch_ratio").empty());
+  // A new wave of 12 users does.
+  ev.clear();
+  for (int u = 0; u < 12; ++u) {
+    ev.push_back(mismatch(kT0 + 300 * kS + u * kS, "course-7", "n" + std::to_string(u)));
+  }
+  run(engine, ev);
+  EXPECT_EQ(actions.calls, (std::vector<std::string>{"course course-7", "course course-7"}));
+}
+
+TEST(AlertEngine, PaymentsBackOnForgetsEveryCourse) {
+  Recorder actions;
+  AlertEngine engine(quiet(), &actions);
+  for (int u = 0; u < 12; ++u) {
+    run(engine,
+        {mismatch(kT0 + u * kS, "course-" + std::to_string(u % 3), "b" + std::to_string(u))});
+  }
+  ASSERT_EQ(actions.calls, std::vector<std::string>{"payments off"});
+  engine.operator_enabled(kT0 + 20 * kS, "");
+  auto t = run(engine, {mismatch(kT0 + 30 * kS, "course-1", "z")});
+  EXPECT_TRUE(of_rule(t, "amount_mismatch_ratio").empty());
+  EXPECT_TRUE(of_rule(t, "amount_mismatch_single_user").empty());  // 1 < min_count
 }
 
 TEST(AlertEngine, IdempotencyConflictsFireOnARiseOverTheHourBefore) {

@@ -29,7 +29,9 @@ std::string line(EpochMs ts, const std::string& code, int http,
             {"error_code", code.empty() ? json(nullptr) : json(code)},
             {"latency_ms", 120},
             {"http_status", http},
-            {"user_id", "u-1"},
+            // Mismatches come from many buyers (a price bug), so the automatic switch may act.
+            {"user_id", code == "E_AMOUNT_MISMATCH" ? "u-" + std::to_string(ts / 1000 % 100000)
+                                                    : std::string("u-1")},
             {"course_id", course}};
   if (code == "TOSS_API_ERROR") j["toss_http_status"] = 500;
   return j.dump() + "\n";
@@ -272,12 +274,13 @@ TEST(Incident, NewFillsTheTemplateFromLogsAlertsAndTheAuditLog) {
 }
 
 TEST(ServeAlerts, MismatchesSwitchOffTheCourseInProcess) {
-  Stack stack({.config_toml = "[alerts]\nmismatch_min_count = 3\n"});
-  // Three confirms with a tampered amount on course-sql (49,000): 3 of 3 mismatched.
+  Stack stack({.config_toml = "[alerts]\nmismatch_min_count = 3\nmismatch_min_users = 3\n"});
+  // Three buyers with a wrong amount on course-sql (49,000): 3 of 3 mismatched.
   for (int i = 0; i < 3; ++i) {
     const std::string order = "order-alert-" + std::to_string(i);
     const std::string key = stack.new_session(order, 100);
-    ASSERT_EQ(stack.confirm(body_for(key, order, 100, "course-sql")).json()["error"]["code"],
+    ASSERT_EQ(stack.confirm(body_for(key, order, 100, "course-sql"), "buyer-" + std::to_string(i))
+                  .json()["error"]["code"],
               "E_AMOUNT_MISMATCH");
   }
   // The engine runs beside the request path; a graceful stop evaluates what it has queued,

@@ -31,6 +31,32 @@ TEST(MaskText, KoreanPhoneNumbers) {
   EXPECT_EQ(mask_text("amount 49000"), "amount 49000");
 }
 
+// Issue 14: phones that `logs export --mask` missed.
+TEST(MaskText, PhonesFollowedByDigitsOrKoreanOrAfterACard) {
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  for (const Case c : {
+           Case{"010-1234-5678 2", "010-****-5678 2"},
+           Case{"연락처 010-1234-5678 2층", "연락처 010-****-5678 2층"},
+           Case{"010-1234-5678번으로", "010-****-5678번으로"},
+           Case{"연락처010-1234-5678", "연락처010-****-5678"},
+           Case{"010 1234 5678 12 34", "010 **** 5678 12 34"},
+           Case{"1 010-1234-5678", "1 010-****-5678"},
+           Case{"4111 1111 1111 1111 010-1234-5678", "**** **** **** 1111 010-****-5678"},
+           Case{"4111111111111111 01012345678", "************1111 010****5678"},
+           Case{"카드 4111-1111-1111-1111 전화 010.1234.5678",
+                "카드 ****-****-****-1111 전화 010.****.5678"},
+           // Still not phones: dates and ids in a chain.
+           Case{"2026-11-26 10 20", "2026-11-26 10 20"},
+           Case{"010-1234-5678-9", "010-1234-5678-9"},
+       }) {
+    EXPECT_EQ(mask_text(c.in), c.out) << c.in;
+    EXPECT_EQ(mask_text(mask_text(c.in)), c.out) << "twice: " << c.in;
+  }
+}
+
 TEST(MaskText, CardNumbersPassingLuhnKeepTheLastFour) {
   EXPECT_TRUE(luhn_valid("4111111111111111"));
   EXPECT_FALSE(luhn_valid("4111111111111112"));
@@ -93,6 +119,11 @@ TEST(MaskText, EverythingInOneFreeTextField) {
 TEST(MaskField, ByName) {
   EXPECT_EQ(mask_field("payment_key", "tgen_20261126abcdEFGH1234"), "tgen*****************1234");
   EXPECT_EQ(mask_field("ip", "203.0.113.77"), "203.0.113.0/24");
+  // A card number sent as a paymentKey keeps its last 4 only (not its first 4 too).
+  EXPECT_EQ(mask_field("payment_key", "4111111111111111"), "************1111");
+  EXPECT_EQ(mask_field("paymentKey", "4111-1111-1111-1111"), "****-****-****-1111");
+  EXPECT_EQ(mask_payment_key("4111111111111111"), "************1111");
+  EXPECT_EQ(mask_payment_key("01012345678"), "010****5678");
   EXPECT_EQ(mask_field("client_secret", "abc"), "[REDACTED]");
   EXPECT_EQ(mask_field("access_token", "abc"), "[REDACTED]");
   EXPECT_EQ(mask_field("user_id", "kim@example.com"), "k***@example.com");

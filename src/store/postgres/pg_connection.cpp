@@ -126,11 +126,13 @@ Error PgConnection::error_from(PGresult* res, std::string_view what) {
                   pooler ? " (a transaction-mode pooler keeps no prepared statements: connect "
                            "directly or through the session pooler, docs/DEPLOY.md)"
                          : ""));
-  // A lost connection, a serialization failure or a deadlock is worth another try.
+  // A lost connection, a serialization failure, a deadlock or a full disk (class 53,
+  // insufficient resources: the client may retry once space is freed) is worth another try.
   e.retryable =
       PQstatus(conn_) != CONNECTION_OK ||
       (state && (std::string_view(state).starts_with("08") || std::string_view(state) == "40001" ||
-                 std::string_view(state) == "40P01" || std::string_view(state).starts_with("57P")));
+                 std::string_view(state) == "40P01" || std::string_view(state).starts_with("57P") ||
+                 std::string_view(state).starts_with("53")));
   return e;
 }
 

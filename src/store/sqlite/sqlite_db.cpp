@@ -13,15 +13,49 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
       fmt::format("{}sqlite {}: {} ({})", unique ? std::string(kUniqueViolation) + ": " : "", what,
                   db ? sqlite3_errmsg(db) : "", rc));
   // BUSY/LOCKED mean another writer held the file past the busy timeout: worth a retry.
-  e.retryable = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR;
+  // A full disk is the operator's to fix, and the client's retry then succeeds (RUNBOOK).
+  e.retryable = primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR ||
+                primary == SQLITE_FULL;
   return e;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path,
-                                                                 int busy_timeout_ms) {
+                                                                 int busy_timeout_ms,
+                                                                 bool read_only) {
   sqlite3* db = nullptr;
+  if (read_only) {
+    // mode=ro first; a WAL file in a directory we may not write needs immutable=1 (no locks:
+    // fine for a copy nobody writes). https://www.sqlite.org/uri.html
+    for (const char* query : {"?mode=ro", "?mode=ro&immutable=1"}) {
+      std::string uri = "file:";
+      for (char ch : path) {
+        if (ch == '?' || ch == '#' || ch == '%') {
+          uri += fmt::format("%{:02X}", static_cast<unsigned char>(ch));
+        } else {
+          uri += ch;
+        }
+      }
+      uri += query;
+      int rc = sqlite3_open_v2(
+          uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+      if (rc == SQLITE_OK) {
+        rc = sqlite3_exec(db, "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+      }
+      if (rc == SQLITE_OK) {
+        std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
+        sqlite3_busy_timeout(db, busy_timeout_ms);
+        return conn;
+      }
+      Error e = sqlite_error(db, rc, "open " + path + " (read-only)");
+      sqlite3_close(db);
+      db = nullptr;
+      if (std::string_view(query).find("immutable") != std::string_view::npos) {
+        return std::unexpected(e);
+      }
+    }
+  }
   const int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {

@@ -14,8 +14,11 @@ namespace payedge::sqlite {
 
 class SqliteConnection final : public SqlConnection {
  public:
+  // `read_only`: the file must exist; nothing is created or changed (not even the journal
+  // mode), and a read-only copy (a file the user may not write) is read as it is.
   static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path,
-                                                        int busy_timeout_ms);
+                                                        int busy_timeout_ms,
+                                                        bool read_only = false);
   ~SqliteConnection() override;
 
   Result<SqlRows> run(std::string_view sql, const std::vector<SqlParam>& params) override;
