@@ -92,7 +92,7 @@ std::string Metrics::render() const {
   out += "# HELP payedge_toss_call_duration_seconds Latency of one Toss API call.\n";
   out += "# TYPE payedge_toss_call_duration_seconds histogram\n";
   histogram("payedge_toss_call_duration_seconds", "", toss_latency_);
-  return out;
+  return out + lines.render() + render_build_info();
 }
 
 }  // namespace payedge

@@ -109,6 +109,7 @@ struct StoreCounts {
   long long active_enrollments = 0;
   long long attempts = 0;
   long long open_attempts = 0;
+  long long pending_deposits = 0;  // virtual-account payments WAITING_FOR_DEPOSIT
 };
 
 // A received webhook, kept for dedupe and postmortems.
@@ -148,7 +149,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // Applies the migrations this binary knows; refuses a store migrated by a newer binary.
   virtual Status migrate() = 0;
+  // The newest migration recorded in the store (0: none; the store is not migrated yet).
+  virtual Result<int> schema_version() = 0;
   virtual Status ping() = 0;
 
   virtual Result<std::optional<Course>> find_course(const std::string& id) = 0;
