@@ -1,10 +1,11 @@
 // `payedge serve` and `payedge sim`: run a server until SIGINT/SIGTERM.
 #include <csignal>
 
+#include "api/admin_api.h"
 #include "app/service.h"
+#include "app/supervisor.h"
 #include "cli/commands.h"
 #include "cli/common.h"
-#include "api/admin_api.h"
 
 namespace payedge::cli {
 namespace {
@@ -41,6 +42,12 @@ void add_serve(CLI::App& app, int& exit_code) {
     asio::io_context ioc(1);
     auto service = Service::create(ioc, *config, SystemClock::instance());
     if (!service) return print_error(service.error()), void(exit_code = 1);
+    // SIGHUP reopens the log file (logrotate); systemd hears READY once we listen.
+    Supervisor supervisor(ioc, [&] {
+      if (!(*service)->reopen_log()) {
+        std::fprintf(stderr, "warning: cannot reopen log file %s\n", config->log.file.c_str());
+      }
+    });
     auto ep = (*service)->start();
     if (!ep) return print_error(ep.error()), void(exit_code = 1);
     std::fprintf(stderr, "listening on %s:%u\n", ep->address().to_string().c_str(), ep->port());
@@ -58,9 +65,11 @@ void add_serve(CLI::App& app, int& exit_code) {
           "warning: TOSS_SECRET_KEY or SUPABASE_JWT_SECRET not set; using development defaults\n");
     }
     std::fflush(stderr);
+    supervisor.ready();  // the store was migrated in Service::create, and we listen
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
+      supervisor.stopping();
       asio::co_spawn(ioc, (*service)->drain(std::chrono::seconds(10)),
                      [&](std::exception_ptr) { ioc.stop(); });
     });

@@ -1,5 +1,10 @@
 #include "obs/request_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "obs/mask.h"
 
 namespace payedge {
@@ -37,14 +42,28 @@ nlohmann::ordered_json RequestLog::to_json() const {
 
 std::unique_ptr<FileLogSink> FileLogSink::open(const std::string& path) {
   if (path.empty() || path == "-")
-    return std::unique_ptr<FileLogSink>(new FileLogSink(stdout, false));
-  std::FILE* f = std::fopen(path.c_str(), "a");
-  if (!f) return nullptr;
-  return std::unique_ptr<FileLogSink>(new FileLogSink(f, true));
+    return std::unique_ptr<FileLogSink>(new FileLogSink(STDOUT_FILENO, false, ""));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return nullptr;
+  return std::unique_ptr<FileLogSink>(new FileLogSink(fd, true, path));
+}
+
+bool FileLogSink::reopen() {
+  if (!owned_) return true;
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return false;
+  int old = -1;
+  {
+    std::lock_guard lock(mu_);
+    old = fd_;
+    fd_ = fd;
+  }
+  ::close(old);
+  return true;
 }
 
 FileLogSink::~FileLogSink() {
-  if (owned_) std::fclose(file_);
+  if (owned_) ::close(fd_);
 }
 
 void FileLogSink::write(const RequestLog& line) {
@@ -53,8 +72,13 @@ void FileLogSink::write(const RequestLog& line) {
       line.to_json().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   text.push_back('\n');
   std::lock_guard lock(mu_);
-  std::fwrite(text.data(), 1, text.size(), file_);
-  std::fflush(file_);
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(fd_, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a full disk or a closed stdout: the service goes on without its log
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
 }
 
 }  // namespace payedge

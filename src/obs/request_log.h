@@ -1,7 +1,6 @@
 // The structured log line of SPEC section 7: one JSON object per request, one line each.
 #pragma once
 
-#include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -48,17 +47,28 @@ class LogSink {
   virtual void write(const RequestLog& line) = 0;
 };
 
+// One line, one write(2) on an O_APPEND descriptor: the line is in the kernel (and visible to
+// `tail -f`, `payedge watch --follow` and the tests) before the request's answer leaves, and
+// nothing waits on the disk: there is no stdio buffer to flush and no fsync. A writer thread
+// would keep even the page-cache copy off the I/O thread, but then an answer could overtake
+// its own log line; the copy of ~400 bytes is not worth that.
 class FileLogSink final : public LogSink {
  public:
-  static std::unique_ptr<FileLogSink> open(const std::string& path);  // "" → stdout
+  static std::unique_ptr<FileLogSink> open(const std::string& path);  // "" or "-" → stdout
   ~FileLogSink() override;
   void write(const RequestLog& line) override;
+  // logrotate (SIGHUP): opens the path again, so lines go to a new file there once the old one
+  // was renamed. A line is written whole to one file or the other, never split. False (the
+  // old file kept) when the path cannot be opened; stdout is never reopened.
+  bool reopen();
 
  private:
-  explicit FileLogSink(std::FILE* f, bool owned) : file_(f), owned_(owned) {}
-  std::mutex mu_;
-  std::FILE* file_;
+  FileLogSink(int fd, bool owned, std::string path)
+      : fd_(fd), owned_(owned), path_(std::move(path)) {}
+  std::mutex mu_;  // keeps a line whole if the kernel ever writes it in parts
+  int fd_;
   bool owned_;
+  std::string path_;
 };
 
 }  // namespace payedge
