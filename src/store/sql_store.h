@@ -18,6 +18,7 @@ class SqlStore final : public Store {
   SqlStore(SqlDialect dialect, std::vector<std::unique_ptr<SqlConnection>> connections);
 
   Status migrate() override;
+  Result<int> schema_version() override;
   Status ping() override;
   Result<std::optional<Course>> find_course(const std::string& id) override;
   Result<std::optional<Coupon>> find_coupon(const std::string& code) override;
