@@ -30,10 +30,9 @@ class ChildProcess {
 
   // Reads stderr until the listening line; returns the port, or 0 if the process ended first.
   int wait_listening();
-  void kill_hard();                   // SIGKILL, as a crash
-  int stop();                         // SIGTERM, then wait; returns the exit status
-  std::string stderr_rest();          // what it printed after the listening line (after it ended)
-  pid_t pid() const { return pid_; }  // for signals other than the two above (SIGHUP)
+  void kill_hard();           // SIGKILL, as a crash
+  int stop();                 // SIGTERM, then wait; returns the exit status
+  std::string stderr_rest();  // what it printed after the listening line (after it ended)
 
  private:
   pid_t pid_ = -1;

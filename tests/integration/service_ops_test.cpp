@@ -175,6 +175,19 @@ TEST(Dashboards, GrafanaQueriesParseAndNameOnlyExposedMetrics) {
   }
 }
 
+// The pid of this test's child whose command line mentions `needle` (the harness keeps pids
+// to itself): /proc/self/task/*/children lists the children of each thread.
+pid_t child_with_arg(const std::string& needle) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t pid; children >> pid;) {
+      const std::string cmdline = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+      if (cmdline.find(needle) != std::string::npos) return pid;
+    }
+  }
+  return -1;
+}
+
 TEST(LogFile, ReopensOnSighupAfterRotation) {
   TempDir dir;
   const std::string log = dir.file("payedge.log");
@@ -192,7 +205,9 @@ TEST(LogFile, ReopensOnSighupAfterRotation) {
   std::filesystem::rename(log, log + ".1");  // what logrotate does first
   ASSERT_EQ(unauthorized(), 401);            // still the old file: nobody reopened it
   EXPECT_EQ(read_json_lines(log + ".1").size(), 2u);
-  ASSERT_EQ(::kill(serve.pid(), SIGHUP), 0);
+  const pid_t pid = child_with_arg(log);
+  ASSERT_GT(pid, 0) << "serve's pid not found under /proc/self/task/*/children";
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
   // The signal reaches the I/O thread at some point between two requests: keep logging until a
   // line lands at the old path (bounded, no sleeping). No line is lost or split on the way.
   size_t sent = 2;
