@@ -79,3 +79,10 @@ bench-logs: build
 
 clean:
 	rm -rf $(BUILD) build-fuzz
+
+# The Debian package (CPack DEB): the binary, /etc/payedge/payedge.toml (a conffile), the
+# systemd unit, the docs, a `payedge` system user and /var/lib/payedge. Written to $(BUILD).
+.PHONY: package
+package: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target payedge
+	cd $(BUILD) && cpack -G DEB

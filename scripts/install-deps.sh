@@ -9,6 +9,7 @@ packages=(
   zlib1g-dev libzstd-dev jq
   libgtest-dev libbenchmark-dev clang-format curl postgresql
   clang-16 libclang-rt-16-dev prometheus ccache
+  libsystemd-dev systemd dpkg-dev
 )
 missing=()
 for p in "${packages[@]}"; do

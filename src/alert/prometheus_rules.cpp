@@ -2,15 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "alert/promql.h"
+
 namespace payedge::alert {
 namespace {
 
-// Counters of confirm-payment requests by outcome, over a range (ending `offset` ago).
-std::string confirms(const std::string& matcher, const std::string& range,
-                     const std::string& offset = "") {
-  return fmt::format("sum(increase(payedge_requests_total{{fn=\"confirm-payment\"{}}}[{}]{}))",
-                     matcher, range, offset.empty() ? "" : " offset " + offset);
-}
+using promql::confirms;
 
 std::string rule(const std::string& name, const std::string& expr, const std::string& severity,
                  const std::string& summary, const std::string& for_ = "0m") {
@@ -31,14 +28,7 @@ std::string minutes(int seconds) { return fmt::format("{}m", std::max(1, seconds
 }  // namespace
 
 std::string prometheus_rules(const AlertsConfig& c) {
-  // The SLO's bad and valid confirms (slo/slo_class.h): the 5xx codes are bad, successes good,
-  // the client's own errors left out.
-  const std::string bad = ",error_code=~\"TOSS_API_ERROR|E_INTERNAL|E_PAYMENTS_DISABLED\"";
-  const std::string good = ",status=\"success\"";
-  auto burn = [&](const std::string& range) {
-    return fmt::format("({} / clamp_min({} + {}, 1))", confirms(bad, range), confirms(good, range),
-                       confirms(bad, range));
-  };
+  auto burn = [](const std::string& range) { return promql::server_error_ratio(range); };
   const double budget = 1 - c.slo_objective;
   const std::string for_ = c.pending_for_s > 0 ? fmt::format("{}s", c.pending_for_s) : "0m";
   std::string out =
@@ -49,8 +39,7 @@ std::string prometheus_rules(const AlertsConfig& c) {
       "  - name: payedge\n"
       "    rules:\n";
   out += rule("toss_5xx_burst",
-              fmt::format("{} >= {}",
-                          confirms(",error_code=\"TOSS_API_ERROR\"", minutes(c.toss_5xx_window_s)),
+              fmt::format("{} >= {}", promql::toss_failures(minutes(c.toss_5xx_window_s)),
                           c.toss_5xx_count),
               "critical", "Toss 5xx or timeouts: {{ $value }} confirms failed (runbook 4.2)", for_);
   out += rule("toss_auth_failure",
@@ -60,11 +49,8 @@ std::string prometheus_rules(const AlertsConfig& c) {
               "Toss refused our key or request (merchant misconfiguration): check "
               "TOSS_SECRET_KEY (payedge logs query --error-code TOSS_API_ERROR shows toss_code)");
   const std::string wh_range = minutes(c.webhook_window_s);
-  const std::string wh_all =
-      fmt::format("sum(increase(payedge_requests_total{{fn=\"toss-webhook\"}}[{}]))", wh_range);
-  const std::string wh_bad =
-      fmt::format("sum(increase(payedge_requests_total{{fn=\"toss-webhook\",{}}}[{}]))",
-                  "error_code=\"E_WEBHOOK_INVALID_SIG\"", wh_range);
+  const std::string wh_all = promql::webhooks(wh_range);
+  const std::string wh_bad = promql::webhooks_invalid_sig(wh_range);
   out += rule("webhook_invalid_sig_ratio",
               fmt::format("({} / clamp_min({}, 1)) > {} and {} >= {}", wh_bad, wh_all,
                           c.webhook_invalid_sig_ratio, wh_all, c.webhook_min_requests),
@@ -74,18 +60,17 @@ std::string prometheus_rules(const AlertsConfig& c) {
               "E_WEBHOOK_INVALID_SIG)",
               for_);
   const std::string lat_range = minutes(c.latency_window_s);
-  out += rule("confirm_latency_p95",
-              fmt::format("histogram_quantile(0.95, sum by (le) (rate(payedge_request_duration_"
-                          "seconds_bucket{{fn=\"confirm-payment\"}}[{}]))) > {} and {} >= {}",
-                          lat_range, c.latency_p95_ms / 1000.0, confirms("", lat_range),
-                          c.latency_min_requests),
-              "warning", "Confirm p95 latency {{ $value | humanizeDuration }}", for_);
+  out +=
+      rule("confirm_latency_p95",
+           fmt::format("{} > {} and {} >= {}", promql::confirm_latency_p95(lat_range),
+                       c.latency_p95_ms / 1000.0, confirms("", lat_range), c.latency_min_requests),
+           "warning", "Confirm p95 latency {{ $value | humanizeDuration }}", for_);
   const std::string mm_range = minutes(c.mismatch_window_s);
-  const std::string mm = confirms(",error_code=\"E_AMOUNT_MISMATCH\"", mm_range);
+  const std::string mm = promql::mismatches(mm_range);
   out +=
       rule("amount_mismatch_ratio",
-           fmt::format("({} / clamp_min({}, 1)) > {} and {} >= {}", mm, confirms("", mm_range),
-                       c.mismatch_ratio, mm, c.mismatch_min_count),
+           fmt::format("{} > {} and {} >= {}", promql::mismatch_ratio(mm_range), c.mismatch_ratio,
+                       mm, c.mismatch_min_count),
            "critical",
            "Amount mismatches: {{ $value | humanizePercentage }} of confirms (runbook 4.1)", for_);
   const std::string ic_range = minutes(c.idempotency_window_s);
@@ -100,14 +85,14 @@ std::string prometheus_rules(const AlertsConfig& c) {
   out += rule("slo_burn_fast",
               fmt::format("{} > {} and {} > {} and {} >= {}", burn("1h"),
                           fmt::format("{:.6g}", c.burn_fast * budget), burn("5m"),
-                          fmt::format("{:.6g}", c.burn_fast * budget),
-                          confirms(good, "1h") + " + " + confirms(bad, "1h"), c.burn_min_requests),
+                          fmt::format("{:.6g}", c.burn_fast * budget), promql::valid_confirms("1h"),
+                          c.burn_min_requests),
               "critical", "Success SLO error budget burning fast (14.4x over 1h and 5m)");
   out += rule("slo_burn_slow",
               fmt::format("{} > {} and {} > {} and {} >= {}", burn("6h"),
                           fmt::format("{:.6g}", c.burn_slow * budget), burn("30m"),
-                          fmt::format("{:.6g}", c.burn_slow * budget),
-                          confirms(good, "6h") + " + " + confirms(bad, "6h"), c.burn_min_requests),
+                          fmt::format("{:.6g}", c.burn_slow * budget), promql::valid_confirms("6h"),
+                          c.burn_min_requests),
               "warning", "Success SLO error budget burning (6x over 6h and 30m)");
   return out;
 }

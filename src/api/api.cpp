@@ -3,6 +3,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "api/metrics_scrape.h"
+#include "auth/jwt.h"
 #include "core/codec.h"
 #include "core/confirm_request.h"
 
@@ -197,7 +199,7 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
   if (path == "/metrics" && method == http::verb::get) {
     HttpResponse res{http::status::ok, req.msg.version()};
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    res.body() = metrics_.render();
+    res.body() = co_await scrape_metrics(pool_, store_, metrics_);
     co_return res;
   }
   co_return json_response(404, R"({"ok":false,"message":"not found"})");

@@ -1,6 +1,7 @@
 #include "app/service.h"
 
 #include <cstdio>
+#include "store/migrations.h"
 
 namespace payedge {
 
@@ -24,6 +25,10 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   s->store_ = std::move(*store);
   if (c.store.auto_migrate) {
     if (auto st = s->store_->migrate(); !st) return std::unexpected(st.error());
+  } else {
+    auto version = s->store_->schema_version();  // no migrating, but never on a newer schema
+    if (!version) return std::unexpected(version.error());
+    if (auto st = check_schema_version(*version); !st) return std::unexpected(st.error());
   }
   if (log) {
     s->log_ = log;
@@ -42,6 +47,14 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
     s->alerts_ = std::make_unique<alert::LiveAlerts>(c.alerts, *s->store_, clock, *s->log_,
                                                      std::move(notifier));
     s->log_ = s->alerts_.get();
+  }
+  // The line counters of /metrics see what the log and the alert engine see.
+  s->metrics_log_ = std::make_unique<MetricsLogSink>(s->metrics_.lines, *s->log_);
+  s->log_ = s->metrics_log_.get();
+  if (auto courses = s->store_->list_courses()) {
+    std::vector<std::string> ids;
+    for (const auto& course : *courses) ids.push_back(course.id);
+    s->metrics_.lines.set_courses(ids);
   }
   auto endpoint = parse_toss_url(c.toss.base_url);
   if (!endpoint) return std::unexpected(endpoint.error());

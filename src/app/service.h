@@ -29,6 +29,8 @@ class Service {
   // SIGTERM: stop accepting and let in-flight requests finish (bounded).
   awaitable<void> drain(std::chrono::milliseconds limit);
   Store& store() { return *store_; }
+  // SIGHUP (logrotate): the --log-file again at its path; false when it cannot be opened.
+  bool reopen_log() { return own_log_ ? own_log_->reopen() : true; }
   // Things worth telling the operator once the service listens (e.g. an unusable alert sink).
   const std::vector<std::string>& notices() const { return notices_; }
 
@@ -42,7 +44,8 @@ class Service {
   asio::thread_pool pool_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<FileLogSink> own_log_;
-  std::unique_ptr<alert::LiveAlerts> alerts_;  // in front of the log sink when alerts are on
+  std::unique_ptr<MetricsLogSink> metrics_log_;  // in front of everything: counts each line
+  std::unique_ptr<alert::LiveAlerts> alerts_;    // in front of the log sink when alerts are on
   std::vector<std::string> notices_;
   LogSink* log_ = nullptr;
   Metrics metrics_;

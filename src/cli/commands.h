@@ -20,4 +20,7 @@ void add_incident(CLI::App& app, int& exit_code);  // incident new
 void add_check(CLI::App& app, int& exit_code);     // check weekly
 void add_slo(CLI::App& app, int& exit_code);       // report
 
+// config check, dashboards export
+void add_deploy_commands(CLI::App& app, int& exit_code);
+
 }  // namespace payedge::cli

@@ -2,10 +2,16 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "obs/build_info.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"payedge — Toss payment confirmation service and on-call toolkit"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", [] {
+    std::string text = payedge::version_text();
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+  });
   int exit_code = 0;
   payedge::cli::add_serve(app, exit_code);
   payedge::cli::add_sim(app, exit_code);
@@ -19,11 +25,14 @@ int main(int argc, char** argv) {
   payedge::cli::add_incident(app, exit_code);
   payedge::cli::add_check(app, exit_code);
   payedge::cli::add_slo(app, exit_code);
+  payedge::cli::add_deploy_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

@@ -4,6 +4,7 @@
 
 #include "api/admin_api.h"
 #include "app/service.h"
+#include "app/supervisor.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "net/tls.h"
@@ -68,6 +69,12 @@ void add_serve(CLI::App& app, int& exit_code) {
     asio::io_context ioc(1);
     auto service = Service::create(ioc, *config, SystemClock::instance());
     if (!service) return print_error(service.error()), void(exit_code = 1);
+    // SIGHUP reopens the log file (logrotate); systemd hears READY once we listen.
+    Supervisor supervisor(ioc, [&] {
+      if (!(*service)->reopen_log()) {
+        std::fprintf(stderr, "warning: cannot reopen log file %s\n", config->log.file.c_str());
+      }
+    });
     auto ep = (*service)->start();
     if (!ep) return print_error(ep.error()), void(exit_code = 1);
     std::fprintf(stderr, "listening on %s:%u\n", ep->address().to_string().c_str(), ep->port());
@@ -87,9 +94,11 @@ void add_serve(CLI::App& app, int& exit_code) {
       std::fprintf(stderr, "warning: %s not set; using development defaults\n", names.c_str());
     }
     std::fflush(stderr);
+    supervisor.ready();  // the store was migrated in Service::create, and we listen
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
+      supervisor.stopping();
       asio::co_spawn(ioc, (*service)->drain(std::chrono::seconds(10)),
                      [&](std::exception_ptr) { ioc.stop(); });
     });

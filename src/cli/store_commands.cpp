@@ -1,10 +1,34 @@
 // `payedge migrate` and `payedge seed FILE`.
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "store/migrations.h"
 #include "store/seed.h"
 #include "store/store.h"
 
 namespace payedge::cli {
+namespace {
+
+// `migrate --dry-run`: the store's version and each migration that would run, in order.
+Result<std::string> plan_migrations(Store& store) {
+  auto version = store.schema_version();
+  if (!version) return std::unexpected(version.error());
+  if (auto st = check_schema_version(*version); !st) return std::unexpected(st.error());
+  std::string out = "store schema version " + std::to_string(*version) + ", this binary's " +
+                    std::to_string(latest_schema_version()) + "\n";
+  int pending = 0;
+  for (const auto& m : all_migrations()) {
+    if (m.version <= *version) continue;
+    out += "would apply " + std::to_string(m.version) + " " + std::string(m.name) + "\n";
+    ++pending;
+  }
+  out += pending == 0 ? "nothing to do\n"
+                      : std::to_string(pending) +
+                            " migration(s) would run, each in its own "
+                            "transaction\n";
+  return out;
+}
+
+}  // namespace
 
 void add_store_commands(CLI::App& app, int& exit_code) {
   struct Opts {
@@ -26,7 +50,20 @@ void add_store_commands(CLI::App& app, int& exit_code) {
   auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
   migrate->add_option("--store", o->store, "store URL")->check(store_url_check());
   migrate->add_option("--config", o->config, "payedge.toml");
-  migrate->callback([open, &exit_code] {
+  auto dry_run = std::make_shared<bool>(false);
+  migrate->add_flag("--dry-run", *dry_run, "print the migrations that would run; change nothing");
+  migrate->callback([o, open, dry_run, &exit_code] {
+    if (*dry_run) {
+      auto config = load_cli_config(o->config);
+      if (!config) return print_error(config.error()), void(exit_code = 1);
+      if (!o->store.empty()) config->store.url = o->store;
+      auto store = open_store(config->store.url, 1, config->store.busy_timeout_ms);
+      if (!store) return print_error(store.error()), void(exit_code = 1);
+      auto plan = plan_migrations(**store);
+      if (!plan) return print_error(plan.error()), void(exit_code = 1);
+      std::fputs(plan->c_str(), stdout);
+      return;
+    }
     auto store = open();
     if (!store) return print_error(store.error()), void(exit_code = 1);
     std::printf("migrated\n");

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "net/client_address.h"
+#include <fstream>
+#include <iterator>
 
 namespace payedge {
 namespace {
@@ -31,9 +33,21 @@ void problem(std::string_view section, std::string_view key, const std::string& 
   if (g_check) g_check->problems.push_back(fmt::format("[{}] {}: {}", section, key, what));
 }
 
+// systemd's LoadCredential=NAME:… puts the secret in $CREDENTIALS_DIRECTORY/NAME
+// (https://systemd.io/CREDENTIALS/); the environment wins when both are set.
+std::string credential(const char* name) {
+  const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+  if (!dir || !*dir) return "";
+  std::ifstream in(std::string(dir) + "/" + name, std::ios::binary);
+  std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
 std::string env_or(const char* name, const std::string& fallback, bool& used_fallback) {
   const char* v = std::getenv(name);
   if (v && *v) return v;
+  if (auto c = credential(name); !c.empty()) return c;
   if (!fallback.empty()) used_fallback = true;
   return fallback;
 }

@@ -102,7 +102,7 @@ std::string Metrics::render() const {
       "wrong (merchant misconfiguration).\n";
   out += "# TYPE payedge_toss_auth_failures_total counter\n";
   out += fmt::format("payedge_toss_auth_failures_total {}\n", toss_auth_failures_);
-  return out;
+  return out + lines.render() + render_build_info();
 }
 
 }  // namespace payedge

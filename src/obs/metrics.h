@@ -8,6 +8,8 @@
 #include <tuple>
 #include <vector>
 
+#include "obs/line_metrics.h"
+
 namespace payedge {
 
 // What the process counted since it started, for the ops dashboard (/metrics has the same).
@@ -35,6 +37,8 @@ class Metrics {
   void observe_toss_auth_failure();
   std::string render() const;
   MetricsSnapshot snapshot() const;
+
+  LineMetrics lines;  // fed by a MetricsLogSink in front of the log; rendered by render()
 
  private:
   static constexpr std::array<double, 12> kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,

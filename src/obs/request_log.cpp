@@ -45,10 +45,24 @@ nlohmann::ordered_json RequestLog::to_json() const {
 
 std::unique_ptr<FileLogSink> FileLogSink::open(const std::string& path) {
   if (path.empty() || path == "-")
-    return std::unique_ptr<FileLogSink>(new FileLogSink(STDOUT_FILENO, false));
+    return std::unique_ptr<FileLogSink>(new FileLogSink(STDOUT_FILENO, false, ""));
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) return nullptr;
-  return std::unique_ptr<FileLogSink>(new FileLogSink(fd, true));
+  return std::unique_ptr<FileLogSink>(new FileLogSink(fd, true, path));
+}
+
+bool FileLogSink::reopen() {
+  if (!owned_) return true;
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return false;
+  int old = -1;
+  {
+    std::lock_guard lock(mu_);
+    old = fd_;
+    fd_ = fd;
+  }
+  ::close(old);
+  return true;
 }
 
 FileLogSink::~FileLogSink() {

@@ -57,12 +57,18 @@ class FileLogSink final : public LogSink {
   static std::unique_ptr<FileLogSink> open(const std::string& path);  // "" or "-" → stdout
   ~FileLogSink() override;
   void write(const RequestLog& line) override;
+  // logrotate (SIGHUP): opens the path again, so lines go to a new file there once the old one
+  // was renamed. A line is written whole to one file or the other, never split. False (the
+  // old file kept) when the path cannot be opened; stdout is never reopened.
+  bool reopen();
 
  private:
-  FileLogSink(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  FileLogSink(int fd, bool owned, std::string path)
+      : fd_(fd), owned_(owned), path_(std::move(path)) {}
   std::mutex mu_;  // keeps a line whole if the kernel ever writes it in parts
   int fd_;
   bool owned_;
+  std::string path_;
 };
 
 }  // namespace payedge

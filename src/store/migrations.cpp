@@ -1,6 +1,8 @@
 #include "store/migrations.h"
 
+#include <algorithm>
 #include <array>
+#include <string>
 
 namespace payedge {
 namespace {
@@ -212,5 +214,21 @@ constexpr std::array<Migration, 5> kMigrations{{{1, "initial", kInitial},
 }  // namespace
 
 std::span<const Migration> all_migrations() { return kMigrations; }
+
+int latest_schema_version() {
+  int latest = 0;
+  for (const auto& m : all_migrations()) latest = std::max(latest, m.version);
+  return latest;
+}
+
+Status check_schema_version(int store_version) {
+  const int latest = latest_schema_version();
+  if (store_version <= latest) return {};
+  return fail(ErrorCode::kInternal,
+              "the store is at schema version " + std::to_string(store_version) +
+                  ", newer than this binary's " + std::to_string(latest) +
+                  ": it was migrated by a newer payedge; run that version or a newer one "
+                  "(migrations are forward-only)");
+}
 
 }  // namespace payedge

@@ -5,6 +5,8 @@
 #include <span>
 #include <string_view>
 
+#include "core/error.h"
+
 namespace payedge {
 
 struct Migration {
@@ -14,5 +16,13 @@ struct Migration {
 };
 
 std::span<const Migration> all_migrations();
+
+// The newest version this binary knows.
+int latest_schema_version();
+
+// A store whose schema is newer than this binary's was migrated by a newer payedge: running
+// against it could write rows the newer code does not expect, so this binary refuses. The
+// error says so (E_INTERNAL with the two versions); an older or equal schema is fine.
+Status check_schema_version(int store_version);
 
 }  // namespace payedge

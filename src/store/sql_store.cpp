@@ -406,6 +406,7 @@ Status SqlStore::migrate() {
     auto row = q.step();
     if (!row) return std::unexpected(row.error());
     const auto current = q.int64(0);
+    if (auto st = check_schema_version(static_cast<int>(current)); !st) return st;
     for (const auto& m : all_migrations()) {
       if (m.version <= current) continue;
       std::string sql(m.sql);
@@ -419,6 +420,24 @@ Status SqlStore::migrate() {
     }
     return {};
   });
+}
+
+Result<int> SqlStore::schema_version() {
+  auto lease = acquire();
+  // Read-only: whether the bookkeeping table exists, then its newest row.
+  Query exists(*lease, dialect_.name == "sqlite"
+                           ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                             "name = 'schema_migrations'"
+                           : "SELECT COUNT(*) FROM information_schema.tables WHERE "
+                             "table_schema = current_schema() AND table_name = "
+                             "'schema_migrations'");
+  auto row = exists.step();
+  if (!row) return std::unexpected(row.error());
+  if (exists.int64(0) == 0) return 0;
+  Query q(*lease, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  row = q.step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<int>(q.int64(0));
 }
 
 Status SqlStore::check_schema() {
@@ -944,10 +963,11 @@ Result<StoreCounts> SqlStore::counts() {
           "SELECT (SELECT COUNT(*) FROM payments), "
           "(SELECT COUNT(*) FROM enrollments WHERE status = 'ACTIVE'), "
           "(SELECT COUNT(*) FROM confirm_attempts), "
-          "(SELECT COUNT(*) FROM confirm_attempts WHERE state = 'IN_PROGRESS')");
+          "(SELECT COUNT(*) FROM confirm_attempts WHERE state = 'IN_PROGRESS'), "
+          "(SELECT COUNT(*) FROM payments WHERE status = 'WAITING_FOR_DEPOSIT')");
   auto row = q.step();
   if (!row) return std::unexpected(row.error());
-  return StoreCounts{q.int64(0), q.int64(1), q.int64(2), q.int64(3)};
+  return StoreCounts{q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.int64(4)};
 }
 
 Result<std::vector<ConfirmAttempt>> SqlStore::list_attempts(AttemptState state,

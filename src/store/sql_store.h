@@ -19,6 +19,7 @@ class SqlStore final : public Store {
 
   Status migrate() override;
   Status check_schema() override;
+  Result<int> schema_version() override;
   Status ping() override;
   Result<std::optional<Course>> find_course(const std::string& id) override;
   Result<std::optional<Coupon>> find_coupon(const std::string& code) override;

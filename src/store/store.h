@@ -123,6 +123,7 @@ struct StoreCounts {
   long long active_enrollments = 0;
   long long attempts = 0;
   long long open_attempts = 0;
+  long long pending_deposits = 0;  // virtual-account payments WAITING_FOR_DEPOSIT
 };
 
 // A received webhook: stored before it is answered (dedupe, and the durable queue that the
@@ -181,12 +182,15 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // Applies the migrations this binary knows; refuses a store migrated by a newer binary.
   virtual Status migrate() = 0;
   // For commands that only read: the store has been migrated to this binary's schema (they
   // never create or migrate one).
   virtual Status check_schema() = 0;
   // The readiness probe: a real write (this process's heartbeat row in `instances`,
   // committed), so a store that cannot write is not ready.
+  // The newest migration recorded in the store (0: none; the store is not migrated yet).
+  virtual Result<int> schema_version() = 0;
   virtual Status ping() = 0;
 
   virtual Result<std::optional<Course>> find_course(const std::string& id) = 0;

@@ -1,0 +1,150 @@
+#include "obs/line_metrics.h"
+
+#include <fmt/format.h>
+
+#include "obs/build_info.h"
+
+namespace payedge {
+namespace {
+
+// A label value we did not choose (an error code, a webhook outcome) stays short and plain, so
+// a surprise can neither break the exposition format nor grow the series without bound.
+std::string bounded(const std::string& value) {
+  if (value.empty()) return "none";
+  if (value.size() > 48) return "other";
+  for (char ch : value) {
+    const bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                       (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.';
+    if (!plain) return "other";
+  }
+  return value;
+}
+
+// The label value of a course id from the catalogue (ids are the operator's own strings).
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char ch : v) {
+    if (ch == '\\' || ch == '"') out += '\\';
+    if (ch == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string LineMetrics::toss_class(const RequestLog& line) {
+  const bool called = line.toss_latency_ms >= 0 || line.toss_http_status != 0;
+  if (!called) return "";
+  const int s = line.toss_http_status;
+  if (s == 0 || s >= 500 || s == 429) return "transient";
+  if (s >= 200 && s < 300) return "ok";
+  if (s == 401 || s == 403) return "merchant";
+  return "buyer";
+}
+
+void LineMetrics::set_courses(const std::vector<std::string>& ids) {
+  std::lock_guard lock(mu_);
+  courses_ = std::set<std::string>(ids.begin(), ids.end());
+}
+
+std::string LineMetrics::course_label(const std::string& course_id) const {
+  return courses_.contains(course_id) ? course_id : "other";
+}
+
+void LineMetrics::observe(const RequestLog& line) {
+  std::lock_guard lock(mu_);
+  if (line.fn == "confirm-payment") {
+    const std::string outcome = line.success ? "success" : bounded(line.error_code);
+    ++confirms_[{course_label(line.course_id), outcome}];
+    if (auto cls = toss_class(line); !cls.empty()) ++toss_classes_[cls];
+  } else if (line.fn == "toss-webhook") {
+    // The handler writes what the event did into error_detail; a refusal has its code.
+    ++webhooks_[bounded(line.success ? line.error_detail : line.error_code)];
+  } else if (line.fn == "reconciler") {
+    const std::string prefix = "action=";
+    const std::string action = line.error_detail.starts_with(prefix)
+                                   ? line.error_detail.substr(prefix.size())
+                                   : line.error_detail;
+    ++reconciler_[bounded(action)];
+  }
+}
+
+std::string LineMetrics::render() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out +=
+      "# HELP payedge_confirms_total Confirm-payment requests by course (catalogue ids, else "
+      "\"other\") and outcome (success or the error code).\n"
+      "# TYPE payedge_confirms_total counter\n";
+  for (const auto& [key, n] : confirms_) {
+    out += fmt::format("payedge_confirms_total{{course_id=\"{}\",outcome=\"{}\"}} {}\n",
+                       escape_label(key.first), key.second, n);
+  }
+  out +=
+      "# HELP payedge_webhook_events_total Toss webhook requests by outcome (what the event did, "
+      "or the error code).\n"
+      "# TYPE payedge_webhook_events_total counter\n";
+  for (const auto& [reason, n] : webhooks_) {
+    out += fmt::format("payedge_webhook_events_total{{reason=\"{}\"}} {}\n", reason, n);
+  }
+  out +=
+      "# HELP payedge_reconciler_actions_total Open confirm attempts settled by the reconciler, "
+      "by action.\n"
+      "# TYPE payedge_reconciler_actions_total counter\n";
+  for (const auto& [action, n] : reconciler_) {
+    out += fmt::format("payedge_reconciler_actions_total{{action=\"{}\"}} {}\n", action, n);
+  }
+  out +=
+      "# HELP payedge_toss_answers_total The last Toss answer of each confirm, by class "
+      "(ok, transient, buyer, merchant).\n"
+      "# TYPE payedge_toss_answers_total counter\n";
+  for (const auto& [cls, n] : toss_classes_) {
+    out += fmt::format("payedge_toss_answers_total{{class=\"{}\"}} {}\n", cls, n);
+  }
+  return out;
+}
+
+std::string render_store_gauges(const StoreGauges& g) {
+  std::string out;
+  out +=
+      "# HELP payedge_store_up Whether the store answered the scrape's queries.\n"
+      "# TYPE payedge_store_up gauge\n";
+  out += fmt::format("payedge_store_up {}\n", g.store_ok ? 1 : 0);
+  if (!g.store_ok) return out;  // no guesses: the series below are absent until it answers
+  out +=
+      "# HELP payedge_payments_enabled The payments_enabled switch (1 on, 0 off).\n"
+      "# TYPE payedge_payments_enabled gauge\n";
+  out += fmt::format("payedge_payments_enabled {}\n", g.payments_enabled ? 1 : 0);
+  out +=
+      "# HELP payedge_course_active Whether a catalogue course is on sale (1) or switched off "
+      "(0).\n"
+      "# TYPE payedge_course_active gauge\n";
+  for (const auto& [id, active] : g.courses) {
+    out += fmt::format("payedge_course_active{{course_id=\"{}\"}} {}\n", escape_label(id),
+                       active ? 1 : 0);
+  }
+  out +=
+      "# HELP payedge_open_confirm_attempts Confirm attempts IN_PROGRESS (the reconciler's "
+      "work).\n"
+      "# TYPE payedge_open_confirm_attempts gauge\n";
+  out += fmt::format("payedge_open_confirm_attempts {}\n", g.open_attempts);
+  out +=
+      "# HELP payedge_pending_deposits Virtual-account payments WAITING_FOR_DEPOSIT.\n"
+      "# TYPE payedge_pending_deposits gauge\n";
+  out += fmt::format("payedge_pending_deposits {}\n", g.pending_deposits);
+  return out;
+}
+
+std::string render_build_info() {
+  return fmt::format(
+      "# HELP payedge_build_info The running binary's version (value always 1).\n"
+      "# TYPE payedge_build_info gauge\n"
+      "payedge_build_info{{version=\"{}\"}} 1\n",
+      escape_label(build_info().version));
+}
+
+}  // namespace payedge

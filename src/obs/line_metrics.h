@@ -1,0 +1,68 @@
+// Counters read off the request log lines (the same lines the alert engine reads): confirms by
+// outcome per course, webhook outcomes, reconciler actions and Toss answers by class. A
+// LogSink in front of the real one feeds them, so the confirm flow, the webhook handler and the
+// reconciler need no metrics code of their own.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "obs/request_log.h"
+
+namespace payedge {
+
+class LineMetrics {
+ public:
+  void observe(const RequestLog& line);
+  // The catalogue's course ids: the only course_id label values besides "other" (the label
+  // set stays bounded whatever a client sends). Read from the store at start and each scrape.
+  void set_courses(const std::vector<std::string>& ids);
+  std::string render() const;
+
+  // "transient" | "buyer" | "merchant" of the confirm's last Toss answer ("" when Toss was
+  // not called). Interim rule until src/toss's class table (classify_toss_answer) is wired.
+  static std::string toss_class(const RequestLog& line);
+
+ private:
+  std::string course_label(const std::string& course_id) const;
+
+  mutable std::mutex mu_;
+  std::set<std::string> courses_;
+  std::map<std::pair<std::string, std::string>, unsigned long long> confirms_;  // course, outcome
+  std::map<std::string, unsigned long long> webhooks_;                          // by reason
+  std::map<std::string, unsigned long long> reconciler_;                        // by action
+  std::map<std::string, unsigned long long> toss_classes_;
+};
+
+// Counts each line into `metrics`, then hands it on.
+class MetricsLogSink final : public LogSink {
+ public:
+  MetricsLogSink(LineMetrics& metrics, LogSink& next) : metrics_(metrics), next_(next) {}
+  void write(const RequestLog& line) override {
+    metrics_.observe(line);
+    next_.write(line);
+  }
+
+ private:
+  LineMetrics& metrics_;
+  LogSink& next_;
+};
+
+// The store's state at scrape time (read on the store pool, never on the I/O thread).
+struct StoreGauges {
+  bool store_ok = false;
+  bool payments_enabled = true;
+  std::vector<std::pair<std::string, bool>> courses;  // id, active
+  long long open_attempts = 0;
+  long long pending_deposits = 0;
+};
+std::string render_store_gauges(const StoreGauges& g);
+
+// payedge_build_info{version="…"} 1
+std::string render_build_info();
+
+}  // namespace payedge
