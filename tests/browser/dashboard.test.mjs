@@ -135,11 +135,12 @@ assert.equal((await confirm("course-ml", 129000, "user-browser-3")).status, 502)
 await post(`${tossUrl}/__sim/faults`, {});
 
 // ---- the browser ----
+// playwright-core starts chromium with a fresh temporary --user-data-dir of its own (it
+// refuses one in `args`) and removes it on close.
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         `--user-data-dir=${join(dir, "chromium-profile")}`],
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 
 async function check(name, fn) {
