@@ -35,6 +35,10 @@ void Metrics::observe_request(const std::string& fn, bool success, const std::st
   std::lock_guard lock(mu_);
   ++requests_[{fn, success ? "success" : "error", error_code}];
   latency_[fn].observe(latency_ms / 1000.0);
+  if (fn == "confirm-payment") {
+    series_.observe_confirm(SystemClock::instance().now_ms(),
+                            classify_series_outcome(success, error_code), latency_ms);
+  }
 }
 
 void Metrics::observe_toss(int http_status, bool timed_out, int latency_ms) {
@@ -44,6 +48,7 @@ void Metrics::observe_toss(int http_status, bool timed_out, int latency_ms) {
                                            : fmt::format("{}xx", http_status / 100);
   ++toss_calls_[outcome];
   toss_latency_.observe(latency_ms / 1000.0);
+  series_.observe_toss(SystemClock::instance().now_ms(), http_status, timed_out);
 }
 
 MetricsSnapshot Metrics::snapshot() const {
