@@ -8,7 +8,6 @@
 #include "net/server.h"
 #include "obs/metrics.h"
 #include "obs/request_log.h"
-#include "obs/timeseries.h"
 #include "store/store.h"
 
 namespace payedge {
@@ -30,7 +29,6 @@ class AdminApi {
 
  private:
   awaitable<HttpResponse> summary();
-  HttpResponse series(SeriesWindow window) const;
   awaitable<HttpResponse> alerts(int limit);
   awaitable<HttpResponse> audit(int limit);
   awaitable<HttpResponse> set_payments_enabled(HttpRequest& req, RequestLog& log);

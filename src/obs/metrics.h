@@ -8,8 +8,6 @@
 #include <tuple>
 #include <vector>
 
-#include "obs/timeseries.h"
-
 namespace payedge {
 
 // What the process counted since it started, for the ops dashboard (/metrics has the same).
@@ -35,8 +33,6 @@ class Metrics {
   void observe_toss(int http_status, bool timed_out, int latency_ms);
   std::string render() const;
   MetricsSnapshot snapshot() const;
-  // The last hour and day of confirms and Toss calls, for the dashboard's charts.
-  const TimeSeries& series() const { return series_; }
 
  private:
   static constexpr std::array<double, 12> kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -56,7 +52,6 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::string, unsigned long long> toss_calls_;  // by outcome class
   Histogram toss_latency_;
-  TimeSeries series_;
 };
 
 }  // namespace payedge

@@ -1,8 +1,8 @@
 // A small in-process time series of what the dashboard charts: confirm-payment outcomes, the
 // p95 of successful confirms, and Toss calls (5xx, timeouts), over the last hour (10-second
 // buckets) and the last day (5-minute buckets). Fed where the metrics are recorded
-// (obs/metrics); read by the admin API (GET /admin/api/series). Memory is fixed: two rings of
-// buckets, each bucket a handful of counters and a small latency histogram.
+// (obs/metrics, into confirm_series()); read by the admin API (GET /admin/api/series). Memory is
+// fixed: two rings of buckets, each bucket a handful of counters and a small latency histogram.
 #pragma once
 
 #include <array>
@@ -64,5 +64,9 @@ class TimeSeries {
   mutable std::mutex mu_;
   Ring hour_, day_;
 };
+
+// The process's series: `Metrics` feeds it where it records a confirm or a Toss call (one
+// service per process), the admin API reads it.
+TimeSeries& confirm_series();
 
 }  // namespace payedge

@@ -772,11 +772,10 @@ Result<StoreCounts> SqlStore::counts() {
           "SELECT (SELECT COUNT(*) FROM payments), "
           "(SELECT COUNT(*) FROM enrollments WHERE status = 'ACTIVE'), "
           "(SELECT COUNT(*) FROM confirm_attempts), "
-          "(SELECT COUNT(*) FROM confirm_attempts WHERE state = 'IN_PROGRESS'), "
-          "(SELECT COUNT(*) FROM payments WHERE status = 'WAITING_FOR_DEPOSIT')");
+          "(SELECT COUNT(*) FROM confirm_attempts WHERE state = 'IN_PROGRESS')");
   auto row = q.step();
   if (!row) return std::unexpected(row.error());
-  return StoreCounts{q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.int64(4)};
+  return StoreCounts{q.int64(0), q.int64(1), q.int64(2), q.int64(3)};
 }
 
 Result<std::vector<ConfirmAttempt>> SqlStore::list_attempts(AttemptState state,

@@ -109,7 +109,6 @@ struct StoreCounts {
   long long active_enrollments = 0;
   long long attempts = 0;
   long long open_attempts = 0;
-  long long pending_deposits = 0;  // payments WAITING_FOR_DEPOSIT (virtual accounts)
 };
 
 // A received webhook, kept for dedupe and postmortems.
