@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/codec.h"
+#include "alert/switches.h"
 #include "api/api.h"
+#include "core/codec.h"
+#include "obs/mask.h"
+#include "obs/timeseries.h"
 #include "web/admin_page.h"  // generated from web/admin.html (cmake/embed_text.cmake)
 
 namespace payedge {
@@ -20,6 +25,13 @@ constexpr int kDefaultListLimit = 50;
 constexpr int kMaxListLimit = 500;
 constexpr size_t kMaxReasonBytes = 500;
 constexpr size_t kMaxActorBytes = 64;
+// What the summary reads to tell the current state: alerts of the last week, the newest
+// audit rows (who switched a course last).
+constexpr EpochMs kAlertLookbackMs = 7LL * 24 * 3600 * 1000;
+constexpr int kStateRows = 500;
+// Pending deposits are counted over the payments list (the store has no count by status
+// yet); beyond this many payments the count covers the oldest ones only.
+constexpr int kMaxPaymentsScanned = 20'000;
 
 std::string_view header(const HttpRequest& req, std::string_view name) {
   auto it = req.msg.find(name);
@@ -111,6 +123,89 @@ json parsed_or_text(const std::string& text) {
   return j;
 }
 
+// Audit details as the dashboard shows them: every string masked by its field name
+// (payment_key, ip, secrets) and then as free text (SPEC 11), nested objects too.
+json masked(const json& j, std::string_view name = "") {
+  if (j.is_string()) return mask_field(name, j.get_ref<const std::string&>());
+  if (j.is_object()) {
+    json out = json::object();
+    for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = masked(it.value(), it.key());
+    return out;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& v : j) out.push_back(masked(v));
+    return out;
+  }
+  return j;
+}
+
+// The target of an audit row about a payment (payment.*, reconcile.*, enrollment.*) is a
+// paymentKey: shown as its first and last 4 characters.
+std::string masked_target(const AuditEntry& e) {
+  for (std::string_view prefix : {"payment.", "reconcile.", "enrollment."}) {
+    if (e.action.starts_with(prefix)) return mask_payment_key(e.target);
+  }
+  return mask_text(e.target);
+}
+
+// The reads the page polls (GET /admin/api/summary|alerts|audit|series with the right token)
+// are logged and counted as fn "admin-poll", so a dashboard left open is not traffic.
+constexpr std::string_view kPollFn = "admin-poll";
+
+// `window=hour|day` from the query string: absent → hour; anything else → nullopt.
+std::optional<SeriesWindow> window_from(std::string_view target) {
+  const auto q = target.find('?');
+  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    if (pair == "window=hour") return SeriesWindow::kHour;
+    if (pair == "window=day") return SeriesWindow::kDay;
+    if (pair.starts_with("window=")) return std::nullopt;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return SeriesWindow::kHour;
+}
+
+template <class T>
+json numbers(const std::vector<T>& v) {
+  json out = json::array();
+  for (const auto& x : v) out.push_back(x);
+  return out;
+}
+
+// Virtual-account payments waiting for the buyer's transfer.
+long long pending_deposits(const std::vector<Payment>& payments) {
+  return std::count_if(payments.begin(), payments.end(),
+                       [](const Payment& p) { return p.status == "WAITING_FOR_DEPOSIT"; });
+}
+
+// The charts' data as columns: one value per bucket, oldest first.
+HttpResponse series_response(SeriesWindow window, EpochMs now) {
+  const SeriesView v = confirm_series().view(window, now);
+  json p95 = json::array();
+  for (const auto& x : v.p95_ms) p95.push_back(x ? json(std::round(*x)) : json(nullptr));
+  const json body = {
+      {"ok", true},
+      {"window", window == SeriesWindow::kHour ? "hour" : "day"},
+      {"step_s", v.step_s},
+      {"start", format_utc(v.start)},
+      {"now", format_utc(now)},
+      {"confirms",
+       {{"success", numbers(v.success)},
+        {"server", numbers(v.server)},
+        {"client", numbers(v.client)}}},
+      {"p95_ms", p95},
+      {"toss",
+       {{"calls", numbers(v.toss_calls)},
+        {"5xx", numbers(v.toss_5xx)},
+        {"timeouts", numbers(v.toss_timeouts)}}},
+  };
+  return json_response(200, dump(body));
+}
+
 }  // namespace
 
 bool is_admin_path(std::string_view path) {
@@ -171,6 +266,14 @@ awaitable<HttpResponse> AdminApi::handle(HttpRequest& req, RequestLog& log) {
     log.success = false;
     co_return json_response(404, R"({"ok":false,"message":"not found"})");
   }
+  if (path == "/admin/api/status" && method == http::verb::get) {
+    // Asked before the token: the page says the API is off instead of asking for a token
+    // that cannot work. Tells nothing but on/off (and why off: no token, or one too short).
+    log.fn = std::string(kPollFn);
+    json body = {{"ok", true}, {"enabled", disabled_reason_.empty()}};
+    if (!disabled_reason_.empty()) body["reason"] = disabled_reason_;
+    co_return json_response(200, dump(body));
+  }
   if (!disabled_reason_.empty()) {
     co_return reply_error(make_error(ErrorCode::kAdminDisabled, disabled_reason_));
   }
@@ -180,7 +283,15 @@ awaitable<HttpResponse> AdminApi::handle(HttpRequest& req, RequestLog& log) {
 
   const bool get = method == http::verb::get;
   const bool post = method == http::verb::post;
+  if (get) log.fn = std::string(kPollFn);
   if (path == "/admin/api/summary" && get) co_return co_await summary();
+  if (path == "/admin/api/series" && get) {
+    const auto window = window_from(target);
+    if (!window) {
+      co_return reply_error(make_error(ErrorCode::kInvalidRequest, "window must be hour or day"));
+    }
+    co_return series_response(*window, clock_.now_ms());
+  }
   if ((path == "/admin/api/alerts" || path == "/admin/api/audit") && get) {
     const auto limit = limit_from(target);
     if (!limit) {
@@ -209,27 +320,69 @@ awaitable<HttpResponse> AdminApi::summary() {
     Result<std::optional<Flag>> enabled, banner;
     Result<std::vector<Course>> courses;
     Result<StoreCounts> counts;
+    Result<std::vector<AlertRow>> alerts;
+    Result<std::vector<AuditRow>> audit;
+    Result<std::vector<Payment>> payments;
   };
-  // One hop to the store pool for the four reads.
-  Read r = co_await run_blocking(pool_, [this] {
-    return Read{store_.find_flag("payments_enabled"), store_.find_flag("payment_banner"),
-                store_.list_courses(), store_.counts()};
+  const EpochMs now = clock_.now_ms();
+  // One hop to the store pool for the reads.
+  Read r = co_await run_blocking(pool_, [this, now] {
+    return Read{store_.find_flag("payments_enabled"),
+                store_.find_flag("payment_banner"),
+                store_.list_courses(),
+                store_.counts(),
+                store_.list_alerts(now - kAlertLookbackMs, kStateRows),
+                store_.list_audit(kStateRows),
+                store_.list_payments(kMaxPaymentsScanned)};
   });
-  if (!r.enabled || !r.banner || !r.courses || !r.counts) {
+  if (!r.enabled || !r.banner || !r.courses || !r.counts || !r.alerts || !r.audit || !r.payments) {
     co_return json_response(500, error_body(make_error(ErrorCode::kInternal), "", false));
   }
   const PaymentSwitch sw = describe_payment_switch(*r.enabled, *r.banner);
+  // Who switched each course last (list_audit is newest first).
+  std::map<std::string, const AuditRow*> last_course_change;
+  for (const auto& a : *r.audit) {
+    if (a.entry.action == "course.activate" || a.entry.action == "course.deactivate") {
+      last_course_change.try_emplace(a.entry.target, &a);
+    }
+  }
   json courses = json::array();
   for (const auto& c : *r.courses) {
-    courses.push_back({{"id", c.id},
-                       {"title", c.title},
-                       {"list_price", c.list_price},
-                       {"sale_price", c.sale_price ? json(*c.sale_price) : json(nullptr)},
-                       {"active", c.active}});
+    json course = {{"id", c.id},
+                   {"title", c.title},
+                   {"list_price", c.list_price},
+                   {"sale_price", c.sale_price ? json(*c.sale_price) : json(nullptr)},
+                   {"active", c.active},
+                   {"changed", nullptr}};
+    if (auto it = last_course_change.find(c.id); it != last_course_change.end()) {
+      const AuditEntry& e = it->second->entry;
+      course["changed"] = {{"at", format_utc(it->second->at)},
+                           {"actor", e.actor},
+                           {"by", e.actor == alert::kAlertActor ? "alert" : "operator"},
+                           {"reason", e.reason}};
+    }
+    courses.push_back(std::move(course));
+  }
+  // Alerts firing now: per rule, its latest change (list_alerts is oldest first). A rule
+  // whose last word is "firing" from before this process started was not re-evaluated since
+  // (the engine starts empty): shown, but marked stale rather than firing forever.
+  std::map<std::string, const AlertRow*> latest;
+  for (const auto& a : *r.alerts) {
+    if (a.state != "action") latest[a.rule] = &a;
+  }
+  json firing = json::array();
+  for (const auto& [rule, a] : latest) {
+    if (a->state != "firing" && a->state != "pending") continue;
+    firing.push_back({{"rule", rule},
+                      {"state", a->state},
+                      {"since", format_utc(a->at)},
+                      {"summary", a->summary},
+                      {"stale", a->at < started_at_}});
   }
   const MetricsSnapshot m = metrics_.snapshot();
   json requests = json::array();
   for (const auto& q : m.requests) {
+    if (q.fn == kPollFn) continue;
     requests.push_back({{"fn", q.fn},
                         {"status", q.status},
                         {"error_code", q.error_code.empty() ? json(nullptr) : json(q.error_code)},
@@ -237,6 +390,7 @@ awaitable<HttpResponse> AdminApi::summary() {
   }
   json latency = json::object();
   for (const auto& l : m.latency) {
+    if (l.fn == kPollFn) continue;
     latency[l.fn] = {{"count", l.count}, {"mean_ms", l.mean_ms}, {"p95_ms", l.p95_ms}};
   }
   const json body = {
@@ -252,7 +406,9 @@ awaitable<HttpResponse> AdminApi::summary() {
        {{"payments", r.counts->payments},
         {"active_enrollments", r.counts->active_enrollments},
         {"attempts", r.counts->attempts},
-        {"open_attempts", r.counts->open_attempts}}},
+        {"open_attempts", r.counts->open_attempts},
+        {"pending_deposits", pending_deposits(*r.payments)}}},
+      {"firing", firing},
       {"requests", requests},
       {"latency", latency},
   };
@@ -282,9 +438,9 @@ awaitable<HttpResponse> AdminApi::audit(int limit) {
                    {"at", format_utc(r.at)},
                    {"actor", r.entry.actor},
                    {"action", r.entry.action},
-                   {"target", r.entry.target},
-                   {"reason", r.entry.reason},
-                   {"details", parsed_or_text(r.entry.details)}});
+                   {"target", masked_target(r.entry)},
+                   {"reason", mask_text(r.entry.reason)},
+                   {"details", masked(parsed_or_text(r.entry.details))}});
   }
   co_return json_response(200, dump({{"ok", true}, {"audit", out}}));
 }

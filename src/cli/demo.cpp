@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <deque>
 #include <filesystem>
@@ -25,8 +26,13 @@ using nlohmann::json;
 
 class CollectingSink final : public LogSink {
  public:
-  void write(const RequestLog& line) override { lines.push_back(line.to_json().dump()); }
+  void write(const RequestLog& line) override {
+    lines.push_back(line.to_json().dump());
+    // The incident story reads the log as the runbook does (`payedge logs ...`).
+    if (file) std::fprintf(file, "%s\n", lines.back().c_str()), std::fflush(file);
+  }
   std::deque<std::string> lines;
+  std::FILE* file = nullptr;
 };
 
 struct Style {
@@ -69,7 +75,14 @@ class DemoRun {
     co_await kill_switch();
     co_await refund_by_webhook();
     co_await summary();
+    co_await incident_story();
   }
+
+  // Where the incident story writes (the demo's folder) and how it calls `payedge` itself.
+  struct StoryPaths {
+    std::string folder, log, store_url;
+  };
+  void set_story(StoryPaths paths) { story_ = std::move(paths); }
 
  private:
   awaitable<FetchResult> call(tcp::endpoint ep, http::verb method, std::string target,
@@ -232,13 +245,237 @@ class DemoRun {
     std::printf("   next: payedge demo --keep-running, then curl it (README.md)\n");
   }
 
+  // ---- the incident story (runbook 3-4, 6, 8): after the confirm story ----
+
+  awaitable<void> incident_story() {
+    story_since_ = SystemClock::instance().now_ms() - 1000;
+    std::puts(s_.bold("\n── 장애 대응 시나리오 / the on-call night ──").c_str());
+    co_await toss_5xx_burst();
+    co_await mismatch_wave();
+    runbook_commands();
+    write_postmortem();
+  }
+
+  // A confirm of `course` for `user` with a fresh payment session; returns the request body
+  // (to retry it) and prints one line.
+  awaitable<json> story_confirm(const std::string& user, const std::string& course, Krw amount,
+                                bool quiet = false) {
+    const std::string order_id = next_order_id();
+    auto session =
+        co_await call(sim_, http::verb::post, "/__sim/sessions", session_body(order_id, amount));
+    const json body = story_body(session.body, order_id, course, amount);
+    co_await send_confirm(user, body, quiet);
+    co_return body;
+  }
+
+  awaitable<void> send_confirm(const std::string& user, const json& body, bool quiet) {
+    const std::string token =
+        sign_jwt(user, secrets_from_env().jwt_secret, SystemClock::instance().now_ms(), 3600);
+    auto res = co_await call(api_, http::verb::post, "/functions/v1/confirm-payment", body.dump(),
+                             bearer(token));
+    sink_.lines.clear();
+    if (!quiet) print_story_reply(user, body, res);
+  }
+
+  static json story_body(const std::string& session, const std::string& order_id,
+                         const std::string& course, Krw amount) {
+    const json s = json::parse(session, nullptr, false);
+    const std::string key = s.is_object() && s["paymentKey"].is_string()
+                                ? s["paymentKey"].get<std::string>()
+                                : "pk-" + order_id;
+    return {{"paymentKey", key}, {"orderId", order_id}, {"amount", amount}, {"courseId", course}};
+  }
+
+  static std::vector<std::pair<std::string, std::string>> bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+  }
+
+  // Not in a coroutine: GCC 12 rejects some string literals in a coroutine's expressions
+  // ("array used as initializer").
+  void print_story_reply(const std::string& user, const json& body, const FetchResult& res) {
+    json reply = json::parse(res.body, nullptr, false);
+    std::string code = "ok";
+    if (reply.is_object() && reply["error"].is_object() && reply["error"]["code"].is_string()) {
+      code = reply["error"]["code"].get<std::string>();
+    }
+    const std::string status = fmt::format("← {}", res.status);
+    std::printf("   %s %s %s %s\n", s_.dim(user).c_str(),
+                body.value("orderId", std::string()).c_str(),
+                (res.status == 200 ? s_.ok(status) : s_.bad(status)).c_str(), code.c_str());
+  }
+
+  // Waits (bounded) until `done` holds, checking every 100 ms: the alert engine runs on its
+  // own thread and evaluates about once a second.
+  template <class F>
+  awaitable<bool> wait_until(F done, int limit_ms = 10'000) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (int waited = 0; waited < limit_ms; waited += 100) {
+      if (static_cast<bool>(done())) co_return true;
+      timer.expires_after(std::chrono::milliseconds(100));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    co_return static_cast<bool>(done());
+  }
+
+  std::optional<AlertRow> alert_row(const std::string& rule, const std::string& state) {
+    auto rows = store_.list_alerts(story_since_, 200);
+    if (!rows) return std::nullopt;
+    for (const auto& a : *rows) {
+      if (a.rule == rule && a.state == state) return a;
+    }
+    return std::nullopt;
+  }
+
+  awaitable<void> toss_5xx_burst() {
+    std::puts(
+        ("\n" + s_.bold("10. Toss 5xx 폭주 (simulator faults: every confirm → 500)")).c_str());
+    co_await call(sim_, http::verb::post, "/__sim/faults",
+                  std::string(R"({"error_rate":1,"error_status":500})"));
+    std::vector<std::pair<std::string, json>> failed;
+    for (int i = 1; i <= 3; ++i) {
+      const std::string user = "user-burst-" + std::to_string(i);
+      json body = co_await story_confirm(user, "course-sql", 49000);
+      failed.emplace_back(user, std::move(body));
+    }
+    const bool fired =
+        co_await wait_until([&] { return alert_row("toss_5xx_burst", "firing").has_value(); });
+    if (auto a = alert_row("toss_5xx_burst", "firing"); fired && a) {
+      std::printf("   %s toss_5xx_burst: %s\n", s_.bad("경보 firing").c_str(), a->summary.c_str());
+    } else {
+      std::printf("   %s\n", s_.bad("toss_5xx_burst did not fire within 10 s").c_str());
+    }
+    // The Slack message the engine sent (the simulator answers as Slack).
+    // The HttpSink delivers on its own thread: ask the simulator until it has the message.
+    json r;
+    std::string received_body;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (int tries = 0; tries < 50; ++tries) {
+      auto received = co_await call(sim_, http::verb::get, "/__sim/received", "");
+      received_body = received.body;
+      r = json::parse(received.body, nullptr, false);
+      if (r.is_object() && r["slack"].is_array() && !r["slack"].empty()) break;
+      timer.expires_after(std::chrono::milliseconds(100));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    if (r.is_object() && r["slack"].is_array() && !r["slack"].empty()) {
+      json msg = r["slack"].back();
+      if (msg.is_string()) msg = json::parse(msg.get<std::string>(), nullptr, false);
+      const std::string text = msg.is_object() && msg["text"].is_string()
+                                   ? msg["text"].get<std::string>()
+                                   : received_body;
+      std::size_t cut = std::min<std::size_t>(text.size(), 400);  // on a UTF-8 boundary
+      while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
+      std::string shown = text.substr(0, cut);
+      if (cut < text.size()) shown += " …";
+      std::printf("   Slack ▸ %s\n", shown.c_str());
+    }
+    co_await call(sim_, http::verb::post, "/__sim/faults", "{}");
+    std::puts("   Toss 복구 / Toss recovers: the buyers retry the same orders");
+    for (const auto& [user, body] : failed) co_await send_confirm(user, body, false);
+  }
+
+  awaitable<void> mismatch_wave() {
+    std::puts(
+        ("\n" + s_.bold("11. 가격 버그: 끝난 세일 가격 99,000 으로 결제 (course-ml, many buyers)"))
+            .c_str());
+    for (int i = 1; i <= 12; ++i) {
+      co_await story_confirm("user-wave-" + std::to_string(i), "course-ml", 99000, i > 3);
+      if (i == 3) std::puts("   … 9 more buyers, the same E_AMOUNT_MISMATCH");
+    }
+    auto off = [&] {
+      auto c = store_.find_course("course-ml");
+      return c && *c && !(*c)->active;
+    };
+    if (co_await wait_until(off)) {
+      auto a = alert_row("amount_mismatch_ratio", "firing");
+      const std::string summary = a ? a->summary : std::string();
+      std::printf("   %s amount_mismatch_ratio: %s\n", s_.bad("경보 firing").c_str(),
+                  summary.c_str());
+      std::printf("   %s course-ml 판매 자동 중지 (actor payedge-alert)\n",
+                  s_.bad("자동 조치").c_str());
+    } else {
+      std::printf("   %s\n",
+                  s_.bad("the mismatch rule did not switch course-ml off in 10 s").c_str());
+    }
+  }
+
+  // Runs `payedge ARGS` (this binary) and prints at most `max_lines` of what it printed.
+  void run_payedge(const std::vector<std::string>& args, std::size_t max_lines = 14) {
+    std::string cmd = "payedge";
+    std::string shell = "'/proc/self/exe'";
+    for (const auto& a : args) {
+      cmd += " " + a;
+      std::string quoted = "'";
+      for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      shell += " " + quoted + "'";
+    }
+    std::printf("\n   $ %s\n", s_.bold(cmd).c_str());
+    std::fflush(stdout);
+    std::FILE* p = popen((shell + " 2>&1").c_str(), "r");
+    if (!p) return;
+    char buf[4096];
+    std::size_t n = 0;
+    while (std::fgets(buf, sizeof buf, p)) {
+      if (++n <= max_lines) std::printf("   %s", buf);
+    }
+    if (n > max_lines)
+      std::printf("   %s\n", s_.dim(fmt::format("… {} more lines", n - max_lines)).c_str());
+    pclose(p);
+  }
+
+  void runbook_commands() {
+    std::puts(("\n" + s_.bold("12. 런북대로 / the runbook's commands (4.1, 6)")).c_str());
+    run_payedge(
+        {"logs", "top", "--by", "course_id", "--error-code", "E_AMOUNT_MISMATCH", story_.log});
+    run_payedge({"logs", "mismatches", "--explain", "--store", story_.store_url, story_.log}, 10);
+    std::puts("   (프런트엔드 가격 표시 수정 배포 / the front end's stale sale price is fixed)");
+    run_payedge({"ops", "course", "activate", "course-ml", "--store", story_.store_url, "--actor",
+                 "oncall-demo", "--reason", "sale price display fixed"});
+  }
+
+  void write_postmortem() {
+    std::puts(("\n" + s_.bold("13. 포스트모템 초안 / incident new")).c_str());
+    const std::string dir = story_.folder + "/incidents";
+    const std::string cmd = fmt::format(
+        "'/proc/self/exe' incident new --title '데모: Toss 5xx 와 가격 버그' --since '{}' "
+        "--store '{}' --dir '{}' '{}' 2>/dev/null",
+        format_utc(story_since_), story_.store_url, dir, story_.log);
+    std::FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    std::string path;
+    if (p && std::fgets(buf, sizeof buf, p)) path = buf;
+    if (p) pclose(p);
+    while (!path.empty() && (path.back() == '\n' || path.back() == '\r')) path.pop_back();
+    if (path.empty()) {
+      std::printf("   %s\n", s_.bad("incident new wrote nothing").c_str());
+      return;
+    }
+    std::printf("   %s\n", s_.ok(path).c_str());
+    std::FILE* f = std::fopen(path.c_str(), "r");
+    for (int i = 0; f && i < 12 && std::fgets(buf, sizeof buf, f); ++i) std::printf("   │ %s", buf);
+    if (f) std::fclose(f);
+  }
+
   tcp::endpoint api_, sim_;
   Store& store_;
   CollectingSink& sink_;
   Style s_;
+  StoryPaths story_;
+  EpochMs story_since_ = 0;
   std::string token_, last_key_, last_order_, first_key_;
   int order_seq_ = 0;
 };
+
+// The incident story's settings: a short Toss deadline (the 5xx burst fails fast), Slack at
+// the simulator (so the message can be shown), and alert rules that fire on a demo's numbers.
+void demo_story_config(Config& config, tcp::endpoint sim) {
+  config.toss.deadline_ms = 600;
+  config.alerts.slack_url = fmt::format("http://127.0.0.1:{}/__sim/slack", sim.port());
+  config.alerts.slack_min_interval_ms = 0;
+  config.alerts.toss_5xx_count = 3;
+  config.alerts.mismatch_min_count = 10;
+}
 
 }  // namespace
 
@@ -292,7 +529,10 @@ void add_demo(CLI::App& app, int& exit_code) {
     config.store.url = "sqlite://" + db;
     config.toss.base_url = fmt::format("http://127.0.0.1:{}", sim_ep->port());
     config.auth.jwks_file = keys_dir + "/jwks.json";
+    demo_story_config(config, *sim_ep);
     CollectingSink sink;
+    const std::string log_path = folder + "/payedge.log";
+    sink.file = std::fopen(log_path.c_str(), "w");
     auto service = Service::create(ioc, config, SystemClock::instance(), &sink);
     if (!service) return print_error(service.error()), void(exit_code = 1);
     if (auto st = apply_seed((*service)->store(), sample_seed(SystemClock::instance().now_ms()));
@@ -315,6 +555,7 @@ void add_demo(CLI::App& app, int& exit_code) {
         "                   SUMMER2026 (expired)\n");
 
     DemoRun run(*api_ep, *sim_ep, (*service)->store(), sink, style, mint("user-demo-1"));
+    run.set_story({folder, log_path, config.store.url});
     asio::co_spawn(ioc, run.run(), [&](std::exception_ptr e) {
       if (e) exit_code = 1;
       if (!*keep) {

@@ -89,6 +89,17 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
       exit_code = 1;
       return;
     }
+    // The charts beside it, linked from it (PM-…-confirms.svg, …).
+    for (const auto& [file, svg] : incident::charts(in)) {
+      const std::string chart = (std::filesystem::path(o.dir) / file).string();
+      std::FILE* c = std::fopen(chart.c_str(), "wx");
+      const bool written = c && std::fwrite(svg.data(), 1, svg.size(), c) == svg.size();
+      if (!c || std::fclose(c) != 0 || !written) {
+        std::fprintf(stderr, "error: cannot write %s\n", chart.c_str());
+        exit_code = 1;
+        return;
+      }
+    }
     std::printf("%s\n", path.c_str());
     return;
   }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "obs/svg_chart.h"
 #include "slo/slo_class.h"
 
 namespace payedge::incident {
@@ -16,8 +17,15 @@ namespace {
 
 using logs::Field;
 
+struct BinCounts {
+  std::uint64_t good = 0, failed = 0, client = 0, toss_5xx = 0;
+  logs::LatencyHistogram latency;
+};
+
 class ImpactSink final : public logs::RecordSink {
  public:
+  ImpactSink(EpochMs since, EpochMs bin_ms, std::size_t n_bins)
+      : since_(since), bin_ms_(bin_ms), bins(n_bins) {}
   void add(const logs::LogRecord& r, logs::RecordPosition) override {
     ++lines;
     if (r.get_or(Field::kFn) != "confirm-payment") return;
@@ -25,6 +33,25 @@ class ImpactSink final : public logs::RecordSink {
     if (r.latency_ms) latency.add(*r.latency_ms);
     const std::string_view status = r.get_or(Field::kStatus);
     const std::string_view code = r.get_or(Field::kErrorCode);
+    if (!bins.empty() && r.ts >= since_) {
+      BinCounts& b =
+          bins[std::min(bins.size() - 1, static_cast<std::size_t>((r.ts - since_) / bin_ms_))];
+      const auto t = r.toss_http_status.value_or(0);
+      if (t >= 500 && t <= 599) ++b.toss_5xx;
+      switch (slo::classify_confirm(status == "success",
+                                    static_cast<int>(r.http_status.value_or(0)), code)) {
+        case slo::SloClass::kGood:
+          ++b.good;
+          if (r.latency_ms) b.latency.add(*r.latency_ms);
+          break;
+        case slo::SloClass::kBad:
+          ++b.failed;
+          break;
+        case slo::SloClass::kExcluded:
+          ++b.client;
+          break;
+      }
+    }
     if (status == "success") return;
     ++errors;
     if (!code.empty()) codes.add(code);
@@ -42,6 +69,12 @@ class ImpactSink final : public logs::RecordSink {
   logs::LatencyHistogram latency;
   std::unordered_set<std::string> users;
   std::unordered_map<std::string, std::int64_t> orders;
+
+ private:
+  EpochMs since_, bin_ms_;
+
+ public:
+  std::vector<BinCounts> bins;
 };
 
 std::string hhmm(EpochMs t, const logs::TimeZone& tz, bool with_day) {
@@ -79,7 +112,10 @@ Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs un
   logs::FieldSet wanted;
   wanted.add(Field::kFn).add(Field::kStatus).add(Field::kErrorCode).add(Field::kUserId);
   wanted.add(Field::kOrderId);
-  wanted.latency = wanted.amounts = wanted.http = true;
+  wanted.latency = wanted.amounts = wanted.http = wanted.toss = true;
+  const EpochMs bin_ms = chart_bin_ms(since, until);
+  const auto n_bins =
+      static_cast<std::size_t>(until > since ? (until - since + bin_ms - 1) / bin_ms : 0);
   logs::FilterSpec spec;
   spec.since = since;
   spec.until = until;
@@ -87,7 +123,7 @@ Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs un
   std::vector<std::unique_ptr<ImpactSink>> sinks;
   std::vector<logs::RecordSink*> raw;
   for (unsigned i = 0; i < logs::resolve_threads(scan.threads); ++i) {
-    sinks.push_back(std::make_unique<ImpactSink>());
+    sinks.push_back(std::make_unique<ImpactSink>(since, bin_ms, n_bins));
     raw.push_back(sinks.back().get());
   }
   const auto stats = logs::scan_logs(inputs, wanted, filter, raw, scan);
@@ -100,6 +136,11 @@ Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs un
     all.latency.merge(s.latency);
     all.users.insert(s.users.begin(), s.users.end());
     all.orders.insert(s.orders.begin(), s.orders.end());
+    for (std::size_t b = 0; b < all.bins.size(); ++b) {
+      all.bins[b].good += s.bins[b].good, all.bins[b].failed += s.bins[b].failed;
+      all.bins[b].client += s.bins[b].client, all.bins[b].toss_5xx += s.bins[b].toss_5xx;
+      all.bins[b].latency.merge(s.bins[b].latency);
+    }
   }
   Impact out;
   out.lines = all.lines;
@@ -118,6 +159,58 @@ Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs un
   });
   out.latency = all.latency.summary();
   out.malformed = stats.malformed;
+  out.bin_ms = bin_ms;
+  for (const auto& b : all.bins) {
+    out.bins.push_back({b.good, b.failed, b.client, b.toss_5xx, b.latency.summary()});
+  }
+  return out;
+}
+
+EpochMs chart_bin_ms(EpochMs since, EpochMs until) {
+  constexpr EpochMs kMin = 60'000;
+  const EpochMs want = (until - since) / 60;
+  for (EpochMs m : {1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440}) {
+    if (m * kMin >= want) return m * kMin;
+  }
+  return ((want + 1440 * kMin - 1) / (1440 * kMin)) * 1440 * kMin;
+}
+
+std::vector<std::pair<std::string, std::string>> charts(const PostmortemInput& in) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!in.impact || in.impact->bins.empty()) return out;
+  const Impact& i = *in.impact;
+  const logs::TimeZone& tz = *in.tz;
+  const bool multi_day = tz.day_label(in.since) != tz.day_label(in.until - 1);
+  std::vector<std::string> x;
+  std::vector<std::optional<double>> good, failed, client, p95, toss;
+  for (std::size_t k = 0; k < i.bins.size(); ++k) {
+    const ImpactBin& b = i.bins[k];
+    x.push_back(hhmm(in.since + static_cast<EpochMs>(k) * i.bin_ms, tz, multi_day));
+    good.push_back(static_cast<double>(b.good));
+    failed.push_back(static_cast<double>(b.failed));
+    client.push_back(static_cast<double>(b.client));
+    p95.push_back(b.latency.count ? std::optional<double>(b.latency.p95) : std::nullopt);
+    toss.push_back(static_cast<double>(b.toss_5xx));
+  }
+  const std::string per = fmt::format("{} min", i.bin_ms / 60'000);
+  ChartSpec confirms;
+  confirms.title = fmt::format("결제 승인 / confirms per {} ({})", per, tz.name());
+  confirms.x_labels = x;
+  confirms.series = {{"success", "#05603a", good},
+                     {"failed (ours/Toss)", "#b42318", failed},
+                     {"client errors", "#b54708", client}};
+  out.emplace_back(in.id + "-confirms.svg", svg_chart(confirms));
+  ChartSpec latency;
+  latency.title = fmt::format("p95 지연 / p95 latency per {}, ms", per);
+  latency.x_labels = x;
+  latency.series = {{"p95 (successful confirms)", "#1d4ed8", p95}};
+  latency.thresholds = {{1500, "SLO 1500 ms"}};
+  out.emplace_back(in.id + "-latency.svg", svg_chart(latency));
+  ChartSpec t;
+  t.title = fmt::format("Toss 5xx / per {}", per);
+  t.x_labels = x;
+  t.series = {{"confirms that met Toss 5xx", "#b42318", toss, true}};
+  out.emplace_back(in.id + "-toss5xx.svg", svg_chart(t));
   return out;
 }
 
@@ -233,6 +326,8 @@ std::string render(const PostmortemInput& in) {
                      i.latency.count, i.latency.mean, i.latency.p50, i.latency.p95, i.latency.p99,
                      i.latency.max));
     if (i.malformed) line(fmt::format("(깨진 로그 줄 {}개는 건너뜀)", i.malformed));
+    line();
+    for (const auto& [file, svg] : charts(in)) line(fmt::format("![{}]({})", file, file));
   } else {
     line("(로그 없음)");
   }

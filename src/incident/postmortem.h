@@ -18,6 +18,13 @@
 
 namespace payedge::incident {
 
+// One slice of the window for the charts (confirm-payment lines).
+struct ImpactBin {
+  std::uint64_t good = 0, failed = 0, client = 0;  // as the success SLO counts them
+  std::uint64_t toss_5xx = 0;                      // lines whose Toss call answered 5xx
+  logs::LatencySummary latency;                    // successful confirms' latency_ms
+};
+
 // What the logs say about the window (confirm-payment lines unless said otherwise).
 struct Impact {
   std::uint64_t lines = 0;          // every log line in the window
@@ -31,7 +38,12 @@ struct Impact {
   std::vector<std::pair<std::string, std::uint64_t>> error_codes;  // count descending
   logs::LatencySummary latency;                                    // confirm latency_ms
   std::uint64_t malformed = 0;
+  EpochMs bin_ms = 0;           // the width of a chart slice (a round 1 min .. 1 day)
+  std::vector<ImpactBin> bins;  // slice i covers [since + i·bin_ms, +bin_ms)
 };
+
+// The width of a chart slice for a window: about 60 slices, a round width.
+EpochMs chart_bin_ms(EpochMs since, EpochMs until);
 
 Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs until,
                const logs::ScanOptions& scan);
@@ -49,6 +61,10 @@ struct PostmortemInput {
 };
 
 std::string render(const PostmortemInput& in);
+
+// The charts of the window as SVG files beside the postmortem: (file name, SVG), named after
+// in.id ("PM-20261126-1-confirms.svg"); render() links the same names. Empty without logs.
+std::vector<std::pair<std::string, std::string>> charts(const PostmortemInput& in);
 
 // The next free "PM-YYYYMMDD-N" in `dir` for the local day of `now`.
 std::string next_id(const std::string& dir, EpochMs now, const logs::TimeZone& tz);

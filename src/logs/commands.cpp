@@ -543,6 +543,13 @@ int run_latency(const LogsOptions& o, LatencyBucket by, const TimeZone& tz) {
     }
     for (const auto& row : l.rows) table.add_row(cells(row));
     std::string text = table.render();
+    if (by != LatencyBucket::kNone && l.rows.size() > 1 && l.rows.size() <= 400) {
+      // As `logs errors` draws its rate: one cell per bucket (an empty bucket is the lowest).
+      std::vector<double> p95;
+      for (const auto& row : l.rows) p95.push_back(row.summary.count ? row.summary.p95 : 0);
+      text += fmt::format("p95  {}  (max {} ms)\n", sparkline(p95),
+                          number_text(*std::max_element(p95.begin(), p95.end())));
+    }
     if (by != LatencyBucket::kNone) text += fmt::format("buckets in {}\n", tz.name());
     print(o.out, text);
   }

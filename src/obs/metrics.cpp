@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "obs/timeseries.h"
+
 namespace payedge {
 
 void Metrics::Histogram::observe(double seconds) {
@@ -35,6 +37,10 @@ void Metrics::observe_request(const std::string& fn, bool success, const std::st
   std::lock_guard lock(mu_);
   ++requests_[{fn, success ? "success" : "error", error_code}];
   latency_[fn].observe(latency_ms / 1000.0);
+  if (fn == "confirm-payment") {
+    confirm_series().observe_confirm(SystemClock::instance().now_ms(),
+                                     classify_series_outcome(success, error_code), latency_ms);
+  }
 }
 
 void Metrics::observe_toss(int http_status, bool timed_out, int latency_ms) {
@@ -44,6 +50,7 @@ void Metrics::observe_toss(int http_status, bool timed_out, int latency_ms) {
                                            : fmt::format("{}xx", http_status / 100);
   ++toss_calls_[outcome];
   toss_latency_.observe(latency_ms / 1000.0);
+  confirm_series().observe_toss(SystemClock::instance().now_ms(), http_status, timed_out);
 }
 
 void Metrics::observe_toss_auth_failure() {

@@ -183,7 +183,11 @@ SloOutcome compute_slo(const SloOptions& o, const logs::TimeZone& tz) {
   for (std::int64_t day = first; day <= last; ++day) {
     DailyRow row;
     row.day = day_text(day);
-    if (auto it = days.find(day); it != days.end()) row.latency = it->second.latency.summary();
+    if (auto it = days.find(day); it != days.end()) {
+      row.latency = it->second.latency.summary();
+      row.good = it->second.good;
+      row.failed = it->second.failed;
+    }
     row.pass = row.latency.count == 0 || (row.latency.mean < o.targets.mean_confirm_ms &&
                                           row.latency.p95 < o.targets.p95_confirm_ms);
     r.daily.push_back(std::move(row));

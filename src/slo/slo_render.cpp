@@ -196,6 +196,7 @@ std::string slo_html(const SloReport& r, const logs::ScanStats& stats) {
   const auto e = [](std::string_view s) { return html_escape(s); };
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   h += fmt::format("<title>payedge SLO report: {}</title>\n", e(period_text(r)));
   h += R"(<style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:60em}
@@ -204,6 +205,11 @@ table{border-collapse:collapse}th,td{padding:.25em .8em;border-bottom:1px solid 
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .pass{color:#176b2c;font-weight:600}.fail{color:#b00020;font-weight:600}
 .meta{color:#555}
+.charts{display:grid;gap:1em;grid-template-columns:repeat(auto-fit,minmax(min(100%,28em),1fr))}
+figure{margin:0}figcaption{font-size:.9em;color:#555}
+table{max-width:100%}.scroll{overflow-x:auto}
+@media (max-width:40em){body{margin:1em}}
+@media print{body{margin:0;max-width:none}figure,table{break-inside:avoid}}
 </style>
 </head>
 <body>
@@ -215,6 +221,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
       "<p class=\"meta\">{} confirm-payment lines from {}; {} malformed line{} "
       "skipped.</p>\n",
       r.confirm_lines, e(inputs_text(r.inputs)), stats.malformed, stats.malformed == 1 ? "" : "s");
+  h += slo_charts_html(r);
 
   const auto& s = r.success;
   h += fmt::format("<h2>Success rate (target &gt;= {})</h2>\n", e(target_percent(s.target)));

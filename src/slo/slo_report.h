@@ -70,6 +70,7 @@ struct DailyRow {
   std::string day;               // "2026-11-26" in the zone
   logs::LatencySummary latency;  // count 0: no measured confirm that day
   bool pass = true;
+  std::uint64_t good = 0, failed = 0;  // the success SLO's counts of the day (for the charts)
 };
 
 struct WeeklyRow {
@@ -105,6 +106,10 @@ SloOutcome compute_slo(const SloOptions& o, const logs::TimeZone& tz);
 nlohmann::ordered_json slo_json(const SloReport& r, const logs::ScanStats& stats);
 std::string slo_table(const SloReport& r, const logs::ScanStats& stats);
 std::string slo_html(const SloReport& r, const logs::ScanStats& stats);
+// The HTML report's charts (slo_charts.cpp): daily p95 and mean against their targets, the
+// success rate with the error budget left (burn-down over the report's days), the weekly
+// mismatch rate against its target; inline SVG sections.
+std::string slo_charts_html(const SloReport& r);
 
 // Prints the report; returns 0 when it was produced (whether or not the SLOs pass), 1 when an
 // input could not be read.

@@ -53,7 +53,9 @@ TEST(AdminTest, PageIsServedAsHtmlAndCallsTheAdminApi) {
     }
     // Self-contained: nothing loaded from elsewhere.
     EXPECT_EQ(r.body.find("<script src"), std::string::npos);
-    EXPECT_EQ(r.body.find("<link"), std::string::npos);
+    // The one <link> is an empty icon, so the browser does not ask for /favicon.ico.
+    EXPECT_EQ(r.body.find("<link"), r.body.find("<link rel=\"icon\" href=\"data:,\">"));
+    EXPECT_EQ(r.body.find("<link", r.body.find("<link") + 1), std::string::npos);
     EXPECT_EQ(r.body.find("https://"), std::string::npos);
     EXPECT_TRUE(r.body.ends_with("</html>\n"));  // the whole file made it into the binary
   }
@@ -94,8 +96,13 @@ TEST(AdminTest, ApiIsOffWithoutATokenOrWithAShortOne) {
                             {{"value", "off"}, {"reason", "r"}}, {}),
                  503, "E_ADMIN_DISABLED");
     EXPECT_EQ(stack.db().scalar("SELECT value FROM flags WHERE name = 'payments_enabled'"), "on");
-    // The page itself holds nothing secret; it tells the operator the API is off.
+    // The page itself holds nothing secret; it tells the operator the API is off, asking
+    // /admin/api/status before any token.
     EXPECT_EQ(http_call(stack.api_port(), "GET", "/admin/").status, 200);
+    auto st = http_call(stack.api_port(), "GET", "/admin/api/status");
+    EXPECT_EQ(st.status, 200);
+    EXPECT_EQ(st.json()["enabled"], false);
+    EXPECT_TRUE(st.json()["reason"].is_string());
   }
 }
 
@@ -247,19 +254,86 @@ TEST(AdminTest, EveryAdminRequestIsLoggedWithoutTheToken) {
   const std::string text = slurp(stack.log_path());
   EXPECT_EQ(text.find(kAdminToken), std::string::npos);
   EXPECT_EQ(text.find(wrong), std::string::npos);
+  // The dashboard's own reads (an authorized GET under /admin/api/) are fn "admin-poll", so
+  // a page left open is not counted as traffic; the page, a wrong token and changes are "admin".
   std::vector<json> admin;
   for (const auto& line : read_json_lines(stack.log_path())) {
-    if (line["fn"] == "admin") admin.push_back(line);
+    if (line["fn"] == "admin" || line["fn"] == "admin-poll") admin.push_back(line);
   }
   ASSERT_EQ(admin.size(), 4u);
+  EXPECT_EQ(admin[0]["fn"], "admin");
   EXPECT_EQ(admin[0]["http_status"], 200);
+  EXPECT_EQ(admin[1]["fn"], "admin");
   EXPECT_EQ(admin[1]["http_status"], 401);
   EXPECT_EQ(admin[1]["status"], "error");
   EXPECT_EQ(admin[1]["error_code"], "E_UNAUTHORIZED");
+  EXPECT_EQ(admin[2]["fn"], "admin-poll");
   EXPECT_EQ(admin[2]["request_id"], "admin-trace-1");
   EXPECT_EQ(admin[2]["status"], "success");
+  EXPECT_EQ(admin[3]["fn"], "admin");
   EXPECT_EQ(admin[3]["http_status"], 200);
   EXPECT_TRUE(admin[3]["latency_ms"].is_number_integer());
+  // ... and the summary's request counters leave the polling out.
+  auto s = admin_get(stack, "/admin/api/summary").json();
+  for (const auto& r : s["requests"]) EXPECT_NE(r["fn"], "admin-poll") << r.dump();
+  EXPECT_FALSE(s["latency"].contains("admin-poll"));
+}
+
+TEST(AdminTest, StateNowSeriesAndMaskedAudit) {
+  Stack stack;
+  // Status is answered without a token: the page says "off" before asking for one.
+  auto st = http_call(stack.api_port(), "GET", "/admin/api/status");
+  EXPECT_EQ(st.status, 200);
+  EXPECT_EQ(st.json()["enabled"], true);
+
+  const std::string key = stack.new_session("order-admin-now-1", 79000);
+  ASSERT_EQ(stack.confirm(body_for(key, "order-admin-now-1", 79000, "course-cpp")).status, 200);
+  expect_error(stack.confirm(body_for("pk-y", "order-admin-now-2", 1, "course-sql")), 400,
+               "E_AMOUNT_MISMATCH");
+  ASSERT_EQ(admin_post(stack, "/admin/api/courses/course-ml",
+                       {{"active", false}, {"reason", "price bug"}, {"actor", "oncall-kim"}})
+                .status,
+            200);
+  stack.db().exec(
+      "INSERT INTO audit_log (at, actor, action, target, reason, details) VALUES "
+      "('2026-11-26T01:00:00.000Z', 'payedge-alert', 'course.deactivate', 'course-sql', "
+      "'mismatch wave', '{}'), "
+      "('2026-11-26T01:00:01.000Z', 'ops-lee', 'payment.inject', '" +
+      key + "', 'support', '{\"payment_key\":\"" + key + "\"}')");
+  // Two alerts: one firing before this process started (stale), one resolved.
+  stack.db().exec(
+      "INSERT INTO alerts (at, rule, state, summary, labels) VALUES "
+      "('2026-11-26T01:00:00.000Z', 'toss_5xx_burst', 'firing', 'burst', '{}'), "
+      "('2026-11-26T01:00:00.000Z', 'confirm_latency_p95', 'firing', 'slow', '{}'), "
+      "('2026-11-26T01:05:00.000Z', 'confirm_latency_p95', 'resolved', 'ok again', '{}')");
+
+  auto s = admin_get(stack, "/admin/api/summary").json();
+  EXPECT_EQ(s["store"]["pending_deposits"], 0);
+  std::map<std::string, json> courses;
+  for (const auto& c : s["courses"]) courses[c["id"].get<std::string>()] = c;
+  EXPECT_EQ(courses["course-ml"]["changed"]["by"], "operator");
+  EXPECT_EQ(courses["course-ml"]["changed"]["actor"], "oncall-kim");
+  EXPECT_TRUE(courses["course-cpp"]["changed"].is_null());
+  // course-sql was last switched by the alert engine (actor payedge-alert).
+  EXPECT_EQ(courses["course-sql"]["changed"]["by"], "alert");
+  ASSERT_EQ(s["firing"].size(), 1u) << s["firing"].dump();
+  EXPECT_EQ(s["firing"][0]["rule"], "toss_5xx_burst");
+  EXPECT_EQ(s["firing"][0]["stale"], true);
+
+  auto audit = admin_get(stack, "/admin/api/audit").dump();
+  EXPECT_EQ(audit.find(key), std::string::npos) << audit;
+  EXPECT_NE(audit.find(key.substr(0, 4)), std::string::npos);
+
+  auto series = admin_get(stack, "/admin/api/series?window=hour").json();
+  ASSERT_EQ(series["step_s"], 10);
+  ASSERT_EQ(series["confirms"]["success"].size(), 360u);
+  long long ok = 0, client = 0;
+  for (const auto& v : series["confirms"]["success"]) ok += v.get<long long>();
+  for (const auto& v : series["confirms"]["client"]) client += v.get<long long>();
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(client, 1);
+  EXPECT_EQ(admin_get(stack, "/admin/api/series?window=day").json()["step_s"], 300);
+  expect_error(admin_get(stack, "/admin/api/series?window=week"), 400, "E_INVALID_REQUEST");
 }
 
 }  // namespace

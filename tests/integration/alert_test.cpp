@@ -265,6 +265,17 @@ TEST(Incident, NewFillsTheTemplateFromLogsAlertsAndTheAuditLog) {
       << md;
   EXPECT_NE(md.find("E_AMOUNT_MISMATCH): 10건"), std::string::npos);
   EXPECT_NE(md.find("| E_AMOUNT_MISMATCH | 10 |"), std::string::npos);
+  // The window's charts: SVG files beside the postmortem, linked from it.
+  const std::string stem = path.substr(0, path.size() - 3);
+  for (const std::string chart : {"-confirms.svg", "-latency.svg", "-toss5xx.svg"}) {
+    const std::string name = stem.substr(stem.rfind('/') + 1) + chart;
+    EXPECT_NE(md.find("](" + name + ")"), std::string::npos) << name;
+    std::ifstream svg(stem + chart);
+    std::stringstream text;
+    text << svg.rdbuf();
+    EXPECT_EQ(text.str().rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u) << name;
+    EXPECT_NE(text.str().find("class=\"series\""), std::string::npos) << name;
+  }
   // A second one the same day gets the next number; nothing is overwritten.
   auto again = run_payedge({"incident", "new", "--title", "둘째", "--dir", out_dir});
   ASSERT_EQ(again.exit_code, 0) << again.err;

@@ -415,5 +415,34 @@ TEST_F(SloReportTest, HtmlEscapesEveryText) {
             std::string::npos);
 }
 
+TEST_F(SloReportTest, HtmlHasChartsAViewportAndPrintStyles) {
+  SloReport r;
+  r.tz = "Asia/Seoul";
+  r.targets.success_rate = 0.99;
+  r.daily.push_back({"2026-11-26", {}, true, 0, 0});
+  r.daily.back().latency.count = 10;
+  r.daily.back().latency.mean = 300;
+  r.daily.back().latency.p95 = 1200;
+  r.daily.back().good = 99;
+  r.daily.back().failed = 1;
+  r.daily.push_back({"2026-11-27", {}, true, 98, 2});
+  r.weekly.push_back({"2026-11-23", 200, 1, 0.005, false});
+  const std::string html = slo_html(r, {});
+  EXPECT_NE(html.find("<meta name=\"viewport\""), std::string::npos);
+  EXPECT_NE(html.find("@media print"), std::string::npos);
+  // Four inline charts: latency, success rate, error budget, weekly mismatches.
+  std::size_t svgs = 0;
+  for (auto at = html.find("<svg "); at != std::string::npos; at = html.find("<svg ", at + 1)) {
+    ++svgs;
+  }
+  EXPECT_EQ(svgs, 4u);
+  EXPECT_NE(html.find("p95 target 1500 ms"), std::string::npos);
+  EXPECT_NE(html.find("target 0.1%"), std::string::npos);
+  EXPECT_NE(html.find("Error budget left"), std::string::npos);
+  // Day 1: 1 failure of the 1 allowed for 100 confirms: budget 0% left; day 2: 3 of 2 → −50%.
+  EXPECT_NE(html.find("spent"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace payedge::slo
