@@ -9,7 +9,7 @@
 #include "auth/token_verifier.h"
 #include "config/config.h"
 #include "confirm/confirm_service.h"
-#include "net/client_address.h"
+#include "core/client_address.h"
 #include "net/rate_limit.h"
 #include "net/server.h"
 #include "obs/metrics.h"

@@ -5,14 +5,14 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <type_traits>
 #include <vector>
 
-#include "net/client_address.h"
-#include <fstream>
-#include <iterator>
+#include "core/client_address.h"
 
 namespace payedge {
 namespace {

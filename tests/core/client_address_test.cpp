@@ -1,6 +1,6 @@
 // [server] trusted_proxies (SPEC 10): CIDR parsing and matching for IPv4 and IPv6, and the
 // rightmost-untrusted X-Forwarded-For rule.
-#include "net/client_address.h"
+#include "core/client_address.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "net/client_address.h"
+#include "core/client_address.h"
 
 #include <arpa/inet.h>
 
