@@ -24,11 +24,10 @@ Result<std::string> read_jwks_file(const std::string& path) {
 Result<FetchRequest> jwks_request(const JwksSource& source) {
   auto ep = parse_http_url(source.url);
   if (!ep) return fail(ErrorCode::kInvalidRequest, "jwks_url: " + ep.error().detail);
-  FetchRequest r;
-  r.host = ep->host;
-  r.port = ep->port;
+  // https (Supabase's JWKS) through the shared client: chain and host verified.
+  FetchRequest r = FetchRequest::to(*ep, "");
+  if (r.target.empty()) r.target = "/";
   r.method = http::verb::get;
-  r.target = ep->prefix.empty() ? "/" : ep->prefix;
   r.headers = {{"Accept", "application/json"}};
   r.timeout_ms = source.timeout_ms;
   return r;
