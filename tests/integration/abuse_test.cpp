@@ -48,9 +48,9 @@ TEST(Abuse, ManyBuyersMismatchingOnOneCourseSwitchOffThatCourse) {
   for (int u = 0; u < 12; ++u) {
     const std::string order = "order-bug-" + std::to_string(u);
     const std::string key = stack.new_session(order, 39000);
-    const auto code = stack.confirm(body_for(key, order, 39000, "course-sql"),
-                                    "buyer-" + std::to_string(u))
-                          .json()["error"]["code"];
+    const auto code =
+        stack.confirm(body_for(key, order, 39000, "course-sql"), "buyer-" + std::to_string(u))
+            .json()["error"]["code"];
     if (u < 10) ASSERT_EQ(code, "E_AMOUNT_MISMATCH");  // nothing can fire before the 10th
     if (u >= 10) EXPECT_TRUE(code == "E_AMOUNT_MISMATCH" || code == "E_COURSE_INACTIVE") << code;
   }
