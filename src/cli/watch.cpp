@@ -67,6 +67,7 @@ class Feeder {
     logs::FieldSet f;
     using logs::Field;
     f.add(Field::kFn).add(Field::kStatus).add(Field::kErrorCode).add(Field::kCourseId);
+    f.add(Field::kUserId);  // the mismatch rule counts distinct users
     f.add(Field::kIp).add(Field::kUa).add(Field::kErrorDetail);
     f.latency = f.http = f.toss = true;
     return f;

@@ -48,9 +48,9 @@ TEST(Abuse, ManyBuyersMismatchingOnOneCourseSwitchOffThatCourse) {
   for (int u = 0; u < 12; ++u) {
     const std::string order = "order-bug-" + std::to_string(u);
     const std::string key = stack.new_session(order, 39000);
-    const auto code = stack.confirm(body_for(key, order, 39000, "course-sql"),
-                                    "buyer-" + std::to_string(u))
-                          .json()["error"]["code"];
+    const auto code =
+        stack.confirm(body_for(key, order, 39000, "course-sql"), "buyer-" + std::to_string(u))
+            .json()["error"]["code"];
     if (u < 10) ASSERT_EQ(code, "E_AMOUNT_MISMATCH");  // nothing can fire before the 10th
     if (u >= 10) EXPECT_TRUE(code == "E_AMOUNT_MISMATCH" || code == "E_COURSE_INACTIVE") << code;
   }
@@ -64,7 +64,7 @@ TEST(Abuse, ManyBuyersMismatchingOnOneCourseSwitchOffThatCourse) {
 // Rate limits for confirms are per user as well as per address: one account spread over many
 // addresses still gets 429 after its burst.
 TEST(Abuse, ConfirmRateLimitIsPerUserAcrossAddresses) {
-  Stack stack({.config_toml = "[server]\ntrust_forwarded_for = true\n"
+  Stack stack({.config_toml = "[server]\ntrusted_proxies = [\"127.0.0.0/8\"]\n"
                               "confirm_rate_per_s = 0.01\nconfirm_burst = 3\n"});
   int limited = 0;
   for (int i = 0; i < 5; ++i) {
