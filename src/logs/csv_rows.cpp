@@ -29,9 +29,11 @@ struct CsvRowReader::Impl {
   int timestamp_col = kNone, message_col = kNone, metadata_col = kNone, function_col = kNone;
   std::vector<std::string> header;
 
-  // The row being read.
+  // The row being read: its fields are kept here until it ends, since a row may span blocks
+  // and the blocks' rows go out in different CsvRows.
   int field = 0;
   CsvRows::Row row;
+  std::string row_text;
   std::uint64_t line = 1;  // of the next byte
   CsvRows* out = nullptr;
 
@@ -44,6 +46,7 @@ struct CsvRowReader::Impl {
     if (field == 0) {
       row = CsvRows::Row{};
       row.line = line;
+      row_text.clear();
     }
     line += static_cast<std::uint64_t>(std::count(data, data + len, '\n'));
     const int col = field++;
@@ -57,10 +60,10 @@ struct CsvRowReader::Impl {
     if (col == metadata_col) span = &row.metadata;
     if (col == function_col) span = &row.function_name;
     if (!span) return;
-    span->begin = out->text_.size();
+    span->begin = row_text.size();
     span->size = len;
     span->present = true;
-    if (len) out->text_.append(data, len);
+    if (len) row_text.append(data, len);
   }
 
   void end_row(int c) {
@@ -78,6 +81,12 @@ struct CsvRowReader::Impl {
       }
       return;
     }
+    const std::size_t base = out->text_.size();
+    for (CsvRows::Span* span :
+         {&row.timestamp, &row.event_message, &row.metadata, &row.function_name}) {
+      span->begin += base;
+    }
+    out->text_.append(row_text);
     out->rows_.push_back(row);
   }
 };

@@ -1145,9 +1145,10 @@ LineKind RecordParser::unwrap(std::string_view message, std::string_view key,
     }
     r.ts = *t;
   }
-  // ... and no fn: the function the row names, else the runbook's confirm-payment.
+  // ... and no fn: the function the row names, else the runbook's confirm-payment. (A line with
+  // its own ts is payedge's and is taken as it is.)
   std::string_view fn;
-  if (!keys.fn) {
+  if (!keys.ts && !keys.fn) {
     fn = kDefaultFn;
     if (function_name && is_function_slug(*function_name)) {
       fn = *function_name;
@@ -1175,12 +1176,12 @@ LineKind RecordParser::unwrap(std::string_view message, std::string_view key,
   }
   r.wrapped = true;
   r.json = inner;
-  if ((!keys.ts || !keys.fn) && impl_->wanted.json) {
+  if (!keys.ts && impl_->wanted.json) {
     // Printed lines (query, export, sample) are complete SPEC section 7 lines.
     std::string& j = impl_->json_buf;
     j.assign("{");
     if (!keys.ts) j.append("\"ts\":\"").append(format_utc(r.ts)).append("\",");
-    if (!keys.fn) j.append("\"fn\":\"").append(fn).append("\",");
+    if (!fn.empty()) j.append("\"fn\":\"").append(fn).append("\",");
     std::string_view rest = inner.substr(1);
     while (!rest.empty() && is_ws(rest.front())) rest.remove_prefix(1);
     if (rest.front() == '}') j.pop_back();

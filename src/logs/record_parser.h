@@ -47,10 +47,10 @@ class RecordParser {
   // A line is a log line (it has `ts`), or an export row around one: a Supabase row
   // {id, timestamp, event_message, metadata} (Logs Explorer results, a log drain) or a
   // `journalctl -o json` entry {__REALTIME_TIMESTAMP, MESSAGE, ...}. Inside a row, a line
-  // without `ts` takes the row's time (timestamp or __REALTIME_TIMESTAMP), and a line without
-  // `fn` takes the function the row names (`function_name`, at the top or in `metadata`) or
-  // else confirm-payment: that is how the original Edge Function logged (runbook section 2).
-  // Printed lines (LogRecord::json) are then completed with the `ts` and `fn` they took.
+  // without `ts` is the original Edge Function's (runbook section 2): it takes the row's time
+  // (timestamp or __REALTIME_TIMESTAMP) and, without `fn`, the function the row names
+  // (`function_name`, at the top or in `metadata`) or else confirm-payment. Printed lines
+  // (LogRecord::json) are then completed with the `ts` and `fn` they took.
   LineKind parse(std::string_view line, LogRecord& out);
   // The same for a row of the Logs Explorer's CSV download.
   LineKind parse_row(const ExportRow& row, LogRecord& out);

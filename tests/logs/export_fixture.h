@@ -33,7 +33,8 @@ inline std::string payedge_line(const GenRecord& r, std::size_t i) {
   nlohmann::ordered_json j;
   j["ts"] = format_ts(r.ts);
   j["fn"] = r.fn;
-  for (auto& [k, v] : original_fields(r, i).items()) j[k] = v;
+  const nlohmann::ordered_json fields = original_fields(r, i);
+  for (const auto& [k, v] : fields.items()) j[k] = v;
   return j.dump();
 }
 
