@@ -6,7 +6,8 @@
 # Environment: MB (size of the generated log, default 1024), RUNS (timed runs per command,
 # best kept, default 3), JQ_RUNS (default 1: jq takes a minute a run), DIR (default
 # /tmp/payedge-logs-bench: the log is generated there once and kept out of git), ZSTD=0 to
-# skip the compressed-input rows.
+# skip the compressed-input rows, CSV=0 to skip the Supabase CSV export row (the same traffic
+# as the Logs Explorer's CSV download of the original Edge Function, MB in size too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAYEDGE=${1:-build/payedge}
@@ -15,6 +16,7 @@ RUNS=${RUNS:-3}
 JQ_RUNS=${JQ_RUNS:-1}
 DIR=${DIR:-/tmp/payedge-logs-bench}
 ZSTD=${ZSTD:-1}
+CSV=${CSV:-1}
 mkdir -p "$DIR"
 LOG="$DIR/bench-${MB}mb.log"
 
@@ -51,9 +53,9 @@ best_of() {
   echo "$best $rss"
 }
 
-row() {  # label command seconds rss
-  local gbs
-  gbs=$(awk "BEGIN{printf \"%.2f\", $BYTES / 1e9 / ($3 > 0 ? $3 : 0.001)}")
+row() {  # label command seconds rss [bytes]
+  local gbs bytes=${5:-$BYTES}
+  gbs=$(awk "BEGIN{printf \"%.2f\", $bytes / 1e9 / ($3 > 0 ? $3 : 0.001)}")
   printf '| %s | `%s` | %.2f s | %s GB/s | %d MB |\n' "$1" "$2" "$3" "$gbs" "$(($4 / 1024))"
 }
 
@@ -80,6 +82,13 @@ if [ "$ZSTD" = 1 ] && command -v zstd >/dev/null; then
   read -r t m < <(best_of "$RUNS" latency_zst "$PAYEDGE" logs latency --format json "$LOG.zst")
   row "payedge latency, zstd input" "payedge logs latency FILE.zst" "$t" "$m"
 fi
+if [ "$CSV" = 1 ]; then
+  CSVLOG="$DIR/bench-${MB}mb.csv"
+  [ -s "$CSVLOG" ] || "$GEN" --out "$CSVLOG" --mb "$MB" --seed 1 --malformed 0.001 --format supabase-csv
+  cat "$CSVLOG" > /dev/null
+  read -r t m < <(best_of "$RUNS" latency_csv "$PAYEDGE" logs latency --format json "$CSVLOG")
+  row "payedge latency, Supabase CSV export" "payedge logs latency FILE.csv" "$t" "$m" "$(stat -c %s "$CSVLOG")"
+fi
 echo
 awk "BEGIN{printf \"payedge vs jq: top %.0fx, latency %.0fx; payedge vs wc -l: top %.1fx, latency %.1fx the time\n\", $T_JQ_TOP / $T_TOP, $T_JQ_LAT / $T_LAT, $T_TOP / $T_WC, $T_LAT / $T_WC}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -90,3 +99,7 @@ head -c 400 "$DIR/jq_top.out" | tr -d ' \n'; echo
 cat "$DIR/latency.out"
 tr -d ' \n' < "$DIR/jq_latency.out"; echo
 cat "$DIR/latency.err"
+if [ "$CSV" = 1 ]; then
+  echo "Supabase CSV export:"
+  cat "$DIR/latency_csv.out" "$DIR/latency_csv.err"
+fi

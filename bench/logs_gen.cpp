@@ -2,7 +2,11 @@
 // traffic, mixed error codes, a share of Supabase-wrapped lines and a few malformed ones.
 //
 //   logs_gen --out /tmp/payedge-bench.log [--mb 1024] [--seed 1] [--wrapped 0.05]
-//            [--malformed 0.001]
+//            [--malformed 0.001] [--format lines|supabase-csv]
+//
+// `--format supabase-csv` writes the same traffic as the Supabase Logs Explorer's CSV download
+// of the original Edge Function: a header row, then id, timestamp (microseconds), the line
+// without its ts as a quoted event_message, event_type, function_id, level.
 //
 // Standalone (no payedge library) so that the benchmark script can build it with one
 // compiler call. Deterministic for a given seed.
@@ -26,6 +30,7 @@ struct Options {
   std::uint64_t seed = 1;
   double wrapped = 0.05;
   double malformed = 0.001;
+  bool csv = false;
 };
 
 struct Code {
@@ -112,12 +117,15 @@ int parse_args(int argc, char** argv, Options& o) {
       o.seed = std::strtoull(v, nullptr, 10);
     } else if (a == "--wrapped" && (v = next())) {
       o.wrapped = std::atof(v);
+    } else if (a == "--format" && (v = next()) &&
+               (std::string_view(v) == "lines" || std::string_view(v) == "supabase-csv")) {
+      o.csv = std::string_view(v) == "supabase-csv";
     } else if (a == "--malformed" && (v = next())) {
       o.malformed = std::atof(v);
     } else {
       std::fprintf(stderr,
                    "usage: logs_gen --out FILE [--mb N] [--seed S] [--wrapped F] "
-                   "[--malformed F]\n");
+                   "[--malformed F] [--format lines|supabase-csv]\n");
       return 2;
     }
   }
@@ -150,6 +158,7 @@ int main(int argc, char** argv) {
   long long written = 0, lines = 0, ts = kStartMs;
   std::string buf, line, wrapped;
   buf.reserve(1 << 22);
+  if (o.csv) buf = "id,timestamp,event_message,event_type,function_id,level\r\n";
   while (written + static_cast<long long>(buf.size()) < target) {
     ts += static_cast<long long>(unit(rng) * 480);  // ~4 requests a second over a week
     const double kind = unit(rng);
@@ -235,11 +244,23 @@ int main(int argc, char** argv) {
             line.insert(line.find(',', p + 14), "ms\"");
           }
       }
-    } else if (shape < o.malformed + o.wrapped) {
+    } else if (!o.csv && shape < o.malformed + o.wrapped) {
       wrapped = R"({"event_message":")";
       json_escape_into(wrapped, line);
       wrapped += fmt::format(R"(","id":"{}","timestamp":{}000,"metadata":[{{"level":"info"}}]}})",
                              uuid(rng), ts);
+      line.swap(wrapped);
+    }
+    if (o.csv) {
+      // The original function's line: no ts. RFC 4180: quoted, quotes doubled.
+      const std::size_t comma = line.starts_with("{\"ts\"") ? line.find(',') : std::string::npos;
+      wrapped = fmt::format("{},{}{:03},\"", uuid(rng), ts, rng() % 1000);
+      if (comma != std::string::npos) wrapped.push_back('{');
+      for (std::size_t i = comma == std::string::npos ? 0 : comma + 1; i < line.size(); ++i) {
+        if (line[i] == '"') wrapped.push_back('"');
+        wrapped.push_back(line[i]);
+      }
+      wrapped += "\",Log,5c1e0c3e-4f1d-4c55-9d5e-0d2b8a9f7a11,info\r";
       line.swap(wrapped);
     }
     buf += line;

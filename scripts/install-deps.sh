@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config git
   libboost-dev libssl-dev openssl ca-certificates libsqlite3-dev sqlite3 libpq-dev
   libsimdjson-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev
-  zlib1g-dev libzstd-dev jq
+  zlib1g-dev libzstd-dev libcsv-dev jq
   libgtest-dev libbenchmark-dev clang-format curl postgresql
   clang-16 libclang-rt-16-dev prometheus ccache
   libsystemd-dev systemd dpkg-dev

@@ -17,7 +17,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "logs/input.h"
-#include "logs/record_parser.h"
+#include "logs/record_stream.h"
 #include "store/store.h"
 
 namespace payedge::cli {
@@ -31,29 +31,30 @@ struct WatchOptions {
   bool from_start = false;
 };
 
-// Log lines → events → engine → notifier, counting what could not be read.
+// Log bytes → records (logs::RecordStream: the same framing and parser as `payedge logs`, so
+// Supabase and journald exports too) → events → engine → notifier, counting what could not be
+// read.
 class Feeder {
  public:
   Feeder(alert::AlertEngine& engine, alert::Notifier& notifier)
-      : engine_(engine), notifier_(notifier), parser_(wanted()) {}
+      : engine_(engine),
+        notifier_(notifier),
+        stream_(wanted()),
+        on_record_([this](logs::LineKind kind, const logs::LogRecord& r) {
+          if (kind == logs::LineKind::kMalformed) {
+            ++malformed_;
+            return;
+          }
+          ++records_;
+          notifier_.send(engine_.observe(alert::AlertEvent::from(r)));
+        }) {}
 
-  void line(std::string_view text) {
-    buf_.assign(text);
-    buf_.append(logs::kLinePadding, ' ');
-    logs::LogRecord r;
-    switch (parser_.parse(std::string_view(buf_.data(), text.size()), r)) {
-      case logs::LineKind::kBlank:
-        return;
-      case logs::LineKind::kMalformed:
-        ++malformed_;
-        return;
-      case logs::LineKind::kRecord:
-        ++records_;
-        notifier_.send(engine_.observe(alert::AlertEvent::from(r)));
-    }
-  }
+  void bytes(std::string_view data) { stream_.feed(data, on_record_); }
+  void end_of_input() { stream_.finish(on_record_); }
+  void new_input() { stream_.reset(); }  // a followed file was rotated or truncated
   void idle(EpochMs now) { notifier_.send(engine_.advance(now)); }
   void report() const {
+    for (const auto& w : stream_.warnings()) std::fprintf(stderr, "warning: %s\n", w.c_str());
     std::fprintf(stderr, "watch: %llu lines read", static_cast<unsigned long long>(records_));
     if (malformed_) {
       std::fprintf(stderr, ", skipped %llu malformed line%s",
@@ -74,8 +75,8 @@ class Feeder {
   }
   alert::AlertEngine& engine_;
   alert::Notifier& notifier_;
-  logs::RecordParser parser_;
-  std::string buf_;
+  logs::RecordStream stream_;
+  logs::RecordStream::Callback on_record_;
   std::uint64_t records_ = 0, malformed_ = 0;
 };
 
@@ -84,19 +85,13 @@ Status read_all(const std::string& name, Feeder& feeder) {
   auto in = logs::InputFile::open(name);
   if (!in) return std::unexpected(in.error());
   auto reader = logs::StreamReader::open(*in);
-  std::string pending;
   std::vector<char> block(1 << 20);
   while (!g_stop) {
     const std::size_t n = reader->read(block.data(), block.size());
     if (n == 0) break;
-    pending.append(block.data(), n);
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-      feeder.line(std::string_view(pending).substr(start, nl - start));
-    }
-    pending.erase(0, start);
+    feeder.bytes(std::string_view(block.data(), n));
   }
-  if (!pending.empty()) feeder.line(pending);
+  feeder.end_of_input();
   if (!reader->problem().empty())
     return fail(ErrorCode::kInvalidRequest, name + ": " + reader->problem());
   return {};
@@ -118,25 +113,19 @@ Status follow(const std::string& path, bool from_start, Feeder& feeder) {
     return true;
   };
   if (!open_file(!from_start)) return fail(ErrorCode::kInvalidRequest, "cannot open " + path);
-  std::string pending;
   char block[1 << 16];
   auto last_tick = std::chrono::steady_clock::now();
   while (!g_stop) {
     const std::size_t n = std::fread(block, 1, sizeof block, f);
     if (n > 0) {
-      pending.append(block, n);
-      std::size_t start = 0;
-      for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-        feeder.line(std::string_view(pending).substr(start, nl - start));
-      }
-      pending.erase(0, start);
+      feeder.bytes(std::string_view(block, n));
       continue;
     }
     std::clearerr(f);
     struct stat now_st {};
     const bool gone = ::stat(path.c_str(), &now_st) != 0;
     if (!gone && (now_st.st_ino != inode || now_st.st_size < std::ftell(f))) {
-      pending.clear();
+      feeder.new_input();
       if (!open_file(false)) continue;  // rotated or truncated: read the new file from its start
     }
     if (std::chrono::steady_clock::now() - last_tick >= std::chrono::seconds(1)) {

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #endif
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -36,7 +37,14 @@ enum class Key : std::uint8_t {
   kTossLatency,
   kOtherInt,
   kReplayed,
-  kEventMessage,
+  // The keys of an export row around a log line (a Supabase row or a journald entry). The fast
+  // path never reads them: a string, number or nested value under one of these keys makes it
+  // give up.
+  kEventMessage,  // Supabase: the line as a string
+  kMessage,       // journald's MESSAGE: the line as a string (or as an array of its bytes)
+  kOuterTs,       // Supabase's timestamp, journald's __REALTIME_TIMESTAMP
+  kMetadata,      // Supabase: where the function's name may be
+  kFunctionName,
 };
 
 struct KeyInfo {
@@ -86,6 +94,7 @@ inline KeyWords words_of(const char* p, std::size_t n) {
 
 KeyInfo classify(std::string_view k) {
   const std::size_t n = k.size();
+  if (n == 20 && k == "__REALTIME_TIMESTAMP") return {Key::kOuterTs};
   if (n < 2 || n > 16) return {};
   const KeyWords key = words_of(k.data(), n);
   auto is = [&](KeyWords w) { return key.head == w.head && key.tail == w.tail; };
@@ -105,14 +114,17 @@ KeyInfo classify(std::string_view k) {
       break;
     case 7:
       if (is(key_words("user_id"))) return str(Field::kUserId);
+      if (is(key_words("MESSAGE"))) return {Key::kMessage};
       break;
     case 8:
       if (is(key_words("order_id"))) return str(Field::kOrderId);
       if (is(key_words("replayed"))) return {Key::kReplayed};
+      if (is(key_words("metadata"))) return {Key::kMetadata};
       break;
     case 9:
       if (is(key_words("course_id"))) return str(Field::kCourseId);
       if (is(key_words("toss_code"))) return str(Field::kTossCode);
+      if (is(key_words("timestamp"))) return {Key::kOuterTs};
       break;
     case 10:
       if (is(key_words("request_id"))) return str(Field::kRequestId);
@@ -130,6 +142,7 @@ KeyInfo classify(std::string_view k) {
       break;
     case 13:
       if (is(key_words("event_message"))) return {Key::kEventMessage};
+      if (is(key_words("function_name"))) return {Key::kFunctionName};
       break;
     case 15:
       if (is(key_words("expected_amount"))) return {Key::kExpectedAmount};
@@ -511,10 +524,18 @@ inline bool read_number(const char* p, const char* end, Number& out) {
   return true;
 }
 
-// True when the line was read; false means "let the simdjson path decide" (`r` is then
-// partly written and must be cleared).
+// What the fast path saw besides the fields; `fn` is tracked only for lines inside an export
+// row (kInner), which take a default when they have none.
+struct PlainKeys {
+  bool ts = false;
+  bool fn = false;  // present, even as null
+};
+
+// True when the line was read — a flat object, with or without `ts` (see `keys_seen`); false
+// means "let the simdjson path decide" (`r` is then partly written and must be cleared).
+template <bool kInner>
 bool parse_plain_line(std::string_view line, QuoteMask& quotes, KeyCache& keys,
-                      const FieldSet& wanted, LogRecord& r) {
+                      const FieldSet& wanted, LogRecord& r, PlainKeys& keys_seen) {
   // A line that ends in '}' has a sentinel: every token below stops at that brace at the
   // latest (no string can contain it, its bit is not a quote), so the loop reads no further
   // than the line without checking for its end at every step.
@@ -562,6 +583,7 @@ bool parse_plain_line(std::string_view line, QuoteMask& quotes, KeyCache& keys,
         }
         case Key::kString:
           if (wanted.has(info.field)) r.str[static_cast<std::size_t>(info.field)] = value;
+          if constexpr (kInner) keys_seen.fn |= info.field == Field::kFn;
           break;
         case Key::kOtherString:
         case Key::kUnknown:
@@ -573,6 +595,7 @@ bool parse_plain_line(std::string_view line, QuoteMask& quotes, KeyCache& keys,
       if (std::memcmp(p, "null", 4) != 0) return false;
       p += 4;
       if (info.key == Key::kTs || info.key == Key::kEventMessage) return false;
+      if constexpr (kInner) keys_seen.fn |= info.key == Key::kString && info.field == Field::kFn;
     } else if (c == 't' || c == 'f') {
       const bool b = c == 't';
       if (b ? std::memcmp(p, "true", 4) != 0 : std::memcmp(p, "false", 5) != 0) return false;
@@ -630,7 +653,8 @@ bool parse_plain_line(std::string_view line, QuoteMask& quotes, KeyCache& keys,
     if (*p != ',') return false;
     ++p;
   }
-  return p == end && has_ts;
+  keys_seen.ts = has_ts;
+  return p == end;
 }
 
 }  // namespace
@@ -652,6 +676,8 @@ struct RecordParser::Impl {
   od::parser outer;
   od::parser inner;
   std::vector<char> inner_buf;
+  std::vector<char> metadata_buf;  // a CSV row's metadata, padded for simdjson
+  std::string json_buf;            // an inner line completed with the row's ts and fn
 };
 
 RecordParser::RecordParser(FieldSet wanted, ParsePath path) : impl_(std::make_unique<Impl>()) {
@@ -688,6 +714,14 @@ std::string_view key_name(const KeyInfo& info) {
       return "replayed";
     case Key::kEventMessage:
       return "event_message";
+    case Key::kMessage:
+      return "MESSAGE";
+    case Key::kOuterTs:
+      return "timestamp";
+    case Key::kMetadata:
+      return "metadata";
+    case Key::kFunctionName:
+      return "function_name";
     case Key::kOtherString:
       return "error_detail";
     case Key::kOtherInt:
@@ -698,31 +732,104 @@ std::string_view key_name(const KeyInfo& info) {
   return "?";
 }
 
+bool is_row_key(Key k) {
+  return k == Key::kEventMessage || k == Key::kMessage || k == Key::kOuterTs ||
+         k == Key::kMetadata || k == Key::kFunctionName;
+}
+
+// What one simdjson pass over an object saw besides the log fields it wrote into the record.
+struct ObjectKeys {
+  // In: read the keys of an export row around a log line (event_message, MESSAGE, timestamp,
+  // metadata, function_name); otherwise they are ignored like any unknown key.
+  bool row_keys = false;
+  // In: read only those; the log fields are skipped unchecked (an export row's own columns
+  // are not the log line's: a drain's `status` may be a number).
+  bool row_keys_only = false;
+
+  bool ts = false;
+  bool fn = false;          // present, even as null
+  bool type_error = false;  // the error was a log field of the wrong type (or a bad ts)
+  std::optional<std::string_view> message;  // the log line inside the row
+  Key message_key = Key::kEventMessage;
+  std::optional<std::string_view> outer_ts;  // raw text; empty: present but not a time
+  std::optional<std::string_view> function_name;
+  std::string message_bytes;  // journald's MESSAGE given as an array of bytes
+};
+
+// Every string under `function_name` in an object, or in the first object of an array (BigQuery
+// gives `metadata` as a one-element array). Walks the whole value, so the caller's iteration
+// goes on where it should.
+simdjson::error_code read_function_name(od::value v, std::optional<std::string_view>& out) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) return e;
+  auto from_object = [&](od::value obj_value) -> simdjson::error_code {
+    od::object obj;
+    if (auto e = obj_value.get_object().get(obj)) return e;
+    for (auto item : obj) {
+      od::field f;
+      if (auto e = std::move(item).get(f)) return e;
+      const char* k = f.key().raw();
+      if (std::strncmp(k, "function_name\"", 14) != 0) continue;
+      od::json_type t;
+      if (auto e = f.value().type().get(t)) return e;
+      std::string_view s;
+      if (t == od::json_type::string && f.value().get_string().get(s) == simdjson::SUCCESS) out = s;
+    }
+    return simdjson::SUCCESS;
+  };
+  if (type == od::json_type::object) return from_object(v);
+  if (type != od::json_type::array) return simdjson::SUCCESS;
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return e;
+  bool first = true;
+  for (auto item : arr) {
+    od::value element;
+    if (auto e = std::move(item).get(element)) return e;
+    if (!first) continue;
+    first = false;
+    od::json_type t;
+    if (auto e = element.type().get(t)) return e;
+    if (t == od::json_type::object) {
+      if (auto e = from_object(element)) return e;
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+// journald writes a MESSAGE that is not valid UTF-8 as an array of its bytes.
+bool read_message_bytes(od::value v, std::string& out) {
+  od::array arr;
+  if (v.get_array().get(arr)) return false;
+  out.clear();
+  for (auto item : arr) {
+    std::uint64_t b;
+    if (item.get_uint64().get(b) || b > 255) return false;
+    out.push_back(static_cast<char>(b));
+  }
+  return true;
+}
+
 // One pass over every field of the object: known fields are type-checked, wanted ones read.
-// `event_message` (when not null) receives that field's unescaped string.
 Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t len,
                               std::size_t capacity, const FieldSet& wanted, LogRecord& r,
-                              bool& has_ts, std::optional<std::string_view>* event_message,
-                              std::string& error);
+                              ObjectKeys& seen, std::string& error);
 
 // simdjson's iterator can still throw on some broken documents (found by the log_line
 // fuzzer): a thrown error is a malformed line like any other, never a crash.
 Parsed parse_object(od::parser& parser, const char* data, std::size_t len, std::size_t capacity,
-                    const FieldSet& wanted, LogRecord& r, bool& has_ts,
-                    std::optional<std::string_view>* event_message, std::string& error) {
+                    const FieldSet& wanted, LogRecord& r, ObjectKeys& seen, std::string& error) {
   try {
-    return parse_object_unchecked(parser, data, len, capacity, wanted, r, has_ts, event_message,
-                                  error);
+    return parse_object_unchecked(parser, data, len, capacity, wanted, r, seen, error);
   } catch (const simdjson::simdjson_error& e) {
     error = e.what();
+    seen.type_error = false;
     return Parsed::kBad;
   }
 }
 
 Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t len,
                               std::size_t capacity, const FieldSet& wanted, LogRecord& r,
-                              bool& has_ts, std::optional<std::string_view>* event_message,
-                              std::string& error) {
+                              ObjectKeys& seen, std::string& error) {
   od::document doc;
   if (auto e = parser.iterate(data, len, capacity).get(doc)) {
     error = simdjson::error_message(e);
@@ -735,6 +842,7 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
   }
   auto wrong_type = [&](const KeyInfo& info) {
     error = std::string(key_name(info)) + ": wrong type";
+    seen.type_error = true;
     return Parsed::kBad;
   };
   for (auto item : obj) {
@@ -747,6 +855,8 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
     const char* k = field.key().raw();
     const KeyInfo info = classify_raw(k);
     if (info.key == Key::kUnknown) continue;  // skipped when the loop advances
+    const bool row_key = is_row_key(info.key);
+    if (row_key ? !seen.row_keys : seen.row_keys_only) continue;
     od::value& v = field.value();
     od::json_type type;
     if (auto e = v.type().get(type)) {
@@ -758,6 +868,7 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
       // A literal that merely starts with 'n' (e.g. "nul") must still be rejected.
       if (!v.is_null()) return wrong_type(info);
       if (info.key == Key::kTs) return wrong_type(info);
+      if (info.key == Key::kString && info.field == Field::kFn) seen.fn = true;
       continue;
     }
     switch (info.key) {
@@ -774,10 +885,11 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
         const auto t = p[n] == '"' ? parse_log_ts(std::string_view(p, n)) : std::nullopt;
         if (!t) {
           error = "ts: not an RFC 3339 time";
+          seen.type_error = true;
           return Parsed::kBad;
         }
         r.ts = *t;
-        has_ts = true;
+        seen.ts = true;
         break;
       }
       case Key::kString:
@@ -792,16 +904,53 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
         if (info.key == Key::kString && wanted.has(info.field)) {
           r.str[static_cast<std::size_t>(info.field)] = s;
         }
+        if (info.key == Key::kString && info.field == Field::kFn) seen.fn = true;
         break;
       }
       case Key::kEventMessage:
-        if (type == od::json_type::string && event_message) {
-          std::string_view s;
+      case Key::kMessage: {
+        std::string_view s;
+        if (type == od::json_type::string) {
           if (auto e = v.get_string().get(s)) {
-            error = simdjson::error_message(e);
+            error = std::string(key_name(info)) + ": " + simdjson::error_message(e);
             return Parsed::kBad;
           }
-          *event_message = s;
+        } else if (info.key == Key::kMessage && type == od::json_type::array &&
+                   read_message_bytes(v, seen.message_bytes)) {
+          s = seen.message_bytes;
+        } else {
+          break;  // not a log line: the row is judged without it
+        }
+        seen.message = s;
+        seen.message_key = info.key;
+        break;
+      }
+      case Key::kOuterTs:
+        if (type == od::json_type::number) {
+          std::string_view token = v.raw_json_token();
+          while (!token.empty() && is_ws(token.back())) token.remove_suffix(1);
+          seen.outer_ts = token;
+        } else if (type == od::json_type::string) {
+          std::string_view s;
+          if (auto e = v.get_string().get(s)) {
+            error = std::string(key_name(info)) + ": " + simdjson::error_message(e);
+            return Parsed::kBad;
+          }
+          seen.outer_ts = s;
+        } else {
+          seen.outer_ts = std::string_view();
+        }
+        break;
+      case Key::kMetadata:
+        if (auto e = read_function_name(v, seen.function_name)) {
+          error = std::string("metadata: ") + simdjson::error_message(e);
+          return Parsed::kBad;
+        }
+        break;
+      case Key::kFunctionName:
+        if (type == od::json_type::string) {
+          std::string_view s;
+          if (v.get_string().get(s) == simdjson::SUCCESS) seen.function_name = s;
         }
         break;
       case Key::kReplayed: {
@@ -848,12 +997,47 @@ Parsed parse_object_unchecked(od::parser& parser, const char* data, std::size_t 
   const char* rest = nullptr;
   if (doc.current_location().get(rest) == simdjson::SUCCESS) {
     error = "trailing content after the object";
+    seen.type_error = false;
     return Parsed::kBad;
   }
   return Parsed::kOk;
 }
 
+// A Supabase Edge Function's name (its URL slug); anything else in `function_name` is ignored.
+bool is_function_slug(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s) {
+    if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+      return false;
+  }
+  return true;
+}
+
+// The runbook's function: lines of the original Edge Function that no row names are its.
+constexpr std::string_view kDefaultFn = "confirm-payment";
+
 }  // namespace
+
+std::optional<EpochMs> parse_export_timestamp(std::string_view s) {
+  // 16 digits: microseconds since the epoch (2001-09-09 to 2286), as Logflare stores them and
+  // journald writes __REALTIME_TIMESTAMP. Fewer or more digits would be another unit: refused
+  // rather than read as a time decades off.
+  if (s.size() == 16 && std::all_of(s.begin(), s.end(), is_digit)) {
+    std::int64_t us = 0;
+    std::from_chars(s.data(), s.data() + s.size(), us);
+    return us / 1000;
+  }
+  if (auto t = parse_rfc3339(s)) return t;
+  // ISO 8601 without a zone ("2026-06-22T09:34:06.215000", or with a space): UTC, as the Logs
+  // Explorer's DateTime64 column is.
+  if (s.size() >= 19 && s.size() < 40 && is_digit(s.back())) {
+    char buf[48];
+    std::memcpy(buf, s.data(), s.size());
+    buf[s.size()] = 'Z';
+    return parse_rfc3339(std::string_view(buf, s.size() + 1));
+  }
+  return std::nullopt;
+}
 
 LineKind RecordParser::parse(std::string_view line, LogRecord& r) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
@@ -865,58 +1049,145 @@ LineKind RecordParser::parse(std::string_view line, LogRecord& r) {
   if (line.empty()) return LineKind::kBlank;
   r.clear();
   if (impl_->path == ParsePath::kFast) {
-    if (parse_plain_line(line, impl_->quotes, impl_->keys, impl_->wanted, r)) {
+    PlainKeys keys;
+    if (parse_plain_line<false>(line, impl_->quotes, impl_->keys, impl_->wanted, r, keys) &&
+        keys.ts) {
       ++fast_reads_;
       r.json = line;
       return LineKind::kRecord;
     }
     r.clear();
   }
-  bool has_ts = false;
-  std::optional<std::string_view> event_message;
+  ObjectKeys seen;
+  seen.row_keys = true;
   if (parse_object(impl_->outer, line.data(), line.size(), line.size() + kLinePadding,
-                   impl_->wanted, r, has_ts, &event_message, error_) != Parsed::kOk) {
-    return LineKind::kMalformed;
-  }
-  if (has_ts) {
+                   impl_->wanted, r, seen, error_) != Parsed::kOk) {
+    if (!seen.type_error) return LineKind::kMalformed;
+    // A log field of the wrong type is fine in an export row around a log line: read the row
+    // again for its own keys only; without a line inside, the first error stands.
+    std::string first = std::move(error_);
+    r.clear();
+    seen = ObjectKeys{};
+    seen.row_keys = seen.row_keys_only = true;
+    if (parse_object(impl_->outer, line.data(), line.size(), line.size() + kLinePadding,
+                     impl_->wanted, r, seen, error_) != Parsed::kOk ||
+        !seen.message) {
+      error_ = std::move(first);
+      return LineKind::kMalformed;
+    }
+  } else if (seen.ts) {
     r.json = line;
     return LineKind::kRecord;
   }
-  if (!event_message) {
+  if (!seen.message) {
     error_ = "no ts field";
     return LineKind::kMalformed;
   }
-  // A Supabase export: the log line is the JSON text inside event_message.
+  return unwrap(*seen.message, seen.message_key == Key::kMessage ? "MESSAGE" : "event_message",
+                seen.outer_ts, seen.function_name, std::nullopt, r);
+}
+
+LineKind RecordParser::parse_row(const ExportRow& row, LogRecord& r) {
+  r.clear();
+  if (!row.event_message) {
+    error_ = "the row has no event_message field";
+    return LineKind::kMalformed;
+  }
+  return unwrap(*row.event_message, "event_message", row.timestamp, row.function_name, row.metadata,
+                r);
+}
+
+LineKind RecordParser::unwrap(std::string_view message, std::string_view key,
+                              std::optional<std::string_view> outer_ts,
+                              std::optional<std::string_view> function_name,
+                              std::optional<std::string_view> metadata, LogRecord& r) {
+  // The log line is the JSON text inside the row: copied so that it has the parser's padding.
   auto& buf = impl_->inner_buf;
-  const std::size_t n = event_message->size();
+  const std::size_t n = message.size();
   if (buf.size() < n + kLinePadding) buf.resize(n + kLinePadding);
-  std::memcpy(buf.data(), event_message->data(), n);
+  std::memcpy(buf.data(), message.data(), n);
   std::memset(buf.data() + n, ' ', kLinePadding);
   std::string_view inner(buf.data(), n);
   while (!inner.empty() && is_ws(inner.back())) inner.remove_suffix(1);
   while (!inner.empty() && is_ws(inner.front())) inner.remove_prefix(1);
   r.clear();
+  PlainKeys keys;
+  bool read = false;
   if (impl_->path == ParsePath::kFast) {
-    if (parse_plain_line(inner, impl_->quotes, impl_->keys, impl_->wanted, r)) {
+    read = parse_plain_line<true>(inner, impl_->quotes, impl_->keys, impl_->wanted, r, keys);
+    if (read) {
       ++fast_reads_;
-      r.json = inner;
-      r.wrapped = true;
-      return LineKind::kRecord;
+    } else {
+      r.clear();
+      keys = {};
     }
-    r.clear();
   }
-  has_ts = false;
-  if (parse_object(impl_->inner, buf.data(), n, buf.size(), impl_->wanted, r, has_ts, nullptr,
-                   error_) != Parsed::kOk) {
-    error_ = "event_message: " + error_;
-    return LineKind::kMalformed;
+  if (!read) {
+    ObjectKeys seen;
+    if (parse_object(impl_->inner, buf.data(), n, buf.size(), impl_->wanted, r, seen, error_) !=
+        Parsed::kOk) {
+      error_ = std::string(key) + ": " + error_;
+      return LineKind::kMalformed;
+    }
+    keys.ts = seen.ts;
+    keys.fn = seen.fn;
   }
-  if (!has_ts) {
-    error_ = "event_message: no ts field";
-    return LineKind::kMalformed;
+  // The original Edge Function's lines have no ts: the row's timestamp is the event time.
+  if (!keys.ts) {
+    if (!outer_ts) {
+      error_ = std::string(key) + ": no ts field, and the row has no timestamp";
+      return LineKind::kMalformed;
+    }
+    const auto t = parse_export_timestamp(*outer_ts);
+    if (!t) {
+      error_ = "timestamp: neither microseconds since the epoch (16 digits) nor ISO 8601";
+      return LineKind::kMalformed;
+    }
+    r.ts = *t;
   }
-  r.json = inner;
+  // ... and no fn: the function the row names, else the runbook's confirm-payment. (A line with
+  // its own ts is payedge's and is taken as it is.)
+  std::string_view fn;
+  if (!keys.ts && !keys.fn) {
+    fn = kDefaultFn;
+    if (function_name && is_function_slug(*function_name)) {
+      fn = *function_name;
+    } else if (metadata && (impl_->wanted.has(Field::kFn) || impl_->wanted.json)) {
+      // A CSV row's metadata column is JSON text; read only when the answer needs the name.
+      auto& mb = impl_->metadata_buf;
+      if (mb.size() < metadata->size() + kLinePadding) mb.resize(metadata->size() + kLinePadding);
+      std::memcpy(mb.data(), metadata->data(), metadata->size());
+      std::memset(mb.data() + metadata->size(), ' ', kLinePadding);
+      std::optional<std::string_view> name;
+      try {
+        od::document doc;
+        od::value v;
+        if (impl_->outer.iterate(mb.data(), metadata->size(), mb.size()).get(doc) ==
+                simdjson::SUCCESS &&
+            doc.get_value().get(v) == simdjson::SUCCESS) {
+          read_function_name(v, name);
+        }
+      } catch (const simdjson::simdjson_error&) {
+        name.reset();  // metadata is the platform's, not the log line: never malformed for it
+      }
+      if (name && is_function_slug(*name)) fn = *name;
+    }
+    if (impl_->wanted.has(Field::kFn)) r.str[static_cast<std::size_t>(Field::kFn)] = fn;
+  }
   r.wrapped = true;
+  r.json = inner;
+  if (!keys.ts && impl_->wanted.json) {
+    // Printed lines (query, export, sample) are complete SPEC section 7 lines.
+    std::string& j = impl_->json_buf;
+    j.assign("{");
+    if (!keys.ts) j.append("\"ts\":\"").append(format_utc(r.ts)).append("\",");
+    if (!fn.empty()) j.append("\"fn\":\"").append(fn).append("\",");
+    std::string_view rest = inner.substr(1);
+    while (!rest.empty() && is_ws(rest.front())) rest.remove_prefix(1);
+    if (rest.front() == '}') j.pop_back();
+    j.append(rest);
+    r.json = j;
+  }
   return LineKind::kRecord;
 }
 

@@ -14,19 +14,14 @@
 #include <mutex>
 #include <thread>
 
+#include "logs/csv_rows.h"
+#include "logs/framing.h"
 #include "logs/input.h"
 #include "logs/progress.h"
 #include "logs/record_parser.h"
 
 namespace payedge::logs {
 namespace {
-
-// A JSON array input (a Supabase export saved as one array): one span per element.
-struct Element {
-  std::size_t begin;
-  std::size_t size;
-  std::uint64_t line;  // 1-based line of the element's first byte
-};
 
 struct Chunk {
   std::uint64_t seq = 0;
@@ -35,21 +30,23 @@ struct Chunk {
   const char* data = nullptr;
   std::size_t size = 0;  // followed by at least kLinePadding readable bytes
   std::shared_ptr<const void> owner;
-  bool array = false;
-  std::vector<Element> elements;
-  bool array_unclosed = false;  // the last chunk of an array input that was never closed
-  std::uint64_t progress = 0;   // raw input bytes consumed when the chunk was cut
-  bool mapped = false;          // `data` points into a file mapping
+  Framing framing = Framing::kLines;
+  std::vector<Element> elements;        // kJsonArray
+  std::shared_ptr<const CsvRows> rows;  // kCsv
+  std::uint64_t first_row = 0;          // kCsv: the index of rows[0] in its input
+  std::string warning;         // about the input, from its last chunk (an unclosed array, say)
+  std::uint64_t progress = 0;  // raw input bytes consumed when the chunk was cut
+  bool mapped = false;         // `data` points into a file mapping
 };
 
 struct Outcome {
   std::uint32_t input = 0;
-  bool array = false;
+  bool numbered = false;       // `bad` holds line numbers (arrays, CSV), not line indexes
   std::uint64_t newlines = 0;  // lines of the chunk, blank ones included (for numbering)
   std::uint64_t lines = 0, records = 0, matched = 0, malformed = 0, bytes = 0;
   std::vector<std::pair<std::uint64_t, std::string>> bad;  // (line index or line, reason)
   OrderedOutput output;
-  bool array_unclosed = false;  // the input's JSON array ended without its ']'
+  std::string warning;
   std::uint64_t progress = 0;
 };
 
@@ -81,122 +78,8 @@ class Mapping {
   std::size_t n_;
 };
 
-// Splits the byte stream of a JSON array into elements; keeps its state between blocks.
-class ArraySplitter {
- public:
-  // True once the array's closing ']' was seen.
-  bool closed() const { return state_ == State::kDone && !saw_garbage_; }
-  bool opened() const { return state_ != State::kStart; }
-
-  // Scans buf[from, n); appends complete elements; returns where the unfinished element
-  // starts (n when none is unfinished). At `eof`, an unfinished element is emitted as is.
-  std::size_t split(const char* buf, std::size_t n, bool eof, std::vector<Element>& out) {
-    std::size_t i = 0;
-    while (i < n) {
-      const char c = buf[i];
-      if (state_ != State::kInElement) {
-        if (c == '\n') ++line_;
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-          ++i;
-          continue;
-        }
-        if (state_ == State::kStart || state_ == State::kDone) {
-          if (c == '[') {
-            state_ = State::kFirst;
-            ++i;
-            continue;
-          }
-          garbage_ = saw_garbage_ =
-              true;  // text outside any array: one malformed "element" per line
-        } else if (c == ']') {
-          state_ = State::kDone;
-          ++i;
-          continue;
-        } else if (c == ',') {
-          state_ = State::kElement;
-          ++i;
-          continue;
-        }
-        before_element_ = state_;
-        state_ = State::kInElement;
-        start_ = i;
-        start_line_ = line_;
-        depth_ = 0;
-        in_string_ = escape_ = false;
-      }
-      // Inside an element.
-      if (garbage_) {
-        if (c == '\n') {
-          emit(out, i);
-          garbage_ = false;
-          continue;  // the newline is counted by the between-elements branch
-        }
-        ++i;
-        continue;
-      }
-      if (in_string_) {
-        if (escape_) {
-          escape_ = false;
-        } else if (c == '\\') {
-          escape_ = true;
-        } else if (c == '"') {
-          in_string_ = false;
-        } else if (c == '\n') {
-          ++line_;
-        }
-        ++i;
-        continue;
-      }
-      if (c == '"') {
-        in_string_ = true;
-      } else if (c == '{' || c == '[') {
-        ++depth_;
-      } else if (c == '}' || c == ']') {
-        if (depth_ == 0) {  // "]" closing the array right after a scalar
-          emit(out, i);
-          continue;
-        }
-        if (--depth_ == 0) {
-          emit(out, i + 1);
-          ++i;
-          continue;
-        }
-      } else if (c == ',' && depth_ == 0) {
-        emit(out, i);
-        continue;
-      } else if (c == '\n') {
-        ++line_;
-      }
-      ++i;
-    }
-    if (state_ == State::kInElement) {
-      if (eof) {
-        emit(out, n);
-        return n;
-      }
-      // Re-scan the unfinished element with the next block.
-      const std::size_t keep = start_;
-      line_ = start_line_;
-      state_ = before_element_;
-      garbage_ = false;
-      return keep;
-    }
-    return n;
-  }
-
- private:
-  enum class State { kStart, kFirst, kElement, kAfter, kInElement, kDone };
-  void emit(std::vector<Element>& out, std::size_t end) {
-    out.push_back({start_, end - start_, start_line_});
-    state_ = garbage_ ? State::kDone : State::kAfter;
-  }
-  State state_ = State::kStart;
-  State before_element_ = State::kStart;  // restored when an unfinished element is carried over
-  std::size_t start_ = 0;
-  std::uint64_t line_ = 1, start_line_ = 1;
-  int depth_ = 0;
-  bool in_string_ = false, escape_ = false, garbage_ = false, saw_garbage_ = false;
-};
+// Enough of an input's first bytes to tell its framing (the CSV header line).
+constexpr std::size_t kFramingHead = 4096;
 
 class Pipeline {
  public:
@@ -261,15 +144,11 @@ class Pipeline {
     stats_.bytes += o.bytes;
     for (auto& [where, reason] : o.bad) {
       if (stats_.malformed_samples.size() >= options_.malformed_samples) break;
-      const std::uint64_t line = o.array ? where : line_base[o.input] + where + 1;
+      const std::uint64_t line = o.numbered ? where : line_base[o.input] + where + 1;
       stats_.malformed_samples.push_back({inputs_[o.input], line, std::move(reason)});
     }
     line_base[o.input] += o.newlines;
-    if (o.array_unclosed) {
-      stats_.warnings.push_back(inputs_[o.input] +
-                                ": the JSON array is not closed (no ']' at the end): the export "
-                                "may be cut short");
-    }
+    if (!o.warning.empty()) stats_.warnings.push_back(inputs_[o.input] + ": " + o.warning);
     std::size_t bytes = o.output.text.size();
     if (options_.output_limit > 0) {
       const std::uint64_t left = options_.output_limit - written_;
@@ -325,7 +204,7 @@ class Pipeline {
       if (!in) {
         problem(in.error().detail);
       } else if (in->regular() && in->compression() == Compression::kNone && in->size() > 0 &&
-                 !starts_array(*in)) {
+                 framing_of(*in) == Framing::kLines) {
         produce_mapped(i, *in);
       } else {
         produce_stream(i, *in);
@@ -339,15 +218,11 @@ class Pipeline {
     done_cv_.notify_all();
   }
 
-  // A plain file whose first non-blank byte is '[' is one JSON array.
-  static bool starts_array(const InputFile& in) {
-    char buf[256];
+  // Only files read line by line are mapped; arrays and CSV go through the stream path.
+  static Framing framing_of(const InputFile& in) {
+    char buf[kFramingHead];
     const ssize_t n = pread(in.fd(), buf, sizeof buf, 0);
-    for (ssize_t k = 0; k < n; ++k) {
-      if (buf[k] == ' ' || buf[k] == '\t' || buf[k] == '\r' || buf[k] == '\n') continue;
-      return buf[k] == '[';
-    }
-    return false;
+    return detect_framing(std::string_view(buf, n > 0 ? static_cast<std::size_t>(n) : 0));
   }
 
   void produce_mapped(std::uint32_t input, const InputFile& in) {
@@ -395,7 +270,8 @@ class Pipeline {
     std::shared_ptr<std::vector<char>> carry;
     std::size_t carry_len = 0;
     std::uint64_t offset = 0;
-    bool first = true, array = false, eof = false;
+    bool first = true, eof = false;
+    Framing framing = Framing::kLines;
     ArraySplitter splitter;
     while (!eof) {
       const std::size_t cap = std::max(block, carry_len * 2);
@@ -412,12 +288,11 @@ class Pipeline {
       }
       if (first) {
         first = false;
-        std::size_t k = 0;
-        while (k < len && (buf->at(k) == ' ' || buf->at(k) == '\n' || buf->at(k) == '\r' ||
-                           buf->at(k) == '\t')) {
-          ++k;
+        framing = detect_framing(std::string_view(buf->data(), std::min(len, kFramingHead)));
+        if (framing == Framing::kCsv) {
+          produce_csv(input, *reader, std::string_view(buf->data(), len), eof);
+          break;
         }
-        array = k < len && buf->at(k) == '[';
       }
       std::fill(buf->begin() + static_cast<std::ptrdiff_t>(len), buf->end(), ' ');
       Chunk c;
@@ -426,9 +301,9 @@ class Pipeline {
       c.data = buf->data();
       c.owner = buf;
       c.progress = consumed_before_ + reader->raw_consumed();
+      c.framing = framing;
       std::size_t used;
-      if (array) {
-        c.array = true;
+      if (framing == Framing::kJsonArray) {
         used = splitter.split(buf->data(), len, eof, c.elements);
       } else if (eof) {
         used = len;
@@ -437,10 +312,10 @@ class Pipeline {
         used = last ? static_cast<std::size_t>(last - buf->data()) + 1 : 0;
       }
       c.size = used;
-      if (array && eof && splitter.opened() && !splitter.closed()) {
-        c.array_unclosed = true;
+      if (framing == Framing::kJsonArray && eof && splitter.opened() && !splitter.closed()) {
+        c.warning = "the JSON array is not closed (no ']' at the end): the export may be cut short";
       }
-      if (used > 0 || (array && !c.elements.empty()) || c.array_unclosed) {
+      if (used > 0 || !c.elements.empty() || !c.warning.empty()) {
         if (!push(std::move(c))) return;
       }
       // What is left (an unfinished line or element) starts the next block.
@@ -454,6 +329,38 @@ class Pipeline {
       offset += used;
     }
     if (!reader->problem().empty()) problem(in.name() + ": " + reader->problem());
+  }
+
+  // The Logs Explorer's CSV: libcsv cuts the rows here, in input order (a quoted field may span
+  // lines, so rows cannot be found in parallel); the workers parse the rows' log lines.
+  void produce_csv(std::uint32_t input, StreamReader& reader, std::string_view first_block,
+                   bool eof) {
+    CsvRowReader csv;
+    auto rows = std::make_shared<CsvRows>();
+    std::uint64_t row_index = 0;
+    auto send = [&](bool last) {
+      Chunk c;
+      c.input = input;
+      c.framing = Framing::kCsv;
+      c.progress = consumed_before_ + reader.raw_consumed();
+      c.first_row = row_index;
+      if (last && !csv.problem().empty()) c.warning = csv.problem();
+      row_index += rows->size();
+      c.size = rows->bytes();
+      c.rows = std::move(rows);
+      rows = std::make_shared<CsvRows>();
+      return push(std::move(c));
+    };
+    csv.feed(first_block.data(), first_block.size(), *rows);
+    std::vector<char> block(options_.chunk_bytes);
+    while (!eof) {
+      if (rows->bytes() >= options_.chunk_bytes && !send(false)) return;
+      const std::size_t got = reader.read(block.data(), block.size());
+      if (got == 0) break;
+      csv.feed(block.data(), got, *rows);
+    }
+    csv.finish(*rows);
+    send(true);
   }
 
   // --- workers ---
@@ -473,12 +380,12 @@ class Pipeline {
       }
       Outcome o;
       o.input = c.input;
-      o.array = c.array;
-      o.array_unclosed = c.array_unclosed;
+      o.numbered = c.framing != Framing::kLines;
+      o.warning = std::move(c.warning);
       o.bytes = c.size;
       o.progress = c.progress;
-      auto handle = [&](std::string_view line, std::uint64_t where, std::uint64_t offset) {
-        switch (parser.parse(line, rec)) {
+      auto handle = [&](LineKind kind, std::uint64_t where, std::uint64_t offset) {
+        switch (kind) {
           case LineKind::kBlank:
             return;
           case LineKind::kMalformed:
@@ -496,9 +403,15 @@ class Pipeline {
             }
         }
       };
-      if (c.array) {
+      if (c.framing == Framing::kJsonArray) {
         for (const auto& e : c.elements) {
-          handle(std::string_view(c.data + e.begin, e.size), e.line, c.offset + e.begin);
+          handle(parser.parse(std::string_view(c.data + e.begin, e.size), rec), e.line,
+                 c.offset + e.begin);
+        }
+      } else if (c.framing == Framing::kCsv) {
+        // A row's position is its index: byte offsets are not known past libcsv.
+        for (std::size_t i = 0; i < c.rows->size(); ++i) {
+          handle(parser.parse_row(c.rows->row(i), rec), c.rows->line(i), c.first_row + i);
         }
       } else {
         const char* p = c.data;
@@ -507,7 +420,7 @@ class Pipeline {
         while (p < end) {
           const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
           const char* line_end = nl ? nl : end;
-          handle(std::string_view(p, line_end - p), index++,
+          handle(parser.parse(std::string_view(p, line_end - p), rec), index++,
                  c.offset + static_cast<std::uint64_t>(p - c.data));
           p = line_end + 1;
         }
@@ -516,6 +429,7 @@ class Pipeline {
       sink.take_output(o.output);
       if (c.mapped) release_pages(c.data, c.size);
       c.owner.reset();  // free the input before waiting for the merge
+      c.rows.reset();
       {
         std::lock_guard lock(mu_);
         done_.emplace(c.seq, std::move(o));

@@ -301,6 +301,28 @@ TEST(ParsePaths, AgreeOnHandPickedLines) {
   expect_same_answer("{\"ts\":\"2026-11-26T01:02:03.123Z\"\x01}");
   expect_same_answer(R"({"event_message":"{\"ts\":\"2026-11-26T01:02:03.123Z\",\"amount\":5}\n"})");
   expect_same_answer(R"({"event_message":" {\"ts\":\"2026-11-26T01:02:03.123Z\"} ","id":1})");
+  // Export rows: the line inside without ts or fn, the row's own keys of every type.
+  for (const std::string& row : std::vector<std::string>{
+           R"("timestamp":1795654923123456)", R"("timestamp":"1795654923123456")",
+           R"("timestamp":"2026-11-26T01:02:03.123456")", R"("timestamp":"2026-11-26 01:02:03")",
+           R"("timestamp":179574132312)", R"("timestamp":1.5e15)", R"("timestamp":null)",
+           R"("timestamp":[1])",
+           R"("timestamp":1795654923123456,"metadata":[{"function_name":"toss-webhook"}])",
+           R"("timestamp":1795654923123456,"metadata":{"function_name":"bad name"})",
+           R"("timestamp":1795654923123456,"metadata":[{"x":1},{"function_name":"a"}])",
+           R"("timestamp":1795654923123456,"function_name":"refund","status":200)",
+           R"("timestamp":1795654923123456,"status":200,"ts":7)",
+           R"("__REALTIME_TIMESTAMP":"1795654923123456")"}) {
+    for (const std::string& inner :
+         {std::string(R"({\"status\":\"success\",\"latency_ms\":12})"),
+          std::string(R"({\"fn\":null,\"status\":\"error\"})"), std::string(R"({ })"),
+          std::string(R"({\"ts\":\"2026-11-26T01:02:03.123Z\"})"),
+          std::string(R"({\"latency_ms\":\"x\"})"), std::string("booted")}) {
+      expect_same_answer("{" + row + R"(,"event_message":")" + inner + "\"}");
+      expect_same_answer("{" + row + R"(,"MESSAGE":")" + inner + "\"}");
+    }
+  }
+  expect_same_answer(R"({"MESSAGE":[123,125],"__REALTIME_TIMESTAMP":"1795654923123456"})");
 }
 
 // Random edits of a typical line (a fixed seed, a bounded count): deletions, insertions of
@@ -376,6 +398,188 @@ TEST(ParseLogTs, FastPathAgreesWithRfc3339) {
     SCOPED_TRACE(s);
     EXPECT_EQ(parse_log_ts(s), parse_rfc3339(s));
   }
+}
+
+// --- Export rows: Supabase (Logs Explorer, log drains), journald, the CSV download ---
+
+constexpr std::int64_t kRowMicros = 1795654923123456;  // 2026-11-26T01:02:03.123456Z
+const EpochMs kRowMs = *parse_rfc3339("2026-11-26T01:02:03.123Z");
+
+TEST(ExportRows, TheOriginalFunctionsLineTakesTheRowsTimeAndConfirmPayment) {
+  RecordParser p(FieldSet::all());
+  auto r = parse(p, R"({"id":"e1","timestamp":1795654923123456,"event_message":)"
+                    R"("{\"request_id\":\"r-1\",\"status\":\"error\",)"
+                    R"(\"error_code\":\"TOSS_API_ERROR\",\"latency_ms\":812,)"
+                    R"(\"user_id\":\"u-1\",\"course_id\":\"c-1\"}\n",)"
+                    R"("metadata":[{"event_type":"Log","function_id":"5c1e","level":"error"}]})");
+  ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+  EXPECT_EQ(r.record.ts, kRowMs);  // the microseconds dropped, not rounded
+  EXPECT_EQ(r.record.get_or(Field::kFn), "confirm-payment");
+  EXPECT_EQ(r.record.get_or(Field::kStatus), "error");
+  EXPECT_EQ(r.record.get_or(Field::kErrorCode), "TOSS_API_ERROR");
+  EXPECT_EQ(r.record.get_or(Field::kRequestId), "r-1");
+  EXPECT_EQ(r.record.latency_ms, 812.0);
+  EXPECT_TRUE(r.record.wrapped);
+  // Printed, it is a whole SPEC section 7 line.
+  EXPECT_EQ(std::string(r.record.json),
+            R"({"ts":"2026-11-26T01:02:03.123Z","fn":"confirm-payment","request_id":"r-1",)"
+            R"("status":"error","error_code":"TOSS_API_ERROR","latency_ms":812,"user_id":"u-1",)"
+            R"("course_id":"c-1"})");
+}
+
+TEST(ExportRows, TheFunctionsNameComesFromTheRow) {
+  RecordParser p(FieldSet::all());
+  const std::string inner = R"("event_message":"{\"status\":\"success\"}")";
+  for (const auto& [row, fn] : std::vector<std::pair<std::string, std::string>>{
+           {R"("metadata":[{"function_name":"toss-webhook"}])", "toss-webhook"},
+           {R"("metadata":{"level":"info","function_name":"payment-status"})", "payment-status"},
+           {R"("function_name":"refund")", "refund"},
+           {R"("metadata":[{"function_id":"5c1e0c3e-0000"}])", "confirm-payment"},
+           {R"("metadata":{"function_name":"has space"})", "confirm-payment"},
+           {R"("metadata":{"function_name":7})", "confirm-payment"},
+           {R"("metadata":"text")", "confirm-payment"}}) {
+    SCOPED_TRACE(row);
+    auto r = parse(p, "{\"timestamp\":1795654923123456," + row + "," + inner + "}");
+    ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+    EXPECT_EQ(r.record.get_or(Field::kFn), fn);
+  }
+  // A line that names its function keeps it, even null.
+  auto own = parse(p, R"({"timestamp":1795654923123456,"function_name":"refund",)"
+                      R"("event_message":"{\"fn\":\"toss-webhook\"}"})");
+  ASSERT_EQ(own.kind, LineKind::kRecord) << own.error;
+  EXPECT_EQ(own.record.get_or(Field::kFn), "toss-webhook");
+  auto null_fn = parse(p, R"({"timestamp":1795654923123456,"event_message":"{\"fn\":null}"})");
+  ASSERT_EQ(null_fn.kind, LineKind::kRecord) << null_fn.error;
+  EXPECT_FALSE(null_fn.record.get(Field::kFn).has_value());
+  EXPECT_EQ(std::string(null_fn.record.json), R"({"ts":"2026-11-26T01:02:03.123Z","fn":null})");
+}
+
+TEST(ExportRows, TimestampsInEveryFormTheExportsUse) {
+  RecordParser p(FieldSet::all());
+  for (const char* ts : {"1795654923123456", "\"1795654923123456\"",
+                         "\"2026-11-26T01:02:03.123456\"", "\"2026-11-26 01:02:03.123\"",
+                         "\"2026-11-26T01:02:03.123Z\"", "\"2026-11-26T10:02:03.123+09:00\""}) {
+    SCOPED_TRACE(ts);
+    auto r = parse(p, std::string(R"({"event_message":"{}","timestamp":)") + ts + "}");
+    ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+    EXPECT_EQ(r.record.ts, kRowMs);
+  }
+  EXPECT_EQ(parse_export_timestamp("2026-11-26T01:02:03"), kRowMs - 123);
+  EXPECT_EQ(parse_export_timestamp(std::to_string(kRowMicros)), kRowMs);
+  // Milliseconds or seconds would be read decades off: refused.
+  for (const char* bad : {"1795654923123", "1795654923", "17956549231234567", "-795654923123456",
+                          "2026-11-26T25:00:00", "2026-11-26T01:02", "tomorrow", ""}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(parse_export_timestamp(bad).has_value());
+  }
+}
+
+TEST(ExportRows, TheLinesOwnTsWinsOverTheRows) {
+  RecordParser p(FieldSet::all());
+  auto r = parse(p, R"({"timestamp":"not a time","event_message":)"
+                    R"("{\"ts\":\"2026-11-26T01:02:03.123Z\",\"fn\":\"toss-webhook\"}"})");
+  ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+  EXPECT_EQ(r.record.ts, kRowMs);
+  EXPECT_EQ(std::string(r.record.json), R"({"ts":"2026-11-26T01:02:03.123Z","fn":"toss-webhook"})");
+}
+
+TEST(ExportRows, JournaldEntries) {
+  RecordParser p(FieldSet::all());
+  // payedge's own line in MESSAGE: read as it is.
+  auto own = parse(p, R"({"__CURSOR":"s=1","__REALTIME_TIMESTAMP":"1795654999000000",)"
+                      R"("_SYSTEMD_UNIT":"payedge.service","PRIORITY":"6","MESSAGE":)"
+                      R"("{\"ts\":\"2026-11-26T01:02:03.123Z\",\"fn\":\"confirm-payment\",)"
+                      R"(\"status\":\"success\",\"latency_ms\":40}"})");
+  ASSERT_EQ(own.kind, LineKind::kRecord) << own.error;
+  EXPECT_EQ(own.record.ts, kRowMs);
+  EXPECT_EQ(own.record.latency_ms, 40.0);
+  // A line without ts takes __REALTIME_TIMESTAMP.
+  auto bare = parse(
+      p, R"({"__REALTIME_TIMESTAMP":"1795654923123456","MESSAGE":"{\"status\":\"success\"}"})");
+  ASSERT_EQ(bare.kind, LineKind::kRecord) << bare.error;
+  EXPECT_EQ(bare.record.ts, kRowMs);
+  // journald gives a MESSAGE with bytes it will not print (control bytes, invalid UTF-8) as an
+  // array of its bytes: read as the bytes they are.
+  auto bytes = parse(p, R"({"__REALTIME_TIMESTAMP":"1795654923123456","MESSAGE":)"
+                        R"([123,34,115,116,97,116,117,115,34,58,34,111,107,34,125]})");
+  ASSERT_EQ(bytes.kind, LineKind::kRecord) << bytes.error;
+  EXPECT_EQ(bytes.record.ts, kRowMs);
+  EXPECT_EQ(bytes.record.get_or(Field::kStatus), "ok");
+  auto latin1 = parse(p, R"({"__REALTIME_TIMESTAMP":"1795654923123456","MESSAGE":)"
+                         R"([123,34,117,97,34,58,34,233,34,125]})");
+  EXPECT_EQ(latin1.kind, LineKind::kMalformed);
+  EXPECT_EQ(latin1.error.rfind("MESSAGE: ", 0), 0u) << latin1.error;
+  // Its own status lines are not log lines.
+  auto text = parse(
+      p, R"({"__REALTIME_TIMESTAMP":"1795654923123456","MESSAGE":"listening on 127.0.0.1:8080"})");
+  EXPECT_EQ(text.kind, LineKind::kMalformed);
+  EXPECT_NE(text.error.find("MESSAGE: "), std::string::npos) << text.error;
+}
+
+TEST(ExportRows, ARowsOwnColumnsAreNotTheLinesFields) {
+  // A drain row may carry its own `status` (a number) or `level` around the line.
+  RecordParser p(FieldSet::all());
+  auto r = parse(p, R"({"status":200,"level":"info","timestamp":1795654923123456,)"
+                    R"("event_message":"{\"status\":\"success\",\"level\":\"warn\"}"})");
+  ASSERT_EQ(r.kind, LineKind::kRecord) << r.error;
+  EXPECT_EQ(r.record.get_or(Field::kStatus), "success");
+  EXPECT_EQ(r.record.get_or(Field::kLevel), "warn");
+  // Without a line inside, the wrong type is the answer.
+  auto bad = parse(p, R"({"status":200,"timestamp":1795654923123456})");
+  EXPECT_EQ(bad.kind, LineKind::kMalformed);
+  EXPECT_EQ(bad.error, "status: wrong type");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, MalformedLine,
+    ::testing::Values(
+        BadLine{"no_time_anywhere", R"({"id":"e1","event_message":"{\"status\":\"success\"}"})",
+                "event_message: no ts field, and the row has no timestamp"},
+        BadLine{"milliseconds",
+                R"({"timestamp":1795654923123,"event_message":"{\"status\":\"success\"}"})",
+                "timestamp: neither microseconds"},
+        BadLine{"timestamp_object",
+                R"({"timestamp":{"s":1},"event_message":"{\"status\":\"success\"}"})",
+                "timestamp: neither microseconds"},
+        BadLine{"inner_wrong_type",
+                R"({"timestamp":1795654923123456,"event_message":"{\"latency_ms\":\"9ms\"}"})",
+                "event_message: latency_ms: wrong type"},
+        BadLine{"journald_not_json",
+                R"({"__REALTIME_TIMESTAMP":"1795654923123456","MESSAGE":"started"})", "MESSAGE: "},
+        BadLine{"metadata_broken",
+                R"({"timestamp":1795654923123456,"metadata":[{"a":},"event_message":"{}"})", ""}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ExportRows, CsvRowsAreReadLikeJsonRows) {
+  RecordParser p(FieldSet::all());
+  const std::string ts = std::to_string(kRowMicros);
+  const std::string msg = R"({"status":"success","latency_ms":33})";
+  const std::string meta = R"({"function_name":"toss-webhook","level":"log"})";
+  LogRecord r;
+  ASSERT_EQ(p.parse_row({ts, msg, std::nullopt, std::nullopt}, r), LineKind::kRecord) << p.error();
+  EXPECT_EQ(r.ts, kRowMs);
+  EXPECT_EQ(r.get_or(Field::kFn), "confirm-payment");
+  EXPECT_EQ(r.latency_ms, 33.0);
+  ASSERT_EQ(p.parse_row({ts, msg, meta, std::nullopt}, r), LineKind::kRecord) << p.error();
+  EXPECT_EQ(r.get_or(Field::kFn), "toss-webhook");
+  ASSERT_EQ(p.parse_row({"2026-11-26T01:02:03.123456", msg, "not json", std::nullopt}, r),
+            LineKind::kRecord);
+  EXPECT_EQ(r.ts, kRowMs);
+  EXPECT_EQ(r.get_or(Field::kFn), "confirm-payment");  // metadata never makes a row bad
+  EXPECT_EQ(p.parse_row({ts, std::nullopt, std::nullopt, std::nullopt}, r), LineKind::kMalformed);
+  EXPECT_NE(p.error().find("no event_message"), std::string::npos);
+  EXPECT_EQ(p.parse_row({std::nullopt, msg, std::nullopt, std::nullopt}, r), LineKind::kMalformed);
+  EXPECT_EQ(p.parse_row({"", msg, std::nullopt, std::nullopt}, r), LineKind::kMalformed);
+  EXPECT_EQ(p.parse_row({ts, "", std::nullopt, std::nullopt}, r), LineKind::kMalformed);
+}
+
+TEST(ExportRows, ThePayedgeLineStaysOnTheFastPath) {
+  // Only the row around it is simdjson's; the lines inside are read by the fast path.
+  RecordParser p(FieldSet::all(), ParsePath::kFast);
+  ASSERT_EQ(
+      parse(p, R"({"timestamp":1795654923123456,"event_message":"{\"status\":\"success\"}"})").kind,
+      LineKind::kRecord);
+  EXPECT_EQ(p.fast_reads(), 1u);
 }
 
 }  // namespace
