@@ -2,6 +2,9 @@
 # conffile, the systemd unit, the docs, and maintainer scripts that create the `payedge` system
 # user and /var/lib/payedge. The install rules here are the package's layout.
 include(GNUInstallDirs)
+# `make install`/cpack install what is built; they do not build every test first (`make package`
+# builds the binary itself).
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)
 install(TARGETS payedge RUNTIME DESTINATION bin)
 install(FILES packaging/payedge.toml packaging/payedge.env DESTINATION /etc/payedge
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
