@@ -172,6 +172,8 @@ CREATE INDEX payments_user_course ON payments (user_id, course_id);
 CREATE INDEX payments_waiting ON payments (status, va_due_date);
 CREATE UNIQUE INDEX enrollments_one_live ON enrollments (user_id, course_id) WHERE status IN ('ACTIVE', 'PENDING');
 ALTER TABLE confirm_attempts ADD COLUMN key_seq INTEGER NOT NULL DEFAULT 0
+)SQL";
+
 // Webhooks are answered once stored and processed afterwards (SPEC 6): each event keeps its
 // processing state, its retry schedule and who sent it (for the forged-webhook alert's top
 // IPs/UAs when a refusal is only known after the re-fetch). A partial refund keeps the
