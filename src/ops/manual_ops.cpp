@@ -172,6 +172,9 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
     });
   };
 
+  // A partial refund goes its own way (and refuses a payment that is not DONE).
+  if (req.amount) co_return co_await refund_part(ctx, req, payment, std::move(r));
+
   if (payment.status == "CANCELED") {
     if (!enrollment_active) {
       r.outcome = "nothing_to_do";
@@ -200,7 +203,6 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
   auto forced = co_await run_blocking(
       ctx.pool, [&] { return ctx.store.forced_injection(payment.provider_tx_id); });
   if (!forced) co_return store_failed(std::move(r), forced.error());
-  if (req.amount && !*forced) co_return co_await refund_part(ctx, req, payment, std::move(r));
   if (payment.source == "manual" && *forced) {
     // Injected with --force: there is no payment at Toss to cancel (any refund is made
     // outside payedge), so only the local rows change.
