@@ -71,6 +71,7 @@ lint: $(BUILD)/CMakeCache.txt
 bench: build
 	$(BUILD)/bench/price_bench
 	$(BUILD)/bench/mask_bench
+	$(BUILD)/bench/toss_client_bench --benchmark_min_time=3
 
 # `payedge logs` against jq and `wc -l` on a generated 1 GiB log kept in /tmp (docs/PERFORMANCE.md).
 .PHONY: bench-logs

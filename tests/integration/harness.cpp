@@ -157,10 +157,11 @@ namespace {
 std::mutex tls_ports_mu;
 std::map<int, std::string> tls_ports;  // port → CA file
 
-std::string tls_ca_for(int port) {
+std::optional<std::string> tls_ca_for(int port) {
   std::lock_guard lock(tls_ports_mu);
   auto it = tls_ports.find(port);
-  return it == tls_ports.end() ? "" : it->second;
+  if (it == tls_ports.end()) return std::nullopt;
+  return it->second;
 }
 
 template <class Stream>
