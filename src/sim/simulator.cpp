@@ -322,8 +322,10 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
         faults_.error_code.empty() ? faults_.error_status : toss_http_status_for(code);
     HttpResponse res = toss_error(status, code, "시뮬레이터가 주입한 오류입니다.");
     // Toss keeps the first answer of a key, failures included, and may replay it for 15 days;
-    // a rate limit (429) or a busy key (409) is answered before the key is taken.
-    if (status == 429 || status == 409) {
+    // a rate limit (429), a busy key (409) or a refused credential (merchant class, e.g.
+    // UNAUTHORIZED_KEY) is answered before the key is taken.
+    if (status == 429 || status == 409 ||
+        classify_toss_answer(status, code) == TossAnswerClass::kMerchantMisconfiguration) {
       forget_key();
     } else if (!idem_key.empty()) {
       idempotency_[idem_key] = IdempotentReply{true, status, res.body()};

@@ -80,7 +80,7 @@ TEST(TossAnswers, UnauthorizedKeyLeavesTheAttemptOpenAndFiresTheAlert) {
   EXPECT_EQ(r.json()["error"]["tossCode"], "UNAUTHORIZED_KEY");
   // Not the buyer's failure: nothing stored as a rejection, no retry storm at Toss.
   EXPECT_EQ(attempt_field(stack, key, "state"), "IN_PROGRESS");
-  EXPECT_EQ(attempt_field(stack, key, "error_code"), "");
+  EXPECT_EQ(attempt_field(stack, key, "error_code"), "NULL");
   EXPECT_EQ(stack.sim_stats()["confirms_by_payment_key"][key], 1);
   auto lines = read_json_lines(stack.log_path());
   ASSERT_FALSE(lines.empty());

@@ -105,7 +105,10 @@ TEST(TossKeys, ServeSaysTheModeAndProductionRefusesATestKey) {
     ChildProcess serve(
         {"serve", "--listen", "127.0.0.1:0", "--store", store, "--toss-url", "http://127.0.0.1:9"},
         test_env());
-    ASSERT_GT(serve.wait_listening(), 0);
+    const int port = serve.wait_listening();
+    ASSERT_GT(port, 0);
+    // Answering means it got past its start-up lines; a SIGTERM before that would cut them.
+    EXPECT_EQ(http_call(port, "GET", "/healthz").status, 200);
     serve.stop();
     const std::string rest = serve.stderr_rest();
     EXPECT_EQ(rest.substr(0, rest.find('\n')), "toss mode: test") << rest;
@@ -125,7 +128,9 @@ TEST(TossKeys, ServeSaysTheModeAndProductionRefusesATestKey) {
   ChildProcess rehearsal({"serve", "--config", dir.file("rehearsal.toml"), "--listen",
                           "127.0.0.1:0", "--store", store, "--toss-url", "http://127.0.0.1:9"},
                          test_env());
-  EXPECT_GT(rehearsal.wait_listening(), 0);
+  const int rehearsal_port = rehearsal.wait_listening();
+  EXPECT_GT(rehearsal_port, 0);
+  if (rehearsal_port > 0) EXPECT_EQ(http_call(rehearsal_port, "GET", "/healthz").status, 200);
   rehearsal.stop();
 
   auto env = test_env();
@@ -133,7 +138,9 @@ TEST(TossKeys, ServeSaysTheModeAndProductionRefusesATestKey) {
   ChildProcess live({"serve", "--config", dir.file("prod.toml"), "--listen", "127.0.0.1:0",
                      "--store", store, "--toss-url", "http://127.0.0.1:9"},
                     env);
-  ASSERT_GT(live.wait_listening(), 0);
+  const int live_port = live.wait_listening();
+  ASSERT_GT(live_port, 0);
+  EXPECT_EQ(http_call(live_port, "GET", "/healthz").status, 200);
   live.stop();
   const std::string rest = live.stderr_rest();
   EXPECT_EQ(rest.substr(0, rest.find('\n')), "toss mode: live") << rest;
