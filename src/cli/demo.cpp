@@ -275,6 +275,7 @@ class DemoRun {
                              bearer(token));
     sink_.lines.clear();
     if (!quiet) print_story_reply(user, body, res);
+    std::fflush(stdout);
   }
 
   static json story_body(const std::string& session, const std::string& order_id,
@@ -400,10 +401,17 @@ class DemoRun {
     }
   }
 
+  // This binary's path (a shell started by popen has its own /proc/self/exe).
+  static std::string self_path() {
+    std::error_code ec;
+    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string("payedge") : p.string();
+  }
+
   // Runs `payedge ARGS` (this binary) and prints at most `max_lines` of what it printed.
   void run_payedge(const std::vector<std::string>& args, std::size_t max_lines = 14) {
     std::string cmd = "payedge";
-    std::string shell = "'/proc/self/exe'";
+    std::string shell = "'" + self_path() + "'";
     for (const auto& a : args) {
       cmd += " " + a;
       std::string quoted = "'";
@@ -438,9 +446,9 @@ class DemoRun {
     std::puts(("\n" + s_.bold("13. 포스트모템 초안 / incident new")).c_str());
     const std::string dir = story_.folder + "/incidents";
     const std::string cmd = fmt::format(
-        "'/proc/self/exe' incident new --title '데모: Toss 5xx 와 가격 버그' --since '{}' "
+        "'{}' incident new --title '데모: Toss 5xx 와 가격 버그' --since '{}' "
         "--store '{}' --dir '{}' '{}' 2>/dev/null",
-        format_utc(story_since_), story_.store_url, dir, story_.log);
+        self_path(), format_utc(story_since_), story_.store_url, dir, story_.log);
     std::FILE* p = popen(cmd.c_str(), "r");
     char buf[4096];
     std::string path;

@@ -13,7 +13,11 @@ namespace {
 std::string short_day(const std::string& day) { return day.size() >= 10 ? day.substr(5) : day; }
 
 std::string figure(const ChartSpec& spec, const std::string& caption) {
-  return "<figure>\n" + svg_chart(spec) + "<figcaption>" + caption + "</figcaption>\n</figure>\n";
+  // Inline in HTML the SVG needs no namespace, and the page names no URL at all.
+  std::string svg = svg_chart(spec);
+  const std::string xmlns = " xmlns=\"http://www.w3.org/2000/svg\"";
+  if (const auto at = svg.find(xmlns); at != std::string::npos) svg.erase(at, xmlns.size());
+  return "<figure>\n" + svg + "<figcaption>" + caption + "</figcaption>\n</figure>\n";
 }
 
 // The lowest of the values and the target, with room below: rates near 100% stay readable.

@@ -207,7 +207,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .meta{color:#555}
 .charts{display:grid;gap:1em;grid-template-columns:repeat(auto-fit,minmax(min(100%,28em),1fr))}
 figure{margin:0}figcaption{font-size:.9em;color:#555}
-table{max-width:100%}.scroll{overflow-x:auto}
+table{display:block;max-width:100%;overflow-x:auto}
 @media (max-width:40em){body{margin:1em}}
 @media print{body{margin:0;max-width:none}figure,table{break-inside:avoid}}
 </style>
