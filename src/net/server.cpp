@@ -205,9 +205,9 @@ awaitable<void> HttpServer::serve_requests(Stream& stream, const std::string& pe
     if (refused) {
       refused->keep_alive(false);
       refused->prepare_payload();
-      stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+      tcp_layer.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
       co_await http::async_write(stream, *refused, asio::redirect_error(use_awaitable, ec));
-      co_await close_gently(stream, buffer);
+      co_await close_gently(tcp_layer, buffer);
       co_return;
     }
     // A Content-Length over the limit fails at the header already; a chunked body, later.
@@ -237,9 +237,9 @@ awaitable<void> HttpServer::serve_requests(Stream& stream, const std::string& pe
       res.set(http::field::allow, "GET, POST, OPTIONS");
       res.keep_alive(false);
       res.prepare_payload();
-      stream.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
+      tcp_layer.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-      co_await close_gently(stream, buffer);
+      co_await close_gently(tcp_layer, buffer);
       co_return;
     }
 
