@@ -1,6 +1,7 @@
 #include "app/service.h"
 
 #include <cstdio>
+
 #include "store/migrations.h"
 
 namespace payedge {

@@ -22,9 +22,8 @@ Result<std::unique_ptr<Store>> open_cli_store(const std::string& url, const Conf
 
 Result<std::unique_ptr<Store>> open_cli_store_read_only(const std::string& url,
                                                         const Config& config) {
-  auto store =
-      open_store(url.empty() ? config.store.url : url, 1, config.store.busy_timeout_ms,
-                 config.store.schema, true);
+  auto store = open_store(url.empty() ? config.store.url : url, 1, config.store.busy_timeout_ms,
+                          config.store.schema, true);
   if (!store) return store;
   if (auto st = (*store)->check_schema(); !st) return std::unexpected(st.error());
   return store;

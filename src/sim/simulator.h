@@ -36,7 +36,7 @@ struct SimOptions {
   int timeout_hang_ms = 15'000;  // how long a "timeout" fault holds the request
   std::string webhook_secret;    // signs the payout/seller webhooks it delivers
   std::string jwks_file;  // served at Supabase's /auth/v1/.well-known/jwks.json (read per request)
-  std::string webhook_url;       // where /__sim/deposit and /__sim/expire deliver by default
+  std::string webhook_url;  // where /__sim/deposit and /__sim/expire deliver by default
 };
 
 class Simulator {

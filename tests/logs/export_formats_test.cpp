@@ -141,18 +141,17 @@ TEST_F(ExportFormats, CsvAnswersDoNotDependOnThreadsOrChunks) {
 TEST_F(ExportFormats, CsvQuotingBlankLinesAndMalformedRowsWithTheirLines) {
   // A byte order mark, a quoted field with a comma, doubled quotes and a line break, a blank
   // line, rows that are not log lines: each bad row counted, with the line it starts on.
-  const std::string
-      csv =
-          "\xEF\xBB\xBF"
-          "id,timestamp,event_message,level\r\n"  // 1
-          "a,1795741323123456,\"{\"\"status\"\":\"\"success\"\",\"\"latency_ms\"\":5}\",log\r\n"  // 2
-          "b,1795741323123456,\"{\"\"status\"\":\r\n\"\"error\"\"}\",error\r\n"  // 3-4
-          "\r\n"                                                                 // 5
-          "c,1795741323123456,booted (time: 31ms),log\r\n"                       // 6
-          "d,1795741323123,\"{\"\"status\"\":\"\"success\"\"}\",log\r\n"         // 7
-          "e,2026-11-26T01:02:03.5,\"{\"\"ua\"\":\"\"a, "
-          "b\"\",\"\"status\"\":\"\"success\"\"}\",log\r\n"  // 8
-          "f\r\n";                                           // 9
+  const std::string csv =
+      "\xEF\xBB\xBF"
+      "id,timestamp,event_message,level\r\n"                                                  // 1
+      "a,1795741323123456,\"{\"\"status\"\":\"\"success\"\",\"\"latency_ms\"\":5}\",log\r\n"  // 2
+      "b,1795741323123456,\"{\"\"status\"\":\r\n\"\"error\"\"}\",error\r\n"                   // 3-4
+      "\r\n"                                                                                  // 5
+      "c,1795741323123456,booted (time: 31ms),log\r\n"                                        // 6
+      "d,1795741323123,\"{\"\"status\"\":\"\"success\"\"}\",log\r\n"                          // 7
+      "e,2026-11-26T01:02:03.5,\"{\"\"ua\"\":\"\"a, "
+      "b\"\",\"\"status\"\":\"\"success\"\"}\",log\r\n"  // 8
+      "f\r\n";                                           // 9
   auto o = options(dir_.write("hand.csv", csv));
   o.scan.malformed_samples = 10;
   const auto t = compute_top(o, Field::kStatus, 10);
