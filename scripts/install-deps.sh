@@ -10,12 +10,16 @@ packages=(
   libgtest-dev libbenchmark-dev clang-format curl postgresql
   clang-16 libclang-rt-16-dev prometheus ccache
   libsystemd-dev systemd dpkg-dev
-  chromium nodejs npm fonts-nanum
+  chromium fonts-nanum
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm for the browser test: Debian's packages only where no node/npm is there yet
+# (a machine may have a newer Node.js whose package conflicts with Debian's npm).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   SUDO=""

@@ -351,7 +351,7 @@ Result<Config> load_config(const std::string& path) {
     read(t, "toss", "allow_test_keys", c.toss.allow_test_keys);
     if (c.server.environment != "development" && c.server.environment != "production") {
       return fail(ErrorCode::kInvalidRequest, "config " + path +
-                                                  ": [server] environment is \"development\" or "
+                                                  ": [server] environment: must be \"development\" or "
                                                   "\"production\"");
     }
     read(t, "auth", "clock_skew_s", c.auth.clock_skew_s);

@@ -97,9 +97,12 @@ TEST(Cli, DemoRunsAndStopsByItself) {
   EXPECT_NE(r.out.find("E_AMOUNT_MISMATCH"), std::string::npos);
   EXPECT_NE(r.out.find("replayed"), std::string::npos);
   Db db(dir.file("payedge.db"));
-  EXPECT_EQ(db.count("payments"), 2);
-  EXPECT_EQ(db.count("enrollments", "status = 'ACTIVE'"), 1);  // step 9 refunds one by webhook
+  // The confirm story pays twice and refunds one by webhook (step 9); the incident story's
+  // buyers are paid after their retries. Every payment but the refunded one is enrolled.
+  const auto payments = db.count("payments");
+  EXPECT_GE(payments, 2);
   EXPECT_EQ(db.count("payments", "status = 'CANCELED'"), 1);
+  EXPECT_EQ(db.count("enrollments", "status = 'ACTIVE'"), payments - 1);
 }
 
 }  // namespace

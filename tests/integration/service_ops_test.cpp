@@ -192,9 +192,10 @@ TEST(LogFile, ReopensOnSighupAfterRotation) {
   TempDir dir;
   const std::string log = dir.file("payedge.log");
   std::ofstream(dir.file("c.toml")) << "[server]\nconfirm_rate_per_s = 0\n";  // no 429s here
-  ChildProcess serve({"serve", "--config", dir.file("c.toml"), "--listen", "127.0.0.1:0", "--store",
-                      dir.file("p.db"), "--toss-url", "http://127.0.0.1:9", "--log-file", log},
-                     test_env());
+  ChildProcess serve(
+      {"serve", "--config", dir.file("c.toml"), "--listen", "127.0.0.1:0", "--store",
+       "sqlite://" + dir.file("p.db"), "--toss-url", "http://127.0.0.1:9", "--log-file", log},
+      test_env());
   const int port = serve.wait_listening();
   ASSERT_GT(port, 0) << serve.stderr_rest();
   auto unauthorized = [&] {

@@ -53,7 +53,10 @@ TEST(FailClosed, DevelopmentWarningNamesTheMissingVariable) {
   ChildProcess serve({"serve", "--listen", "127.0.0.1:0", "--store", "sqlite://" + dir.file("d.db"),
                       "--log-file", dir.file("log")},
                      env);
-  ASSERT_NE(serve.wait_listening(), 0);
+  const int port = serve.wait_listening();
+  ASSERT_NE(port, 0);
+  // Answered once: serve is past its start-up lines and has its signal handler.
+  EXPECT_EQ(http_call(port, "GET", "/healthz").status, 200);
   serve.stop();
   const auto err = serve.stderr_rest();
   EXPECT_NE(err.find("warning: WEBHOOK_SECRET not set"), std::string::npos) << err;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "obs/mask.h"
 #include "store/store.h"
 
 namespace payedge::testing {
@@ -269,9 +270,10 @@ TEST_P(StoreContract, InjectWritesPaymentEnrollmentAndAuditTogether) {
   EXPECT_EQ((*e)->user_id, "u1");
   EXPECT_TRUE(store_->local_violations()->empty());
   Db db(url_);
-  EXPECT_EQ(db.count("audit_log",
-                     "action = 'payment.inject' AND target = 'key-i1' AND actor = "
-                     "'ops' AND reason = 'lost answer'"),
+  // The audit table names the payment key masked (SPEC 11), like the log.
+  EXPECT_EQ(db.count("audit_log", "action = 'payment.inject' AND target = '" +
+                                      mask_payment_key("key-i1") +
+                                      "' AND actor = 'ops' AND reason = 'lost answer'"),
             1);
   EXPECT_FALSE(*store_->forced_injection("key-i1"));
   EXPECT_FALSE(*store_->find_payment_by_order("order-none"));
