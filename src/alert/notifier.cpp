@@ -12,7 +12,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-constexpr std::size_t kQueueLimit = 1000;
 constexpr int kMaxTries = 4;
 constexpr auto kDrainLimit = std::chrono::seconds(5);
 
@@ -87,29 +86,21 @@ HttpSink::HttpSink(Kind kind, HttpEndpoint endpoint, std::string target, int min
       thread_([this] { run(); }) {}
 
 HttpSink::~HttpSink() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
+  queue_.close();
   thread_.join();
 }
 
 void HttpSink::send(const Transition& t) {
   if (t.state == "pending") return;
   if (kind_ == Kind::kAlertmanager && t.state == "action") return;  // not an alert
-  std::lock_guard lock(mu_);
-  if (queue_.size() >= kQueueLimit) {
-    queue_.pop_front();
-    ++stats_.dropped;
-  }
-  queue_.push_back(t);
-  cv_.notify_one();
+  queue_.push(t);  // a full queue drops its oldest message (counted in stats().dropped)
 }
 
 HttpSink::Stats HttpSink::stats() {
   std::lock_guard lock(mu_);
-  return stats_;
+  Stats s = stats_;
+  s.dropped += queue_.dropped();
+  return s;
 }
 
 std::string HttpSink::body_for(const Transition& t) const {
@@ -146,19 +137,17 @@ std::string HttpSink::body_for(const Transition& t) const {
 void HttpSink::run() {
   using Clock = std::chrono::steady_clock;
   auto last_sent = Clock::now() - std::chrono::milliseconds(min_interval_ms_);
-  std::unique_lock lock(mu_);
   std::optional<Clock::time_point> drain_until;
-  while (true) {
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping and nothing left
-    if (stopping_ && !drain_until) drain_until = Clock::now() + kDrainLimit;
+  Transition t;
+  while (queue_.take_one(t)) {
+    // After close(): deliver what is queued for a few seconds at most, then give up on it.
+    if (queue_.closed() && !drain_until) drain_until = Clock::now() + kDrainLimit;
     if (drain_until && Clock::now() > *drain_until) {
-      stats_.dropped += queue_.size();
+      queue_.discard();
+      std::lock_guard lock(mu_);
+      ++stats_.dropped;  // the one in hand
       return;
     }
-    Transition t = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
     FetchRequest req = FetchRequest::to(endpoint_, {});
     req.target = target_;
     req.ca_file = ca_file_;
@@ -181,7 +170,7 @@ void HttpSink::run() {
         std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
       }
     }
-    lock.lock();
+    std::lock_guard lock(mu_);
     stats_.retries += static_cast<std::uint64_t>(retries);
     ++(delivered ? stats_.sent : stats_.failed);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "alert/engine.h"
+#include "core/work_queue.h"
 #include "net/client.h"
 
 namespace payedge {
@@ -81,10 +82,9 @@ class HttpSink final : public TransitionSink {
   std::string ca_file_;
   int min_interval_ms_;
   int repeat_interval_s_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Transition> queue_;
-  bool stopping_ = false;
+  static constexpr std::size_t kQueueLimit = 1000;
+  WorkQueue<Transition> queue_{kQueueLimit, WorkQueue<Transition>::Overflow::kDropOldest};
+  std::mutex mu_;  // stats_
   Stats stats_;
   // The sender thread's own loop and kept-alive connections (Slack: one TLS handshake, not one
   // per message).

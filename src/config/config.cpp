@@ -350,9 +350,10 @@ Result<Config> load_config(const std::string& path) {
     read(t, "toss", "backoff_max_ms", c.toss.backoff_max_ms);
     read(t, "toss", "allow_test_keys", c.toss.allow_test_keys);
     if (c.server.environment != "development" && c.server.environment != "production") {
-      return fail(ErrorCode::kInvalidRequest, "config " + path +
-                                                  ": [server] environment: must be \"development\" or "
-                                                  "\"production\"");
+      return fail(ErrorCode::kInvalidRequest,
+                  "config " + path +
+                      ": [server] environment: must be \"development\" or "
+                      "\"production\"");
     }
     read(t, "auth", "clock_skew_s", c.auth.clock_skew_s);
     read(t, "auth", "jwks_url", c.auth.jwks_url);
