@@ -14,18 +14,20 @@ flags=(-std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -U__cpp_concepts -D__cpp_concepts=202002L -Wno-builtin-macro-redefined)
 declare -A sources=(
   [confirm_request]="src/core/confirm_request.cpp src/core/error.cpp"
-  [webhook_signature]="src/webhook/signature.cpp src/core/codec.cpp src/core/time.cpp src/core/error.cpp"
-    [jwt]="src/auth/jwt.cpp src/core/codec.cpp src/core/error.cpp"
+  [webhook_signature]="src/webhook/signature.cpp src/webhook/webhook_event.cpp src/toss/toss_payment.cpp src/core/codec.cpp src/core/time.cpp src/core/error.cpp"
+  [jwt]="src/auth/jwt.cpp src/auth/jwk.cpp src/core/codec.cpp src/core/error.cpp"
   [log_line]="src/logs/record_parser.cpp src/core/time.cpp src/core/error.cpp"
 )
 case "${1:-build}" in
   build)
     mkdir -p "$out"
+    pids=()
     for t in "${!sources[@]}"; do
       # shellcheck disable=SC2086
       "$cxx" "${flags[@]}" "tests/fuzz/${t}_fuzz.cpp" ${sources[$t]} -o "$out/${t}_fuzz" -lssl -lcrypto -lfmt -lsimdjson &
+      pids+=($!)
     done
-    wait
+    for p in "${pids[@]}"; do wait "$p" || { echo "fuzz: a target did not build" >&2; exit 1; }; done
     echo "fuzz: built ${!sources[*]} in $out/"
     ;;
   run)
