@@ -8,7 +8,25 @@
 namespace payedge {
 namespace {
 
-std::string xml(std::string_view s) {
+// The smallest of 1, 2, 2.5, 5 × 10^k that is >= v.
+double nice_ceiling(double v) {
+  if (!(v > 0) || !std::isfinite(v)) return 1;
+  const double p = std::pow(10.0, std::floor(std::log10(v)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (m * p >= v * (1 - 1e-12)) return m * p;
+  }
+  return 10 * p;
+}
+
+std::string number(double v) {
+  if (std::fabs(v) >= 100 || v == std::floor(v)) return fmt::format("{:.0f}", v);
+  if (std::fabs(v) >= 1) return fmt::format("{:.1f}", v);
+  return fmt::format("{:.3g}", v);
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -34,24 +52,6 @@ std::string xml(std::string_view s) {
   }
   return out;
 }
-
-// The smallest of 1, 2, 2.5, 5 × 10^k that is >= v.
-double nice_ceiling(double v) {
-  if (!(v > 0) || !std::isfinite(v)) return 1;
-  const double p = std::pow(10.0, std::floor(std::log10(v)));
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-    if (m * p >= v * (1 - 1e-12)) return m * p;
-  }
-  return 10 * p;
-}
-
-std::string number(double v) {
-  if (std::fabs(v) >= 100 || v == std::floor(v)) return fmt::format("{:.0f}", v);
-  if (std::fabs(v) >= 1) return fmt::format("{:.1f}", v);
-  return fmt::format("{:.3g}", v);
-}
-
-}  // namespace
 
 std::string svg_chart(const ChartSpec& spec) {
   const double W = spec.width, H = spec.height;
@@ -81,7 +81,8 @@ std::string svg_chart(const ChartSpec& spec) {
       "style=\"max-width:{}px;height:auto\">\n<title>{}</title>\n"
       "<rect width=\"{}\" height=\"{}\" fill=\"#fff\"/>\n"
       "<text x=\"{}\" y=\"18\" font-size=\"13\" font-weight=\"600\" fill=\"#1d2330\">{}</text>\n",
-      W, H, xml(spec.title), W, xml(spec.title), W, H, left, xml(spec.title));
+      W, H, html_escape(spec.title), W, html_escape(spec.title), W, H, left,
+      html_escape(spec.title));
   // Grid and y-axis numbers: 0, half, top.
   for (double g : {0.0, 0.5, 1.0}) {
     const double v = y_min + span * g;
@@ -89,7 +90,7 @@ std::string svg_chart(const ChartSpec& spec) {
         "<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e4e7ec\"/>\n"
         "<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\" "
         "fill=\"#5d6679\">{}{}</text>\n",
-        left, W - right, y(v), y(v), left - 6, y(v) + 4, number(v), xml(spec.unit));
+        left, W - right, y(v), y(v), left - 6, y(v) + 4, number(v), html_escape(spec.unit));
   }
   // A few x labels: the first, the last, and evenly between (at most 6).
   if (n > 0) {
@@ -108,7 +109,7 @@ std::string svg_chart(const ChartSpec& spec) {
       out += fmt::format(
           "<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"{}\" "
           "fill=\"#5d6679\">{}</text>\n",
-          std::clamp(tx, left, W - right), H - bottom + 16, anchor, xml(spec.x_labels[i]));
+          std::clamp(tx, left, W - right), H - bottom + 16, anchor, html_escape(spec.x_labels[i]));
     }
   }
   // Series: bars first, lines over them.
@@ -116,8 +117,8 @@ std::string svg_chart(const ChartSpec& spec) {
     for (const auto& s : spec.series) {
       if (s.bars != (pass == 0)) continue;
       if (s.bars) {
-        out += fmt::format("<g fill=\"{}\" class=\"series\"><title>{}</title>\n", xml(s.color),
-                           xml(s.name));
+        out += fmt::format("<g fill=\"{}\" class=\"series\"><title>{}</title>\n",
+                           html_escape(s.color), html_escape(s.name));
         for (std::size_t i = 0; i < std::min(n, s.values.size()); ++i) {
           if (!s.values[i]) continue;
           const double top_y = y(*s.values[i]), base = y(y_min);
@@ -142,7 +143,7 @@ std::string svg_chart(const ChartSpec& spec) {
       out += fmt::format(
           "<path class=\"series\" d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" "
           "stroke-linejoin=\"round\"><title>{}</title></path>\n",
-          d, xml(s.color), xml(s.name));
+          d, html_escape(s.color), html_escape(s.name));
       // A lone point (its neighbours are gaps) is a dot, or it would not show.
       for (std::size_t i = 0; i < std::min(n, s.values.size()); ++i) {
         const bool here = s.values[i].has_value();
@@ -150,7 +151,7 @@ std::string svg_chart(const ChartSpec& spec) {
         const bool after = i + 1 < s.values.size() && s.values[i + 1].has_value();
         if (here && !before && !after) {
           out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"{}\"/>\n", x(i),
-                             y(*s.values[i]), xml(s.color));
+                             y(*s.values[i]), html_escape(s.color));
         }
       }
     }
@@ -160,8 +161,8 @@ std::string svg_chart(const ChartSpec& spec) {
         "<line class=\"threshold\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
         "stroke-dasharray=\"5 4\"/>\n"
         "<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\" fill=\"{}\">{}</text>\n",
-        left, W - right, y(t.value), y(t.value), xml(t.color), W - right, y(t.value) - 4,
-        xml(t.color), xml(t.label));
+        left, W - right, y(t.value), y(t.value), html_escape(t.color), W - right, y(t.value) - 4,
+        html_escape(t.color), html_escape(t.label));
   }
   // Legend under the axis labels.
   double lx = left;
@@ -169,7 +170,7 @@ std::string svg_chart(const ChartSpec& spec) {
     out += fmt::format(
         "<rect x=\"{:.0f}\" y=\"{}\" width=\"12\" height=\"4\" fill=\"{}\"/>"
         "<text x=\"{:.0f}\" y=\"{}\" font-size=\"11\" fill=\"#1d2330\">{}</text>\n",
-        lx, H - 9, xml(s.color), lx + 16, H - 4, xml(s.name));
+        lx, H - 9, html_escape(s.color), lx + 16, H - 4, html_escape(s.name));
     lx += 28 + 6.5 * static_cast<double>(s.name.size());
   }
   out += "</svg>\n";

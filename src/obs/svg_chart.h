@@ -5,9 +5,13 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace payedge {
+
+// Text for HTML or SVG: & < > " ' as entities.
+std::string html_escape(std::string_view s);
 
 struct ChartSeries {
   std::string name;

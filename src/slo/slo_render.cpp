@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "logs/filter.h"
 #include "logs/table.h"
+#include "obs/svg_chart.h"
 #include "slo/slo_class.h"
 #include "slo/slo_report.h"
 
@@ -65,33 +66,6 @@ std::string period_text(const SloReport& r) {
   }
   return fmt::format("{} .. {} (days in {})", r.since_label.empty() ? "start" : r.since_label,
                      r.until_label.empty() ? "end" : r.until_label, r.tz);
-}
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
 }
 
 }  // namespace
