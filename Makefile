@@ -25,7 +25,7 @@ test: build format-check fuzz-smoke
 # Sanitizer builds in their own folders: `make asan-test` runs the pure-logic, store-contract,
 # alert, logs and slo suites under ASan+UBSan; `make tsan` runs the black-box and chaos tests
 # against a TSan-built binary (the I/O thread, the store pool and the alert thread share state).
-# Neither is part of `make test` yet: both still have to be run clean once (docs/ARCHITECTURE).
+# Neither is part of `make test` yet: both still have to run clean once, then asan-test joins it.
 SAN_FLAGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAYEDGE_BUILD_BENCH=OFF
 ASAN_SUITES = payedge_unit_tests payedge_store_tests payedge_alert_tests payedge_logs_tests payedge_slo_tests
 asan-test: deps
