@@ -1,6 +1,6 @@
 // The switches the amount-mismatch alert flips (runbook 6), through the store: the same
 // tables and audit entries as `payedge ops flag set` / `ops course deactivate`, with the actor
-// "payedge-alert". Nothing here turns a switch back on.
+// "payedge-alert" (ops/switches does the writing). Nothing here turns a switch back on.
 #pragma once
 
 #include "alert/engine.h"

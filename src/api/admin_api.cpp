@@ -12,6 +12,7 @@
 #include "core/codec.h"
 #include "obs/mask.h"
 #include "obs/timeseries.h"
+#include "ops/switches.h"
 #include "web/admin_page.h"  // generated from web/admin.html (cmake/embed_text.cmake)
 
 namespace payedge {
@@ -32,11 +33,6 @@ constexpr int kStateRows = 500;
 // Pending deposits are counted over the payments list (the store has no count by status
 // yet); beyond this many payments the count covers the oldest ones only.
 constexpr int kMaxPaymentsScanned = 20'000;
-
-std::string_view header(const HttpRequest& req, std::string_view name) {
-  auto it = req.msg.find(name);
-  return it == req.msg.end() ? std::string_view() : std::string_view(it->value());
-}
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -239,7 +235,7 @@ bool AdminApi::authorized(std::string_view authorization) const {
 }
 
 awaitable<HttpResponse> AdminApi::handle(HttpRequest& req, RequestLog& log) {
-  const bool english = wants_english(header(req, "Accept-Language"));
+  const bool english = wants_english(req.header("Accept-Language"));
   auto reply_error = [&](const Error& e) { return error_response(e, log, english); };
   const std::string_view target = req.msg.target();
   const std::string_view path = target.substr(0, target.find('?'));
@@ -277,7 +273,7 @@ awaitable<HttpResponse> AdminApi::handle(HttpRequest& req, RequestLog& log) {
   if (!disabled_reason_.empty()) {
     co_return reply_error(make_error(ErrorCode::kAdminDisabled, disabled_reason_));
   }
-  if (!authorized(header(req, "Authorization"))) {
+  if (!authorized(req.header("Authorization"))) {
     co_return reply_error(make_error(ErrorCode::kUnauthorized, "admin token missing or wrong"));
   }
 
@@ -446,7 +442,7 @@ awaitable<HttpResponse> AdminApi::audit(int limit) {
 }
 
 awaitable<HttpResponse> AdminApi::set_payments_enabled(HttpRequest& req, RequestLog& log) {
-  const bool english = wants_english(header(req, "Accept-Language"));
+  const bool english = wants_english(req.header("Accept-Language"));
   auto reply_error = [&](const Error& e) { return error_response(e, log, english); };
   auto change = parse_change(req);
   if (!change) co_return reply_error(change.error());
@@ -455,31 +451,24 @@ awaitable<HttpResponse> AdminApi::set_payments_enabled(HttpRequest& req, Request
     co_return reply_error(make_error(ErrorCode::kInvalidRequest, "value must be on or off"));
   }
   const std::string to = value->get<std::string>();
-  const EpochMs now = clock_.now_ms();
   // The same change as `ops flag set payments_enabled`: flag and audit row in one transaction.
-  auto result = co_await run_blocking(pool_, [&]() -> Result<std::string> {
-    auto before = store_.find_flag("payments_enabled");
-    if (!before) return std::unexpected(before.error());
-    const std::string from = *before ? (*before)->value : "(unset)";
-    const json details = {{"from", from}, {"to", to}, {"via", std::string(kDefaultActor)}};
-    auto st = store_.set_flag(
-        Flag{"payments_enabled", to, change->reason, change->actor, now},
-        AuditEntry{change->actor, "flag.set", "payments_enabled", change->reason, details.dump()});
-    if (!st) return std::unexpected(st.error());
-    return from;
+  auto result = co_await run_blocking(pool_, [&] {
+    return Switches(store_, clock_)
+        .set_flag("payments_enabled", to,
+                  {change->actor, change->reason, std::string(kDefaultActor)});
   });
   if (!result) co_return reply_error(result.error());
   co_return json_response(200, dump({{"ok", true},
                                      {"flag",
                                       {{"name", "payments_enabled"},
-                                       {"from", *result},
+                                       {"from", result->from},
                                        {"to", to},
                                        {"actor", change->actor}}}}));
 }
 
 awaitable<HttpResponse> AdminApi::set_course_active(HttpRequest& req, RequestLog& log,
                                                     const std::string& course_id) {
-  const bool english = wants_english(header(req, "Accept-Language"));
+  const bool english = wants_english(req.header("Accept-Language"));
   auto reply_error = [&](const Error& e) { return error_response(e, log, english); };
   auto change = parse_change(req);
   if (!change) co_return reply_error(change.error());
@@ -489,24 +478,18 @@ awaitable<HttpResponse> AdminApi::set_course_active(HttpRequest& req, RequestLog
   }
   const bool to = active->get<bool>();
   // The same change as `ops course activate|deactivate`.
-  auto result = co_await run_blocking(pool_, [&]() -> Result<bool> {
-    auto found = store_.find_course(course_id);
-    if (!found) return std::unexpected(found.error());
-    if (!*found) return fail(ErrorCode::kCourseNotFound, course_id);
-    const json details = {
-        {"from", (*found)->active}, {"to", to}, {"via", std::string(kDefaultActor)}};
-    auto st = store_.set_course_active(
-        course_id, to,
-        AuditEntry{change->actor, to ? "course.activate" : "course.deactivate", course_id,
-                   change->reason, details.dump()});
-    if (!st) return std::unexpected(st.error());
-    return (*found)->active;
+  auto result = co_await run_blocking(pool_, [&] {
+    return Switches(store_, clock_)
+        .set_course_active(course_id, to,
+                           {change->actor, change->reason, std::string(kDefaultActor)});
   });
   if (!result) co_return reply_error(result.error());
-  co_return json_response(
-      200, dump({{"ok", true},
-                 {"course",
-                  {{"id", course_id}, {"from", *result}, {"to", to}, {"actor", change->actor}}}}));
+  co_return json_response(200, dump({{"ok", true},
+                                     {"course",
+                                      {{"id", course_id},
+                                       {"from", result->from == "true"},
+                                       {"to", to},
+                                       {"actor", change->actor}}}}));
 }
 
 }  // namespace payedge

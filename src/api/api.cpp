@@ -24,11 +24,6 @@ constexpr std::string_view kCorsAllowHeaders =
 constexpr double kAdminRatePerS = 10;
 constexpr int kAdminBurst = 60;
 
-std::string_view header(const HttpRequest& req, std::string_view name) {
-  auto it = req.msg.find(name);
-  return it == req.msg.end() ? std::string_view() : std::string_view(it->value());
-}
-
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 void set_common(HttpResponse& res, const std::string& request_id) {
@@ -124,7 +119,7 @@ std::string Api::client_ip(const HttpRequest& req) const {
 std::optional<std::string> Api::allowed_origin(const HttpRequest& req) const {
   const auto& origins = config_.server.cors_origins;
   if (origins.size() == 1 && origins.front() == "*") return std::string("*");
-  const auto origin = header(req, "Origin");
+  const auto origin = req.header("Origin");
   for (const auto& o : origins) {
     if (o == origin) return o;
   }
@@ -149,7 +144,7 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
     res.set(http::field::access_control_allow_headers, kCorsAllowHeaders);
     res.set(http::field::access_control_max_age, "86400");
     set_cors(res, req);
-    set_common(res, request_id_from(header(req, "X-Request-Id")));
+    set_common(res, request_id_from(req.header("X-Request-Id")));
     co_return res;
   }
   const bool confirm = path == kConfirmPath;
@@ -159,15 +154,15 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
     RequestLog log;
     log.ts = clock_.now_ms();
     log.fn = confirm ? "confirm-payment" : admin ? "admin" : "toss-webhook";
-    log.request_id = request_id_from(header(req, "X-Request-Id"));
+    log.request_id = request_id_from(req.header("X-Request-Id"));
     log.ip = client_ip(req);
-    log.ua = std::string(header(req, "User-Agent").substr(0, 256));
+    log.ua = std::string(req.header("User-Agent").substr(0, 256));
     HttpResponse res;
     int retry_after = 1;
     RateLimiter& limiter = confirm ? confirm_limiter_ : admin ? admin_limiter_ : webhook_limiter_;
     if (!limiter.allow(log.ip, log.ts, &retry_after)) {
       res = error_response(make_error(ErrorCode::kRateLimited), log,
-                           wants_english(header(req, "Accept-Language")));
+                           wants_english(req.header("Accept-Language")));
       res.set(http::field::retry_after, std::to_string(retry_after));
     } else if (confirm) {
       res = co_await confirm_payment(req, log);
@@ -206,7 +201,7 @@ awaitable<HttpResponse> Api::handle(HttpRequest& req) {
 }
 
 awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) {
-  const bool english = wants_english(header(req, "Accept-Language"));
+  const bool english = wants_english(req.header("Accept-Language"));
   auto reply_error = [&](const Error& e) {
     HttpResponse res = error_response(e, log, english);
     if (e.code == ErrorCode::kPaymentsDisabled || e.code == ErrorCode::kRateLimited) {
@@ -220,7 +215,7 @@ awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) 
   }
   if (req.body_too_large) co_return reply_error(make_error(ErrorCode::kPayloadTooLarge));
 
-  auto auth = header(req, "Authorization");
+  auto auth = req.header("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (auth.size() <= kBearer.size() || !auth.starts_with(kBearer)) {
     co_return reply_error(make_error(ErrorCode::kUnauthorized, "missing bearer token"));
@@ -268,7 +263,7 @@ static std::vector<std::string_view> header_values(const HttpRequest& req, std::
 // SPEC 6: the receiver stores the event and answers; `WebhookService` decides, this maps its
 // verdict to the HTTP answer and the request's log line.
 awaitable<HttpResponse> Api::toss_webhook(HttpRequest& req, RequestLog& log) {
-  const bool english = wants_english(header(req, "Accept-Language"));
+  const bool english = wants_english(req.header("Accept-Language"));
   if (req.msg.method() != http::verb::post) {
     co_return error_response(make_error(ErrorCode::kInvalidRequest, "method must be POST"), log,
                              english);

@@ -98,8 +98,9 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   HttpServerOptions options{c.server.max_body_bytes, c.server.read_timeout_ms,
                             c.server.idle_timeout_ms, c.server.max_connections};
   Api* api = s->api_.get();
-  s->server_ = std::make_unique<HttpServer>(ioc, options,
-                                            [api](HttpRequest& req) { return api->handle(req); });
+  s->server_ = std::make_unique<HttpServer>(
+      ioc, options,
+      [api](HttpRequest& req) -> awaitable<HttpAnswer> { co_return co_await api->handle(req); });
   return s;
 }
 

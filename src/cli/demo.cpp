@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "core/codec.h"
 #include "net/client.h"
+#include "ops/switches.h"
 #include "store/seed.h"
 
 namespace payedge::cli {
@@ -167,10 +168,8 @@ class DemoRun {
   awaitable<void> kill_switch() {
     std::puts(("\n" + s_.bold("8. 킬 스위치: payments_enabled=off (runbook 6)")).c_str());
     auto set = [&](const char* value) {
-      return store_.set_flag(
-          Flag{"payments_enabled", value, "demo", "demo", SystemClock::instance().now_ms()},
-          AuditEntry{"demo", "flag.set", "payments_enabled", "demo",
-                     json{{"value", value}}.dump()});
+      return Switches(store_, SystemClock::instance())
+          .set_flag("payments_enabled", value, {"demo", "demo"});
     };
     // The demo flips the switch as `ops flag set` would; one tiny write, on this thread.
     (void)set("off");

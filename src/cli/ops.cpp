@@ -13,6 +13,7 @@
 #include "confirm/verifier.h"
 #include "core/codec.h"
 #include "ops/manual_ops.h"
+#include "ops/switches.h"
 
 namespace payedge::cli {
 namespace {
@@ -198,21 +199,16 @@ void add_ops(CLI::App& app, int& exit_code) {
     }
     auto store = open_ops_store(*o);
     if (!store) return print_error(store.error()), void(exit_code = 1);
-    auto before = (*store)->find_flag(o->name);
-    if (!before) return print_error(before.error()), void(exit_code = 1);
-    const std::string old_value = *before ? (*before)->value : "(unset)";
+    const std::string actor = o->actor.empty() ? login_name() : o->actor;
+    Switches switches(**store, SystemClock::instance());
+    auto change = switches.set_flag(o->name, o->value, {actor, o->reason}, o->dry_run);
+    if (!change) return print_error(change.error()), void(exit_code = 1);
     if (o->dry_run) {
-      std::printf("dry run: %s %s → %s\n", o->name.c_str(), old_value.c_str(), o->value.c_str());
+      std::printf("dry run: %s %s → %s\n", o->name.c_str(), change->from.c_str(), o->value.c_str());
       return;
     }
-    const std::string actor = o->actor.empty() ? login_name() : o->actor;
-    const EpochMs now = SystemClock::instance().now_ms();
-    const nlohmann::json details = {{"from", old_value}, {"to", o->value}};
-    auto st = (*store)->set_flag(Flag{o->name, o->value, o->reason, actor, now},
-                                 AuditEntry{actor, "flag.set", o->name, o->reason, details.dump()});
-    if (!st) return print_error(st.error()), void(exit_code = 1);
-    std::printf("%s: %s → %s (by %s: %s)\n", o->name.c_str(), old_value.c_str(), o->value.c_str(),
-                actor.c_str(), o->reason.c_str());
+    std::printf("%s: %s → %s (by %s: %s)\n", o->name.c_str(), change->from.c_str(),
+                o->value.c_str(), actor.c_str(), o->reason.c_str());
   });
 
   auto* course = ops->add_subcommand("course", "Per-course sales toggle (courses.active)");
@@ -228,23 +224,16 @@ void add_ops(CLI::App& app, int& exit_code) {
       if (!operator_args_ok(*o, true, exit_code)) return;
       auto store = open_ops_store(*o);
       if (!store) return print_error(store.error()), void(exit_code = 1);
-      auto found = (*store)->find_course(o->name);
-      if (!found) return print_error(found.error()), void(exit_code = 1);
-      if (!*found)
-        return print_error(make_error(ErrorCode::kCourseNotFound, o->name)), void(exit_code = 1);
+      const std::string actor = o->actor.empty() ? login_name() : o->actor;
+      Switches switches(**store, SystemClock::instance());
+      auto change = switches.set_course_active(o->name, active, {actor, o->reason}, o->dry_run);
+      if (!change) return print_error(change.error()), void(exit_code = 1);
       if (o->dry_run) {
-        std::printf("dry run: course %s active %s → %s\n", o->name.c_str(),
-                    (*found)->active ? "true" : "false", active ? "true" : "false");
+        std::printf("dry run: course %s active %s → %s\n", o->name.c_str(), change->from.c_str(),
+                    change->to.c_str());
         return;
       }
-      const std::string actor = o->actor.empty() ? login_name() : o->actor;
-      const nlohmann::json details = {{"from", (*found)->active}, {"to", active}};
-      auto st = (*store)->set_course_active(
-          o->name, active,
-          AuditEntry{actor, active ? "course.activate" : "course.deactivate", o->name, o->reason,
-                     details.dump()});
-      if (!st) return print_error(st.error()), void(exit_code = 1);
-      std::printf("course %s: active=%s (by %s: %s)\n", o->name.c_str(), active ? "true" : "false",
+      std::printf("course %s: active=%s (by %s: %s)\n", o->name.c_str(), change->to.c_str(),
                   actor.c_str(), o->reason.c_str());
     });
   }
@@ -273,11 +262,6 @@ void add_ops(CLI::App& app, int& exit_code) {
     }
     while (!fresh.empty() && (fresh.back() == '\n' || fresh.back() == '\r' || fresh.back() == ' '))
       fresh.pop_back();
-    if (fresh.size() < 16 || fresh.find_first_of(" \t\n") != std::string::npos) {
-      return print_error(make_error(ErrorCode::kInvalidRequest,
-                                    "the new secret must be at least 16 characters, no spaces")),
-             void(exit_code = 1);
-    }
     auto config = load_cli_config(o->config);
     if (!config) return print_error(config.error()), void(exit_code = 2);
     auto grace = parse_duration_ms(o->grace);
@@ -286,37 +270,21 @@ void add_ops(CLI::App& app, int& exit_code) {
              void(exit_code = 2);
     auto store = open_ops_store(*o);
     if (!store) return print_error(store.error()), void(exit_code = 1);
-    auto stored = (*store)->webhook_secrets(1);
-    if (!stored) return print_error(stored.error()), void(exit_code = 1);
-    const EpochMs now = SystemClock::instance().now_ms();
-    const std::string current =
-        stored->empty() ? config->secrets.webhook_secret : (*stored)[0].secret;
-    if (current == fresh)
-      return print_error(make_error(ErrorCode::kInvalidRequest, "that secret is already current")),
-             void(exit_code = 1);
-    const std::string fingerprint = sha256_hex(fresh).substr(0, 8);  // names it without showing it
+    const std::string actor = o->actor.empty() ? login_name() : o->actor;
+    const char* env_secret = std::getenv("WEBHOOK_SECRET");
+    Switches switches(**store, SystemClock::instance());
+    auto rotated =
+        switches.rotate_webhook_secret(fresh, *grace, config->secrets.webhook_secret,
+                                       env_secret && *env_secret, {actor, o->reason}, o->dry_run);
+    if (!rotated) return print_error(rotated.error()), void(exit_code = 1);
+    const std::string until = format_utc(rotated->previous_valid_until);
     if (o->dry_run) {
       std::printf("dry run: new secret %s… would become current; the previous one valid until %s\n",
-                  fingerprint.c_str(), format_utc(now + *grace).c_str());
+                  rotated->fingerprint.c_str(), until.c_str());
       return;
     }
-    const std::string actor = o->actor.empty() ? login_name() : o->actor;
-    // Import the environment's secret as the outgoing one, but never the development default.
-    const char* env_secret = std::getenv("WEBHOOK_SECRET");
-    if (stored->empty() && env_secret && *env_secret) {
-      // The environment's secret becomes the first stored one, so that it can be the previous.
-      auto st = (*store)->add_webhook_secret(
-          current, now, now, AuditEntry{actor, "secret.import", "WEBHOOK_SECRET", o->reason, "{}"});
-      if (!st) return print_error(st.error()), void(exit_code = 1);
-    }
-    const nlohmann::json details = {{"new_secret_sha256_prefix", fingerprint},
-                                    {"previous_valid_until", format_utc(now + *grace)}};
-    auto st = (*store)->add_webhook_secret(
-        fresh, now, now + *grace,
-        AuditEntry{actor, "secret.rotate", "WEBHOOK_SECRET", o->reason, details.dump()});
-    if (!st) return print_error(st.error()), void(exit_code = 1);
     std::printf("rotated: secret %s… is current; the previous one is accepted until %s\n",
-                fingerprint.c_str(), format_utc(now + *grace).c_str());
+                rotated->fingerprint.c_str(), until.c_str());
   });
 
   // runbook 5: cancel a wrong enrollment, in sync with the payment cancel at Toss.

@@ -41,9 +41,14 @@ ConfirmOutcome stored_outcome(const ConfirmAttempt& a) {
   }
   Error e = make_error(parse_error_code(a.error_code).value_or(ErrorCode::kTossRejected));
   if (body.is_object()) {
-    e.toss_code = body.value("tossCode", "");
-    e.toss_message = body.value("tossMessage", "");
-    e.detail = body.value("detail", "");
+    // Our own stored body; read without value(), which throws on a field of another type.
+    auto text = [&](const char* key) {
+      const auto it = body.find(key);
+      return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    e.toss_code = text("tossCode");
+    e.toss_message = text("tossMessage");
+    e.detail = text("detail");
   }
   out.error = std::move(e);
   return out;
@@ -410,6 +415,29 @@ awaitable<ConfirmOutcome> ConfirmService::drive_toss(const ConfirmAttempt& first
   co_return co_await leave_unresolved(attempt, std::move(e), std::move(out), calls);
 }
 
+Payment payment_for(const ConfirmAttempt& attempt, const TossPayment& toss_payment,
+                    std::string source) {
+  Payment p;
+  p.provider_tx_id = attempt.payment_key;
+  p.order_id = attempt.order_id;
+  p.user_id = attempt.user_id;
+  p.course_id = attempt.course_id;
+  p.amount = attempt.amount;
+  p.coupon_code = attempt.coupon_code;
+  p.status = toss_payment.status;
+  p.method = toss_payment.method;
+  p.approved_at = toss_payment.approved_at;
+  p.source = std::move(source);
+  if (const auto& va = toss_payment.virtual_account; va && p.status == "WAITING_FOR_DEPOSIT") {
+    p.va_bank_code = va->bank_code;
+    p.va_account_number = mask_account_number(va->account_number);
+    p.va_customer_name = va->customer_name;
+    p.va_due_date = va->due_date;
+    p.va_secret = toss_payment.secret;
+  }
+  return p;
+}
+
 awaitable<ConfirmOutcome> ConfirmService::record_success(const ConfirmAttempt& attempt,
                                                          const TossPayment& toss_payment,
                                                          ConfirmOutcome out, int toss_calls,
@@ -430,26 +458,11 @@ awaitable<ConfirmOutcome> ConfirmService::record_success(const ConfirmAttempt& a
     e.toss_code = "MISMATCHED_PAYMENT";
     co_return co_await record_rejection(attempt, std::move(e), std::move(out), toss_calls);
   }
-  Payment p;
-  p.provider_tx_id = attempt.payment_key;
-  p.order_id = attempt.order_id;
-  p.user_id = attempt.user_id;
-  p.course_id = attempt.course_id;
-  p.amount = attempt.amount;
-  p.coupon_code = attempt.coupon_code;
-  p.status = status;
-  p.method = toss_payment.method;
-  p.approved_at = toss_payment.approved_at;
-  p.source = source;
+  const Payment p = payment_for(attempt, toss_payment, std::move(source));
   json result = success_result(p);
   if (waiting) {
     // The buyer deposits into this account; the money comes later (DEPOSIT_CALLBACK).
     const TossVirtualAccount& va = *toss_payment.virtual_account;
-    p.va_bank_code = va.bank_code;
-    p.va_account_number = mask_account_number(va.account_number);
-    p.va_customer_name = va.customer_name;
-    p.va_due_date = va.due_date;
-    p.va_secret = toss_payment.secret;
     result["payment"]["virtualAccount"] = {{"bankCode", va.bank_code},
                                            {"accountNumber", va.account_number},
                                            {"customerName", va.customer_name},

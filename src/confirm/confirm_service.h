@@ -36,6 +36,12 @@ struct ConfirmOutcome {
 // The fields of a request that must match for a replay: same payment, order, amount, buyer, course.
 std::string confirm_fingerprint(const ConfirmRequest& req, const std::string& user_id);
 
+// The Payment row of an attempt that Toss confirmed (or holds WAITING_FOR_DEPOSIT): the one
+// place a payment is built from an attempt and Toss's record (with the virtual account, its
+// number masked and Toss's deposit secret, while a deposit is awaited).
+Payment payment_for(const ConfirmAttempt& attempt, const TossPayment& toss_payment,
+                    std::string source);
+
 // The Idempotency-Key the attempt's next confirm is sent under: the first key, then
 // "<first>-n" once the attempt moved on (key_seq n).
 std::string attempt_idempotency_key(const ConfirmAttempt& attempt);

@@ -6,18 +6,14 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace payedge {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // An X-Forwarded-For entry may carry a port: "1.2.3.4:80", "[::1]:80"; a bare IPv6 has colons.
 std::optional<IpAddress> parse_entry(std::string_view e) {
-  e = trim(e);
+  e = trim_ows(e);
   if (auto a = parse_ip(e)) return a;
   if (e.starts_with('[')) {
     const auto close = e.find(']');
@@ -102,7 +98,7 @@ Result<Cidr> parse_cidr(std::string_view text) {
 Result<TrustedProxies> TrustedProxies::parse(const std::vector<std::string>& cidrs) {
   TrustedProxies t;
   for (const auto& text : cidrs) {
-    auto c = parse_cidr(trim(text));
+    auto c = parse_cidr(trim_ows(text));
     if (!c) return std::unexpected(c.error());
     t.ranges_.push_back(*c);
   }
@@ -120,11 +116,11 @@ std::string client_address(std::string_view peer, std::string_view forwarded_for
   if (!hop || !proxies.contains(*hop)) return std::string(peer);
   // Walk right to left: each entry was appended by the hop to its right, which we trust.
   std::string_view rest = forwarded_for;
-  while (!trim(rest).empty()) {
+  while (!trim_ows(rest).empty()) {
     const auto comma = rest.rfind(',');
     const std::string_view entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
-    if (trim(entry).empty()) continue;
+    if (trim_ows(entry).empty()) continue;
     auto a = parse_entry(entry);
     if (!a) break;  // garbage: the trusted hop right of it is the best we know
     hop = a;

@@ -243,21 +243,22 @@ awaitable<void> HttpServer::serve_requests(Stream& stream, const std::string& pe
       co_return;
     }
 
-    HttpResponse res;
+    HttpAnswer answer;
     ++*in_flight_;
     struct Done {
       std::shared_ptr<std::atomic<int>> n;
       ~Done() { --*n; }
     } done{in_flight_};
     try {
-      res = co_await handler_(req);
+      answer = co_await handler_(req);
     } catch (const std::exception& e) {
-      res = json_response(
+      answer = json_response(
           500,
           R"({"ok":false,"error":{"code":"E_INTERNAL","message":"internal error","retryable":true}})",
           req.msg.version());
     }
-    if (req.drop_connection) break;
+    if (!answer) break;  // the handler chose to answer nothing
+    HttpResponse& res = *answer;
     res.set("X-Content-Type-Options", "nosniff");
     res.version(req.msg.version());
     res.keep_alive(keep_alive);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
@@ -20,11 +21,19 @@ namespace payedge {
 struct HttpRequest {
   http::request<http::string_body> msg;
   std::string peer_ip;
-  bool body_too_large = false;   // the body passed the limit; only headers are in `msg`
-  bool drop_connection = false;  // set by a handler: close without answering (fault injection)
+  bool body_too_large = false;  // the body passed the limit; only headers are in `msg`
+
+  // The value of header `name`, empty when absent.
+  std::string_view header(std::string_view name) const {
+    auto it = msg.find(name);
+    return it == msg.end() ? std::string_view() : std::string_view(it->value());
+  }
 };
 using HttpResponse = http::response<http::string_body>;
-using HttpHandler = std::function<awaitable<HttpResponse>(HttpRequest&)>;
+// What a handler gives back: a response, or none — the connection is then closed without an
+// answer (what a peer sees when a server dies mid-request; the simulator's timeouts use it).
+using HttpAnswer = std::optional<HttpResponse>;
+using HttpHandler = std::function<awaitable<HttpAnswer>(HttpRequest&)>;
 
 struct HttpServerOptions {
   size_t max_body_bytes = 16 * 1024;

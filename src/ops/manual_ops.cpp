@@ -95,8 +95,11 @@ awaitable<ManualOpResult> refund_part(ManualOpContext ctx, const EnrollmentCance
                      fmt::format("Toss did not refund {}: {}; nothing changed",
                                  payment.provider_tx_id, toss_says(reply)));
   }
-  const std::string status = reply.body.value("status", std::string());
-  const Krw balance = reply.body.value("balanceAmount", Krw{-1});
+  // Toss's answer is the Payment object after the refund, read by the one parser (a mistyped
+  // field is "?" here, never an exception).
+  const auto refunded = reply.payment();
+  const std::string status = refunded ? refunded->status : std::string();
+  const Krw balance = refunded ? refunded->balance_amount : Krw{-1};
   r.details["balance_amount"] = balance;
   const EpochMs now = ctx.clock.now_ms();
   AuditEntry audit{req.actor, r.action, payment.provider_tx_id, req.reason, r.details.dump()};

@@ -24,11 +24,6 @@ HttpResponse toss_error(int status, std::string_view code, std::string_view mess
   return json_response(status, json{{"code", code}, {"message", message}}.dump());
 }
 
-std::string_view header(const HttpRequest& req, std::string_view name) {
-  auto it = req.msg.find(name);
-  return it == req.msg.end() ? std::string_view() : std::string_view(it->value());
-}
-
 std::string url_decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -174,7 +169,7 @@ void Simulator::refresh_expiry(SimPayment& p) {
   }
 }
 
-awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
+awaitable<HttpAnswer> Simulator::handle(HttpRequest& req) {
   const std::string target(req.msg.target());
   const std::string path = target.substr(0, target.find('?'));
   const auto method = req.msg.method();
@@ -222,7 +217,7 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
   }
 
   // Everything under /v1 is the Toss API: Basic base64(secretKey + ":").
-  if (header(req, "Authorization") != "Basic " + base64_encode(options_.secret_key + ":")) {
+  if (req.header("Authorization") != "Basic " + base64_encode(options_.secret_key + ":")) {
     co_return toss_error(401, "UNAUTHORIZED_KEY",
                          "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.");
   }
@@ -260,7 +255,7 @@ awaitable<HttpResponse> Simulator::handle(HttpRequest& req) {
   co_return toss_error(404, "NOT_FOUND", "존재하지 않는 API 입니다.");
 }
 
-awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
+awaitable<HttpAnswer> Simulator::confirm(HttpRequest& req) {
   ++confirm_calls_;
   ++in_flight_;
   struct Done {
@@ -280,14 +275,14 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
 
   // Toss honours the header only for test keys
   // (https://docs.tosspayments.com/reference/error-codes, "테스트 코드"); a live key ignores it.
-  if (auto code = header(req, "TossPayments-Test-Code"); !code.empty() && test_codes_allowed()) {
+  if (auto code = req.header("TossPayments-Test-Code"); !code.empty() && test_codes_allowed()) {
     co_return toss_error(toss_status_for(code), code, "테스트 코드로 발생시킨 오류입니다.");
   }
   if (faults_.latency_max_ms > 0) {
     co_await pause_ms(
         std::uniform_int_distribution<int>(faults_.latency_min_ms, faults_.latency_max_ms)(rng_));
   }
-  const std::string raw_key(header(req, "Idempotency-Key"));
+  const std::string raw_key(req.header("Idempotency-Key"));
   if (raw_key.size() > 300)
     co_return toss_error(400, "INVALID_IDEMPOTENCY_KEY",
                          "Idempotency-Key는 300자 이하여야 합니다.");
@@ -310,8 +305,7 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
     count_fault("timeout");
     co_await pause_ms(options_.timeout_hang_ms);
     forget_key();
-    req.drop_connection = true;
-    co_return HttpResponse{};
+    co_return std::nullopt;
   }
   if (roll(faults_.error_rate)) {
     count_fault("error");
@@ -407,8 +401,7 @@ awaitable<HttpResponse> Simulator::confirm(HttpRequest& req) {
   if (status == 200 && roll(faults_.approve_then_fail_rate)) {
     count_fault("approve_then_fail");
     if (std::uniform_int_distribution<int>(0, 1)(rng_) == 0) {
-      req.drop_connection = true;  // the answer is cut
-      co_return HttpResponse{};
+      co_return std::nullopt;  // the answer is cut
     }
     co_return toss_error(500, "FAILED_INTERNAL_SYSTEM_PROCESSING", "시뮬레이터: 승인 후 응답 실패");
   }
@@ -429,7 +422,7 @@ HttpResponse Simulator::get_payment(const std::string& payment_key) {
 }
 
 HttpResponse Simulator::cancel(HttpRequest& req, const std::string& payment_key) {
-  const std::string raw_key(header(req, "Idempotency-Key"));
+  const std::string raw_key(req.header("Idempotency-Key"));
   const std::string idem_key = raw_key.empty() ? std::string() : idempotency_scope(req, raw_key);
   if (!idem_key.empty()) {
     if (auto it = idempotency_.find(idem_key); it != idempotency_.end() && it->second.done) {

@@ -42,7 +42,7 @@ struct SimOptions {
 class Simulator {
  public:
   Simulator(SimOptions options, const Clock& clock);
-  awaitable<HttpResponse> handle(HttpRequest& req);
+  awaitable<HttpAnswer> handle(HttpRequest& req);
 
   // Virtual accounts, for the deposit and expiry endpoints (and their webhooks). A payment
   // confirmed with "method":"VIRTUAL_ACCOUNT" waits in WAITING_FOR_DEPOSIT, its Payment object
@@ -68,7 +68,7 @@ class Simulator {
     std::string body;
   };
 
-  awaitable<HttpResponse> confirm(HttpRequest& req);
+  awaitable<HttpAnswer> confirm(HttpRequest& req);
   HttpResponse cancel(HttpRequest& req, const std::string& payment_key);
   HttpResponse get_payment(const std::string& payment_key);
   HttpResponse receive(const std::string& kind, const std::string& body);

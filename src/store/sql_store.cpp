@@ -215,6 +215,28 @@ std::optional<EpochMs> opt_time(const Query& q, int col) {
 
 EpochMs time_or_zero(const Query& q, int col) { return opt_time(q, col).value_or(0); }
 
+// The one row `q` yields, read by `read`; nullopt when it yields none.
+template <class Read>
+auto query_one(Query& q, Read read)
+    -> Result<std::optional<std::invoke_result_t<Read, const Query&>>> {
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return read(q);
+}
+
+// Every remaining row of `q`, each read by `read`.
+template <class T, class Read>
+Result<std::vector<T>> collect(Query& q, Read read) {
+  std::vector<T> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read(q));
+  }
+}
+
 std::optional<std::string> opt_format(const std::optional<EpochMs>& t) {
   return t ? std::optional(format_utc(*t)) : std::nullopt;
 }
@@ -250,10 +272,7 @@ Result<std::optional<ConfirmAttempt>> select_attempt(Connection& c, const std::s
                                                      const std::string& key) {
   Query q(c, sql);
   q.bind(key);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
-  return read_attempt(q);
+  return query_one(q, read_attempt);
 }
 
 // Runs `body` inside the dialect's BEGIN … COMMIT; rolls back when it fails.
@@ -318,18 +337,6 @@ Status insert_audit(Connection& c, const AuditEntry& raw, EpochMs now) {
       .bind(e.reason)
       .bind(e.details);
   return q.run();
-}
-
-// Every remaining row of `q`, each read by `read`.
-template <class T, class Read>
-Result<std::vector<T>> collect(Query& q, Read read) {
-  std::vector<T> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(read(q));
-  }
 }
 
 // id, at, actor, action, target, reason, details
@@ -504,31 +511,17 @@ Result<std::optional<Course>> SqlStore::find_course(const std::string& id) {
   auto lease = acquire();
   Query q(*lease, kSelectCourse);
   q.bind(id);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
-  return read_course(q);
+  return query_one(q, read_course);
 }
 
 Result<std::vector<Course>> SqlStore::list_courses() {
   auto lease = acquire();
   Query q(*lease, kListCourses);
-  std::vector<Course> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(read_course(q));
-  }
+  return collect<Course>(q, read_course);
 }
 
-Result<std::optional<Coupon>> SqlStore::find_coupon(const std::string& code) {
-  auto lease = acquire();
-  Query q(*lease, kSelectCoupon);
-  q.bind(code);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
+namespace {
+Coupon read_coupon(const Query& q) {
   Coupon c;
   c.code = q.text(0);
   c.kind = q.text(1) == "PERCENT" ? CouponKind::kPercent : CouponKind::kFixed;
@@ -542,6 +535,14 @@ Result<std::optional<Coupon>> SqlStore::find_coupon(const std::string& code) {
   c.redemptions = q.int64(9);
   c.active = q.boolean(10);
   return c;
+}
+}  // namespace
+
+Result<std::optional<Coupon>> SqlStore::find_coupon(const std::string& code) {
+  auto lease = acquire();
+  Query q(*lease, kSelectCoupon);
+  q.bind(code);
+  return query_one(q, read_coupon);
 }
 
 namespace {
@@ -614,11 +615,10 @@ Result<std::optional<Flag>> SqlStore::find_flag(const std::string& name) {
   auto lease = acquire();
   Query q(*lease, kSelectFlag);
   q.bind(name);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
-  return Flag{q.text(0), q.text(1), q.opt_text(2).value_or(""), q.opt_text(3).value_or(""),
-              time_or_zero(q, 4)};
+  return query_one(q, [](const Query& r) {
+    return Flag{r.text(0), r.text(1), r.opt_text(2).value_or(""), r.opt_text(3).value_or(""),
+                time_or_zero(r, 4)};
+  });
 }
 
 Status SqlStore::set_flag(const Flag& flag, const AuditEntry& audit) {
@@ -816,10 +816,7 @@ Result<std::optional<Payment>> SqlStore::find_payment(const std::string& payment
   auto lease = acquire();
   Query q(*lease, kSelectPayment);
   q.bind(payment_key);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
-  return read_payment(q);
+  return query_one(q, read_payment);
 }
 
 namespace {
@@ -848,20 +845,16 @@ Result<std::optional<Payment>> SqlStore::find_payment_by_order(const std::string
   auto lease = acquire();
   Query q(*lease, kSelectPaymentByOrder);
   q.bind(order_id);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
-  return read_payment(q);
+  return query_one(q, read_payment);
 }
 
 Result<std::optional<Enrollment>> SqlStore::find_enrollment(const std::string& payment_key) {
   auto lease = acquire();
   Query q(*lease, kSelectEnrollment);
   q.bind(payment_key);
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::nullopt;
-  return Enrollment{q.text(0), q.text(1), q.text(2), q.text(3)};
+  return query_one(q, [](const Query& r) {
+    return Enrollment{r.text(0), r.text(1), r.text(2), r.text(3)};
+  });
 }
 
 Result<InjectOutcome> SqlStore::inject_payment(const Payment& p, EpochMs now,
@@ -975,26 +968,14 @@ Result<std::vector<ConfirmAttempt>> SqlStore::list_attempts(AttemptState state,
   auto lease = acquire();
   Query q(*lease, kListAttempts);
   q.bind(to_string(state)).bind(format_utc(updated_before)).bind(limit);
-  std::vector<ConfirmAttempt> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(read_attempt(q));
-  }
+  return collect<ConfirmAttempt>(q, read_attempt);
 }
 
 Result<std::vector<Payment>> SqlStore::list_payments(int limit) {
   auto lease = acquire();
   Query q(*lease, kListPayments);
   q.bind(limit);
-  std::vector<Payment> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(read_payment(q));
-  }
+  return collect<Payment>(q, read_payment);
 }
 
 Result<std::vector<Violation>> SqlStore::local_violations() {
@@ -1104,13 +1085,7 @@ Result<std::vector<WebhookEvent>> SqlStore::due_webhook_events(EpochMs now, int 
   auto lease = acquire();
   Query q(*lease, kDueWebhookEvents);
   q.bind(format_utc(now)).bind(limit);
-  std::vector<WebhookEvent> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(read_webhook_event(q));
-  }
+  return collect<WebhookEvent>(q, read_webhook_event);
 }
 
 Result<bool> SqlStore::claim_webhook_event(const std::string& id, EpochMs now,

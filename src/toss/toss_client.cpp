@@ -1,5 +1,6 @@
 #include "toss/toss_client.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/codec.h"
@@ -12,17 +13,22 @@ namespace {
 using nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
-// Retried under the same Idempotency-Key: no answer (Toss may still be working on it, so a
-// new key could put two confirms in flight), IDEMPOTENT_REQUEST_PROCESSING and 429. An
-// answered transient failure (5xx, PROVIDER_ERROR, …) is returned at once: Toss may replay it
-// for that key, so the caller re-fetches the payment and moves to the attempt's next key.
-bool retryable(const TossReply& r) {
+}  // namespace
+
+// An answered transient failure (5xx, PROVIDER_ERROR, …) is not retried under its key: Toss
+// may replay it for that key, so the caller re-fetches the payment and moves to the attempt's
+// next key.
+bool retry_same_key(const TossReply& r) {
   if (!r.answered()) return true;
   if (r.http_status == 429) return true;
   return r.http_status == 409 && r.code() == "IDEMPOTENT_REQUEST_PROCESSING";
 }
 
-}  // namespace
+long long backoff_cap_ms(const TossConfig& c, int attempt) {
+  const long long grown = static_cast<long long>(std::max(0, c.backoff_base_ms))
+                          << std::clamp(attempt, 0, 20);
+  return std::max(0LL, std::min<long long>(c.backoff_max_ms, grown));
+}
 
 std::string TossReply::code() const {
   if (body.is_object() && body.contains("code") && body["code"].is_string()) return body["code"];
@@ -132,12 +138,10 @@ awaitable<TossConfirmResult> TossClient::confirm(const std::string& payment_key,
         co_await call(http::verb::post, "/v1/payments/confirm", body, idempotency_key, timeout);
     ++result.tries;
     result.total_latency_ms += result.last.latency_ms;
-    if (!retryable(result.last) || attempt + 1 >= config_.max_attempts) break;
-    // Full jitter: a uniform wait in [0, min(max, base·2^attempt)], if it fits the deadline.
-    const long long cap =
-        std::min<long long>(config_.backoff_max_ms, static_cast<long long>(config_.backoff_base_ms)
-                                                        << std::min(attempt, 20));
-    const long long wait = std::uniform_int_distribution<long long>(0, std::max(0LL, cap))(rng_);
+    if (!retry_same_key(result.last) || attempt + 1 >= config_.max_attempts) break;
+    // Full jitter: a uniform wait in [0, backoff_cap_ms], if it fits the deadline.
+    const long long wait =
+        std::uniform_int_distribution<long long>(0, backoff_cap_ms(config_, attempt))(rng_);
     if (SteadyClock::now() + std::chrono::milliseconds(wait) >= deadline) break;
     asio::steady_timer timer(ex, std::chrono::milliseconds(wait));
     boost::system::error_code ec;

@@ -40,6 +40,14 @@ struct TossConfirmResult {
   int total_latency_ms = 0;
 };
 
+// The same-key retry policy of `confirm`. Retried under the same Idempotency-Key: no answer
+// (Toss may still be working on it, so a new key could put two confirms in flight), 429 and
+// 409 IDEMPOTENT_REQUEST_PROCESSING; every other answer goes back to the caller.
+bool retry_same_key(const TossReply& r);
+// The longest wait before the try after `attempt` (0-based): min(backoff_max_ms,
+// backoff_base_ms·2^attempt); the wait is drawn uniformly from [0, this] (full jitter).
+long long backoff_cap_ms(const TossConfig& c, int attempt);
+
 using TossEndpoint = HttpEndpoint;  // prefix: the path before /v1, usually empty
 Result<TossEndpoint> parse_toss_url(const std::string& url);
 

@@ -1,15 +1,10 @@
 #include "webhook/signature.h"
 
 #include "core/codec.h"
+#include "core/text.h"
 
 namespace payedge {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool matches_any(const std::vector<std::string>& signatures, std::string_view secret,
                  std::string_view message) {
@@ -48,12 +43,12 @@ std::optional<std::vector<std::string>> parse_signature_header(std::string_view 
   bool in_v1 = false;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    std::string_view part = trim(header.substr(0, comma));
+    std::string_view part = trim_ows(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     if (part.empty()) continue;
     if (const auto colon = part.find(':'); colon != std::string_view::npos) {
       in_v1 = part.substr(0, colon) == "v1";
-      part = trim(part.substr(colon + 1));
+      part = trim_ows(part.substr(colon + 1));
     }
     if (!in_v1) continue;  // other schemes (or values before any prefix) are not ours to judge
     auto raw = base64_decode(part);
@@ -71,7 +66,7 @@ SignatureCheck verify_webhook_signature(std::string_view body,
                                         const WebhookSecrets& secrets, EpochMs now,
                                         int tolerance_s) {
   SignatureCheck check;
-  if (signature_headers.empty() || !transmission_time || trim(signature_headers[0]).empty()) {
+  if (signature_headers.empty() || !transmission_time || trim_ows(signature_headers[0]).empty()) {
     check.failure = SignatureFailure::kMissing;
     return check;
   }

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "openssl_b64url.h"
+
 namespace payedge {
 namespace {
 
@@ -16,19 +18,7 @@ constexpr std::string_view kSecret = "super-secret-jwt-token-with-at-least-32-ch
 constexpr std::int64_t kNowS = 1'790'000'000;  // 2026-09-21
 constexpr EpochMs kNow = kNowS * 1000;
 
-std::string b64url(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
+using test_util::b64url;
 
 std::string hs256(std::string_view key, std::string_view msg) {
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -24,6 +24,7 @@
 #include "auth/jwk.h"
 #include "auth/jwt.h"
 #include "core/codec.h"
+#include "openssl_b64url.h"
 
 namespace payedge {
 namespace {
@@ -33,19 +34,7 @@ using nlohmann::json;
 constexpr std::int64_t kNowS = 1'790'000'000;
 constexpr EpochMs kNow = kNowS * 1000;
 
-std::string b64url(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
+using test_util::b64url;
 
 std::string unhex(std::string_view hex) {
   std::string out;
