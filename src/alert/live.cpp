@@ -6,9 +6,6 @@
 #include "store/store.h"
 
 namespace payedge::alert {
-namespace {
-constexpr std::size_t kQueueLimit = 10'000;
-}
 
 LiveAlerts::LiveAlerts(const AlertsConfig& config, Store& store, const Clock& clock, LogSink& inner,
                        Notifier notifier)
@@ -22,46 +19,38 @@ LiveAlerts::LiveAlerts(const AlertsConfig& config, Store& store, const Clock& cl
       thread_([this] { run(); }) {}
 
 LiveAlerts::~LiveAlerts() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
+  queue_.close();
   thread_.join();
 }
 
 void LiveAlerts::write(const RequestLog& line) {
   inner_.write(line);
-  {
-    std::lock_guard lock(mu_);
-    if (queue_.size() >= kQueueLimit) {
-      ++dropped_;  // the engine fell behind by thousands of lines: keep the service going
-      return;
-    }
-    queue_.push_back(AlertEvent::from(line));
-  }
-  cv_.notify_one();
+  queue_.push(AlertEvent::from(line));
 }
 
 void LiveAlerts::flush() {
-  std::unique_lock lock(mu_);
+  std::unique_lock lock(flush_mu_);
   const std::uint64_t target = ++flush_requested_;
-  cv_.notify_all();
+  queue_.wake();
   flushed_cv_.wait(lock, [&] { return flushed_ >= target; });
 }
 
 void LiveAlerts::run() {
-  std::unique_lock lock(mu_);
-  while (true) {
-    cv_.wait_for(lock, std::chrono::seconds(1),
-                 [&] { return stopping_ || !queue_.empty() || flush_requested_ > flushed_; });
-    const std::uint64_t flush_seen = flush_requested_;
-    // On the way out, the lines already logged are still evaluated (and their switches
-    // flipped) before the thread ends: a graceful stop loses no alert.
-    const bool last = stopping_;
+  bool more = true;
+  while (more) {
+    std::uint64_t flush_seen = 0;
+    bool flush_waiting = false;
+    {
+      std::lock_guard lock(flush_mu_);
+      flush_seen = flush_requested_;
+      flush_waiting = flush_requested_ > flushed_;
+    }
+    // Lines logged before a flush request are queued before it, so this batch holds them. On
+    // the way out (the queue closed), the lines already logged are still evaluated (and their
+    // switches flipped) before the thread ends: a graceful stop loses no alert.
     std::deque<AlertEvent> batch;
-    batch.swap(queue_);
-    lock.unlock();
+    more =
+        queue_.take_all(batch, flush_waiting ? std::chrono::seconds(0) : std::chrono::seconds(1));
     std::vector<Transition> changes = poll_operator_changes();
     for (const auto& e : batch) {
       auto t = engine_.observe(e);
@@ -70,10 +59,11 @@ void LiveAlerts::run() {
     auto t = engine_.advance(clock_.now_ms());
     changes.insert(changes.end(), t.begin(), t.end());
     notifier_.send(changes);
-    lock.lock();
-    flushed_ = flush_seen;
+    {
+      std::lock_guard lock(flush_mu_);
+      flushed_ = flush_seen;
+    }
     flushed_cv_.notify_all();
-    if (last) return;
   }
 }
 

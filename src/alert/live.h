@@ -13,6 +13,7 @@
 #include "alert/engine.h"
 #include "alert/notifier.h"
 #include "alert/switches.h"
+#include "core/work_queue.h"
 #include "obs/request_log.h"
 
 namespace payedge::alert {
@@ -40,13 +41,12 @@ class LiveAlerts final : public LogSink {
   StoreSwitches switches_;
   AlertEngine engine_;
   Notifier notifier_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<AlertEvent> queue_;
+  // Bounded: when the engine falls behind by thousands of lines, new ones are dropped (and
+  // counted) so that the service goes on.
+  WorkQueue<AlertEvent> queue_{10'000};
+  std::mutex flush_mu_;
   std::condition_variable flushed_cv_;
   std::uint64_t flush_requested_ = 0, flushed_ = 0;
-  bool stopping_ = false;
-  std::uint64_t dropped_ = 0;
   std::thread thread_;
 };
 

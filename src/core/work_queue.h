@@ -1,7 +1,7 @@
 // A bounded queue between threads: producers push without blocking (a full queue drops and
 // counts), one consumer takes what is there, waiting at most a given time. close() lets the
-// consumer take the rest and then stop. Used by the in-process alert engine and the alert
-// sinks, so that the request path never waits on a slow consumer.
+// consumer take the rest and then stop. Used by the in-process alert engine (LiveAlerts) and
+// the alert sinks, so that the request path never waits on a slow consumer.
 #pragma once
 
 #include <chrono>
@@ -43,7 +43,8 @@ class WorkQueue {
   template <class Rep, class Period>
   bool take_all(std::deque<T>& out, std::chrono::duration<Rep, Period> timeout) {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+    cv_.wait_for(lock, timeout, [&] { return closed_ || woken_ || !items_.empty(); });
+    woken_ = false;
     if (items_.empty()) return !closed_;
     for (auto& item : items_) out.push_back(std::move(item));
     items_.clear();
@@ -58,6 +59,16 @@ class WorkQueue {
     out = std::move(items_.front());
     items_.pop_front();
     return true;
+  }
+
+  // Ends the consumer's current (or next) take_all wait even with nothing queued: for a
+  // consumer that also answers something besides the items (a flush request).
+  void wake() {
+    {
+      std::lock_guard lock(mu_);
+      woken_ = true;
+    }
+    cv_.notify_all();
   }
 
   void close() {
@@ -96,6 +107,7 @@ class WorkQueue {
   std::size_t limit_;
   Overflow overflow_;
   bool closed_ = false;
+  bool woken_ = false;
   std::uint64_t dropped_ = 0;
 };
 

@@ -62,6 +62,19 @@ TEST(WorkQueue, ConsumerWakesForAnItemFromAnotherThread) {
   producer.join();
 }
 
+TEST(WorkQueue, WakeEndsAWaitWithNothingQueued) {
+  WorkQueue<int> q(10);
+  std::thread waker([&] { q.wake(); });
+  std::deque<int> out;
+  // An hour's timeout: only the wake can end this wait within the test's time.
+  EXPECT_TRUE(q.take_all(out, std::chrono::hours(1)));
+  EXPECT_TRUE(out.empty());
+  waker.join();
+  q.push(5);
+  EXPECT_TRUE(q.take_all(out, 0ms));  // the wake is used up; items still come
+  EXPECT_EQ(out, (std::deque<int>{5}));
+}
+
 TEST(WorkQueue, DiscardCountsWhatWasThrownAway) {
   WorkQueue<int> q(10);
   q.push(1);
