@@ -7,6 +7,7 @@
 #include "auth/jwt.h"
 #include "core/codec.h"
 #include "core/confirm_request.h"
+#include "toss/toss_errors.h"
 
 namespace payedge {
 namespace {
@@ -244,6 +245,12 @@ awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) 
   log.toss_code = out.toss_code;
   log.toss_latency_ms = out.toss_latency_ms;
   if (out.toss_tries) log.toss_tries = out.toss_tries;
+  if (out.toss_latency_ms >= 0 || out.toss_http_status != 0) {
+    const int st = out.toss_http_status;
+    log.toss_class = st >= 200 && st < 300
+                         ? "ok"
+                         : std::string(to_string(classify_toss_answer(st, out.toss_code)));
+  }
   log.replayed = out.replayed;
   if (out.error) co_return reply_error(*out.error);
 

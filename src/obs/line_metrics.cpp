@@ -36,16 +36,6 @@ std::string escape_label(const std::string& v) {
 
 }  // namespace
 
-std::string LineMetrics::toss_class(const RequestLog& line) {
-  const bool called = line.toss_latency_ms >= 0 || line.toss_http_status != 0;
-  if (!called) return "";
-  const int s = line.toss_http_status;
-  if (s == 0 || s >= 500 || s == 429) return "transient";
-  if (s >= 200 && s < 300) return "ok";
-  if (s == 401 || s == 403) return "merchant";
-  return "buyer";
-}
-
 void LineMetrics::set_courses(const std::vector<std::string>& ids) {
   std::lock_guard lock(mu_);
   courses_ = std::set<std::string>(ids.begin(), ids.end());
@@ -60,7 +50,7 @@ void LineMetrics::observe(const RequestLog& line) {
   if (line.fn == "confirm-payment") {
     const std::string outcome = line.success ? "success" : bounded(line.error_code);
     ++confirms_[{course_label(line.course_id), outcome}];
-    if (auto cls = toss_class(line); !cls.empty()) ++toss_classes_[cls];
+    if (!line.toss_class.empty()) ++toss_classes_[line.toss_class];
   } else if (line.fn == "toss-webhook") {
     // The handler writes what the event did into error_detail; a refusal has its code.
     ++webhooks_[bounded(line.success ? line.error_detail : line.error_code)];

@@ -23,10 +23,6 @@ class LineMetrics {
   void set_courses(const std::vector<std::string>& ids);
   std::string render() const;
 
-  // "transient" | "buyer" | "merchant" of the confirm's last Toss answer ("" when Toss was
-  // not called). Interim rule until src/toss's class table (classify_toss_answer) is wired.
-  static std::string toss_class(const RequestLog& line);
-
  private:
   std::string course_label(const std::string& course_id) const;
 

@@ -35,6 +35,10 @@ struct RequestLog {
   std::optional<bool> replayed;
   std::string ip;
   std::string ua;
+  // For /metrics only, never written to the line: the class of Toss's last answer by the
+  // table of toss/toss_errors.h ("ok", "transient", "buyer", "merchant"; "" when Toss was not
+  // called).
+  std::string toss_class;
 
   // Fields in the order of SPEC section 7, so a human reads the line left to right.
   nlohmann::ordered_json to_json() const;

@@ -165,3 +165,38 @@ TEST(SimulatorAsToss, TestCodesAreIgnoredForLiveKeys) {
 
 }  // namespace
 }  // namespace payedge::testing
+
+namespace payedge::testing {
+namespace {
+
+// /metrics counts Toss's answers by the class table of toss/toss_errors.h: a PROVIDER_ERROR
+// comes with HTTP 400 and is still transient; a 403 card refusal is the buyer's; a 401 key
+// problem is ours.
+TEST(TossAnswers, MetricsCountAnswersByTheClassTable) {
+  Stack stack;
+  struct Case {
+    const char* order;
+    const char* code;
+  };
+  for (const Case& c :
+       {Case{"order-cls-1", "PROVIDER_ERROR"}, Case{"order-cls-2", "REJECT_CARD_PAYMENT"},
+        Case{"order-cls-3", "UNAUTHORIZED_KEY"}}) {
+    const std::string key = stack.new_session(c.order, 49000);
+    stack.set_faults({{"error_rate", 1}, {"error_code", c.code}});
+    stack.confirm(body_for(key, c.order, 49000, "course-sql"));
+  }
+  stack.set_faults(json::object());
+  const std::string key = stack.new_session("order-cls-4", 49000);
+  ASSERT_EQ(stack.confirm(body_for(key, "order-cls-4", 49000, "course-sql")).status, 200);
+  auto m = http_call(stack.api_port(), "GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  for (const char* cls : {"transient", "buyer", "merchant", "ok"}) {
+    EXPECT_NE(m.body.find(std::string("payedge_toss_answers_total{class=\"") + cls + "\"} 1\n"),
+              std::string::npos)
+        << cls << "\n"
+        << m.body;
+  }
+}
+
+}  // namespace
+}  // namespace payedge::testing
