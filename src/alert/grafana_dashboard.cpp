@@ -67,6 +67,12 @@ std::vector<Panel> panels(const AlertsConfig& c) {
        {{q::mismatch_ratio(minutes(c.mismatch_window_s)), "mismatch ratio"}},
        "percentunit",
        {c.mismatch_ratio}},
+      {"Users with amount mismatches",
+       "Distinct users with a mismatch in the window: under mismatch_min_users it is one "
+       "account tampering (amount_mismatch_single_user), nothing is switched off.",
+       {{q::mismatch_users(), "users"}},
+       "short",
+       {static_cast<double>(c.mismatch_min_users)}},
       {"Switches",
        "payments_enabled and each catalogue course (1 on, 0 off).",
        {{"payedge_payments_enabled", "payments_enabled"},

@@ -67,12 +67,24 @@ std::string prometheus_rules(const AlertsConfig& c) {
            "warning", "Confirm p95 latency {{ $value | humanizeDuration }}", for_);
   const std::string mm_range = minutes(c.mismatch_window_s);
   const std::string mm = promql::mismatches(mm_range);
+  // SPEC 9: a price bug hits many buyers, an attacker is one. The same split as the in-process
+  // rule: from at least mismatch_min_users distinct users, or else the single-user alert.
+  const std::string mm_over = fmt::format("{} > {} and {} >= {}", promql::mismatch_ratio(mm_range),
+                                          c.mismatch_ratio, mm, c.mismatch_min_count);
   out +=
       rule("amount_mismatch_ratio",
-           fmt::format("{} > {} and {} >= {}", promql::mismatch_ratio(mm_range), c.mismatch_ratio,
-                       mm, c.mismatch_min_count),
+           fmt::format("{} and {} >= {}", mm_over, promql::mismatch_users(), c.mismatch_min_users),
            "critical",
            "Amount mismatches: {{ $value | humanizePercentage }} of confirms (runbook 4.1)", for_);
+  out +=
+      rule("amount_mismatch_single_user",
+           fmt::format("{} and {} < {}", mm_over, promql::mismatch_users(), c.mismatch_min_users),
+           "warning",
+           fmt::format("Amount mismatches from fewer than {} users: one account tampering "
+                       "with amounts, nothing is switched off (payedge logs top --by user_id "
+                       "--error-code E_AMOUNT_MISMATCH)",
+                       c.mismatch_min_users),
+           for_);
   const std::string ic_range = minutes(c.idempotency_window_s);
   const std::string ic = confirms(",error_code=\"E_IDEMPOTENCY_CONFLICT\"", ic_range);
   out += rule("idempotency_conflicts",

@@ -47,6 +47,8 @@ std::string mismatch_ratio(const std::string& range) {
   return fmt::format("({} / clamp_min({}, 1))", mismatches(range), confirms("", range));
 }
 
+std::string mismatch_users() { return "max(payedge_amount_mismatch_users)"; }
+
 std::string confirm_rate_by_outcome(const std::string& range) {
   return fmt::format("sum by (outcome) (rate(payedge_confirms_total[{}]))", range);
 }

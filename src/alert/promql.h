@@ -32,6 +32,10 @@ std::string confirm_latency_p95(const std::string& range);
 // E_AMOUNT_MISMATCH among confirms, the count and the ratio.
 std::string mismatches(const std::string& range);
 std::string mismatch_ratio(const std::string& range);
+// Distinct users with a mismatch in the rule's window (payedge_amount_mismatch_users, counted in
+// process). `max` over instances: one account spread over several instances is still one user
+// on each, so it can never add up to mismatch_min_users.
+std::string mismatch_users();
 
 // Only on the dashboard (the metrics of payedge_confirms_total and friends).
 std::string confirm_rate_by_outcome(const std::string& range);

@@ -332,6 +332,8 @@ awaitable<HttpResponse> Api::payment_status(HttpRequest& req) {
 }
 
 awaitable<HttpResponse> Api::readyz(HttpRequest& req) {
+  // From SIGTERM until exit (SPEC 4): a load balancer stops sending before the drain.
+  if (draining_) co_return json_response(503, R"({"ready":false,"draining":true})");
   auto st = co_await run_blocking(pool_, [&] { return store_.ping(); });
   if (!st)
     co_return json_response(503, json{{"ready", false}, {"store", st.error().detail}}.dump());

@@ -26,6 +26,8 @@ class Api {
       LogSink& log);
 
   awaitable<HttpResponse> handle(HttpRequest& req);
+  // SIGTERM arrived: /readyz answers 503 from now on (I/O thread only).
+  void set_draining() { draining_ = true; }
 
  private:
   awaitable<HttpResponse> confirm_payment(HttpRequest& req, RequestLog& log);
@@ -53,6 +55,7 @@ class Api {
   RateLimiter webhook_limiter_;
   RateLimiter admin_limiter_;
   AdminApi admin_;
+  bool draining_ = false;
 };
 
 // What the front end's payment button and banner show (GET payment-status; the dashboard).

@@ -1,7 +1,12 @@
 #include "app/service.h"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <cstdio>
 
+#include "core/codec.h"
+#include "obs/build_info.h"
 #include "store/migrations.h"
 
 namespace payedge {
@@ -31,6 +36,20 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
     if (!version) return std::unexpected(version.error());
     if (auto st = check_schema_version(*version); !st) return std::unexpected(st.error());
   }
+  {
+    // Who this process is to the other instances: its leases hold while its heartbeat is fresh.
+    InstanceRecord& self = s->instance_;
+    char host[256] = {};
+    self.host = ::gethostname(host, sizeof host - 1) == 0 ? std::string(host) : "unknown";
+    self.pid = ::getpid();
+    self.instance_id = fmt::format("{}-{}-{}", self.host.substr(0, 32), self.pid, random_hex(3));
+    self.version = build_info().version;
+    self.started_at = clock.now_ms();
+    self.heartbeat_at = self.started_at;
+    if (auto st = s->store_->register_instance(self, c.server.heartbeat_stale_ms); !st) {
+      return fail(st.error().code, "registering in the store's instances: " + st.error().detail);
+    }
+  }
   if (log) {
     s->log_ = log;
   } else {
@@ -57,6 +76,7 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
     for (const auto& course : *courses) ids.push_back(course.id);
     s->metrics_.lines.set_courses(ids);
   }
+  s->metrics_.lines.set_mismatch_window(c.alerts.mismatch_window_s * 1000LL);
   auto endpoint = parse_toss_url(c.toss.base_url);
   if (!endpoint) return std::unexpected(endpoint.error());
   if (endpoint->tls) {
@@ -71,6 +91,7 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   s->reconciler_ =
       std::make_unique<Reconciler>(s->pool_, *s->store_, *s->confirm_, c, clock, s->log_);
   s->reconcile_timer_ = std::make_unique<asio::steady_timer>(ioc);
+  s->heartbeat_timer_ = std::make_unique<asio::steady_timer>(ioc);
   s->webhook_ = std::make_unique<WebhookService>(ioc, s->pool_, *s->store_, *s->toss_, *s->confirm_,
                                                  c, clock, *s->log_);
   AuthPolicy policy;
@@ -109,6 +130,7 @@ Result<tcp::endpoint> Service::start() {
   if (ep) tokens_->start();
   // Stored webhooks are processed after their 200, including what a previous run left.
   if (ep) webhook_->start();
+  if (ep) asio::co_spawn(ioc_, heartbeat_periodically(), LogFailure{"instance heartbeat"});
   if (ep && config_.idempotency.reconcile_interval_s > 0) {
     asio::co_spawn(ioc_, reconcile_periodically(), LogFailure{"periodic reconciler"});
   }
@@ -117,18 +139,58 @@ Result<tcp::endpoint> Service::start() {
 
 void Service::stop() {
   stopping_ = true;
+  heartbeat_stopped_ = true;
   server_->stop();
   reconcile_timer_->cancel();
+  heartbeat_timer_->cancel();
   tokens_->stop();
   webhook_->stop();
 }
 
-awaitable<void> Service::drain(std::chrono::milliseconds limit) {
+awaitable<void> Service::shutdown() {
+  // Not ready from the first moment, so a load balancer stops sending (issue 17).
+  api_->set_draining();
+  server_->set_closing();
+  if (config_.server.shutdown_delay_ms > 0) {
+    asio::steady_timer delay(ioc_, std::chrono::milliseconds(config_.server.shutdown_delay_ms));
+    boost::system::error_code ec;
+    co_await delay.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
   stopping_ = true;
   reconcile_timer_->cancel();
   tokens_->stop();
-  co_await server_->drain(limit);
+  co_await server_->drain(std::chrono::milliseconds(config_.server.drain_timeout_ms));
   webhook_->stop();
+  heartbeat_stopped_ = true;
+  heartbeat_timer_->cancel();
+}
+
+void Service::deregister() {
+  if (auto st = store_->deregister_instance(clock_.now_ms()); !st) {
+    std::fprintf(stderr, "warning: could not mark instance %s stopped: %s\n",
+                 instance_.instance_id.c_str(), st.error().detail.c_str());
+  }
+}
+
+awaitable<void> Service::heartbeat_periodically() {
+  // From its own timer, not only from /readyz: an instance nobody probes is alive too.
+  while (!heartbeat_stopped_) {
+    heartbeat_timer_->expires_after(
+        std::chrono::milliseconds(config_.server.heartbeat_interval_ms));
+    boost::system::error_code ec;
+    co_await heartbeat_timer_->async_wait(asio::redirect_error(use_awaitable, ec));
+    if (heartbeat_stopped_) break;
+    auto st = co_await run_blocking(pool_, [this] { return store_->ping(); });
+    if (!st && !heartbeat_failing_) {
+      std::fprintf(stderr,
+                   "warning: instance heartbeat failed (%s): after %d ms other instances may take "
+                   "over this instance's confirms\n",
+                   st.error().detail.c_str(), config_.server.heartbeat_stale_ms);
+    } else if (st && heartbeat_failing_) {
+      std::fprintf(stderr, "instance heartbeat: written again\n");
+    }
+    heartbeat_failing_ = !st;
+  }
 }
 
 awaitable<void> Service::reconcile_periodically() {

@@ -26,9 +26,17 @@ class Service {
   ~Service();
   Result<tcp::endpoint> start();
   void stop();
-  // SIGTERM: stop accepting and let in-flight requests finish (bounded).
-  awaitable<void> drain(std::chrono::milliseconds limit);
+  // SIGTERM: /readyz answers 503 at once and answers close their connections; requests are
+  // still served for [server] shutdown_delay_ms (a load balancer stops sending meanwhile);
+  // then accepting stops and in-flight requests finish, bounded by drain_timeout_ms. The
+  // heartbeat goes on until then: the confirms still running are this instance's.
+  awaitable<void> shutdown();
+  // After the I/O loop ended: the instance is marked stopped in the store, so whatever it
+  // still held (a confirm cut by the drain's bound) is free for the others at once.
+  void deregister();
   Store& store() { return *store_; }
+  // This process in the store's `instances` (issue 14).
+  const std::string& instance_id() const { return instance_.instance_id; }
   // SIGHUP (logrotate): the --log-file again at its path; false when it cannot be opened.
   bool reopen_log() { return own_log_ ? own_log_->reopen() : true; }
   // Things worth telling the operator once the service listens (e.g. an unusable alert sink).
@@ -37,6 +45,7 @@ class Service {
  private:
   Service(asio::io_context& ioc, Config config, const Clock& clock);
   awaitable<void> reconcile_periodically();
+  awaitable<void> heartbeat_periodically();
 
   asio::io_context& ioc_;
   Config config_;
@@ -55,7 +64,11 @@ class Service {
   std::unique_ptr<WebhookService> webhook_;
   std::unique_ptr<TokenVerifier> tokens_;
   std::unique_ptr<asio::steady_timer> reconcile_timer_;
+  std::unique_ptr<asio::steady_timer> heartbeat_timer_;
+  InstanceRecord instance_;
   bool stopping_ = false;
+  bool heartbeat_stopped_ = false;
+  bool heartbeat_failing_ = false;  // said once on stderr, and once when it recovers
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;
 };

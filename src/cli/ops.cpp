@@ -168,6 +168,21 @@ void add_ops(CLI::App& app, int& exit_code) {
     } else {
       std::printf("examined %d open attempts%s; held by a live serve: %d\n", report.examined,
                   o->dry_run ? " (dry run)" : "", report.leased_elsewhere);
+      // Which instance holds each one: a live serve finishes it itself, a dead one's is taken
+      // here once its heartbeat is stale ([server] heartbeat_stale_ms).
+      for (const auto& h : report.held) {
+        const std::string who = h.value("instance_id", "");
+        if (who.empty()) {
+          std::printf("  %-10s %s  order %s  lease until %s (a command or an older serve)\n",
+                      "held", h.value("payment_key", "").c_str(), h.value("order_id", "").c_str(),
+                      h.value("lease_until", "").c_str());
+          continue;
+        }
+        std::printf("  %-10s %s  order %s  by instance %s (host %s, pid %lld, heartbeat %s)\n",
+                    "held", h.value("payment_key", "").c_str(), h.value("order_id", "").c_str(),
+                    who.c_str(), h.value("host", "?").c_str(), h.value("pid", 0LL),
+                    h.value("heartbeat_at", "?").c_str());
+      }
       for (const auto& a : report.actions) {
         std::printf(
             "  %-10s %s  order %s  %s KRW  Toss: %s\n", a["action"].get<std::string>().c_str(),

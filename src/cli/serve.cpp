@@ -99,10 +99,10 @@ void add_serve(CLI::App& app, int& exit_code) {
     signals.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       supervisor.stopping();
-      asio::co_spawn(ioc, (*service)->drain(std::chrono::seconds(10)),
-                     [&](std::exception_ptr) { ioc.stop(); });
+      asio::co_spawn(ioc, (*service)->shutdown(), [&](std::exception_ptr) { ioc.stop(); });
     });
     ioc.run();
+    (*service)->deregister();
   });
 }
 

@@ -106,6 +106,16 @@ void check_ranges(const Config& c) {
   within("server", "confirm_burst", s.confirm_burst, 1, kBig);
   within("server", "webhook_rate_per_s", s.webhook_rate_per_s, 0.0, 1e6);
   within("server", "webhook_burst", s.webhook_burst, 1, kBig);
+  within("server", "heartbeat_interval_ms", s.heartbeat_interval_ms, 10, 3'600'000);
+  within("server", "heartbeat_stale_ms", s.heartbeat_stale_ms, 20, 86'400'000);
+  if (s.heartbeat_stale_ms < 2 * s.heartbeat_interval_ms) {
+    // One late heartbeat must not make a live instance look dead.
+    problem("server", "heartbeat_stale_ms",
+            fmt::format("{} is under twice heartbeat_interval_ms ({})", s.heartbeat_stale_ms,
+                        s.heartbeat_interval_ms));
+  }
+  within("server", "shutdown_delay_ms", s.shutdown_delay_ms, 0, 600'000);
+  within("server", "drain_timeout_ms", s.drain_timeout_ms, 0, 600'000);
   within("store", "pool_size", c.store.pool_size, 1, 256);
   within("store", "busy_timeout_ms", c.store.busy_timeout_ms, 0, kBig);
   if (!c.store.url.starts_with("sqlite://") && !c.store.url.starts_with("postgresql://") &&
@@ -322,6 +332,10 @@ Result<Config> load_config(const std::string& path) {
     read(t, "server", "confirm_burst", c.server.confirm_burst);
     read(t, "server", "webhook_rate_per_s", c.server.webhook_rate_per_s);
     read(t, "server", "webhook_burst", c.server.webhook_burst);
+    read(t, "server", "heartbeat_interval_ms", c.server.heartbeat_interval_ms);
+    read(t, "server", "heartbeat_stale_ms", c.server.heartbeat_stale_ms);
+    read(t, "server", "shutdown_delay_ms", c.server.shutdown_delay_ms);
+    read(t, "server", "drain_timeout_ms", c.server.drain_timeout_ms);
     // Refused, not mapped: its meaning (the first, client-written entry) was the hole.
     if (t["server"]["trust_forwarded_for"]) {
       return fail(ErrorCode::kInvalidRequest,

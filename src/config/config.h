@@ -29,6 +29,16 @@ struct ServerConfig {
   std::vector<std::string> trusted_proxies;
   // Access-Control-Allow-Origin of /functions/v1/*: "*" or the front end's origins.
   std::vector<std::string> cors_origins = {"*"};
+  // Several instances on one store (issue 14): each writes a heartbeat into `instances` this
+  // often, from its own timer; one whose heartbeat is older than heartbeat_stale_ms is dead,
+  // and the confirm attempts it held are taken over without waiting out their lease.
+  int heartbeat_interval_ms = 5'000;
+  int heartbeat_stale_ms = 15'000;  // 3x the interval: two lost heartbeats are not a death
+  // SIGTERM: /readyz answers 503 at once; requests are still served for this long, so that a
+  // load balancer sees it and stops sending; then accepting stops and in-flight requests
+  // finish (bounded by drain_timeout_ms).
+  int shutdown_delay_ms = 0;
+  int drain_timeout_ms = 10'000;
 };
 
 struct StoreConfig {

@@ -1,5 +1,7 @@
 #include "confirm/reconciler.h"
 
+#include <algorithm>
+
 #include "confirm/deposits.h"
 #include "core/codec.h"
 
@@ -12,6 +14,7 @@ json ReconcileReport::to_json() const {
   for (const auto& [k, v] : by_action) counts[k] = v;
   json j = {{"examined", examined},
             {"leased_elsewhere", leased_elsewhere},
+            {"held", held},
             {"by_action", counts},
             {"actions", actions}};
   if (store_error) {
@@ -24,6 +27,36 @@ Reconciler::Reconciler(asio::thread_pool& pool, Store& store, ConfirmService& co
                        const Config& config, const Clock& clock, LogSink* log)
     : pool_(pool), store_(store), confirm_(confirm), config_(config), clock_(clock), log_(log) {}
 
+bool lease_free(const ConfirmAttempt& attempt, const std::vector<InstanceRecord>& instances,
+                EpochMs now) {
+  if (attempt.lease_until <= now) return true;
+  if (attempt.owner.empty()) return false;  // held by a command (or an older build): lease only
+  for (const auto& i : instances) {
+    if (i.instance_id == attempt.owner) return !i.alive(now);
+  }
+  return true;  // its instance row is gone: long dead
+}
+
+namespace {
+
+// Who holds `attempt`, for the operator: the instance by id, host and pid, and its heartbeat.
+json holder_of(const ConfirmAttempt& attempt, const std::vector<InstanceRecord>& instances) {
+  json h = {{"payment_key", attempt.payment_key},
+            {"order_id", attempt.order_id},
+            {"lease_until", format_utc(attempt.lease_until)},
+            {"instance_id", attempt.owner}};
+  for (const auto& i : instances) {
+    if (i.instance_id != attempt.owner) continue;
+    h["host"] = i.host;
+    h["pid"] = i.pid;
+    h["heartbeat_at"] = format_utc(i.heartbeat_at);
+    h["version"] = i.version;
+  }
+  return h;
+}
+
+}  // namespace
+
 awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
   ReconcileReport report;
   const EpochMs now = clock_.now_ms();
@@ -34,12 +67,31 @@ awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
     report.store_error = open.error();
     co_return report;
   }
+  // A dead instance's attempts, however young: nobody will finish them but us (issue 14).
+  auto orphaned =
+      co_await run_blocking(pool_, [&] { return store_.list_orphaned_attempts(now, o.limit); });
+  if (!orphaned) {
+    report.store_error = orphaned.error();
+    co_return report;
+  }
+  auto instances = co_await run_blocking(pool_, [&] { return store_.list_instances(); });
+  if (!instances) {
+    report.store_error = instances.error();
+    co_return report;
+  }
+  for (auto& a : *orphaned) {
+    const bool listed = std::any_of(open->begin(), open->end(), [&](const ConfirmAttempt& x) {
+      return x.payment_key == a.payment_key;
+    });
+    if (!listed) open->push_back(std::move(a));
+  }
   for (const ConfirmAttempt& attempt : *open) {
     ++report.examined;
     if (o.dry_run) {
-      // What a real run would do: an attempt whose lease is still held is left alone.
-      if (!o.break_leases && attempt.lease_until > clock_.now_ms()) {
+      // What a real run would do: an attempt a live owner holds is left alone.
+      if (!o.break_leases && !lease_free(attempt, *instances, clock_.now_ms())) {
         ++report.leased_elsewhere;
+        report.held.push_back(holder_of(attempt, *instances));
         continue;
       }
     } else {
@@ -54,6 +106,7 @@ awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
       }
       if (!*claimed) {
         ++report.leased_elsewhere;
+        report.held.push_back(holder_of(attempt, *instances));
         continue;
       }
     }
@@ -68,6 +121,9 @@ awaitable<ReconcileReport> Reconciler::run_once(const ReconcileOptions& o) {
                   {"toss_status", r.toss_status},
                   {"action", action},
                   {"dry_run", o.dry_run}};
+    if (!attempt.owner.empty() && attempt.lease_until > now) {
+      entry["taken_from"] = attempt.owner;  // a dead instance's lease, before it ran out
+    }
     if (r.outcome.error) entry["error_code"] = r.outcome.error->name();
     report.actions.push_back(entry);
     if (log_ && !o.dry_run) {

@@ -25,6 +25,8 @@ struct ReconcileOptions {
 struct ReconcileReport {
   int examined = 0;
   int leased_elsewhere = 0;  // a live owner holds it; left alone
+  // Who holds each of those: the instance (id, host, pid, last heartbeat) and the lease's end.
+  nlohmann::json held = nlohmann::json::array();
   // The store could not be read or written (listing or claiming): the run is incomplete and
   // `ops reconcile` exits 1 naming this, never "held by a live serve".
   std::optional<Error> store_error;
@@ -32,6 +34,12 @@ struct ReconcileReport {
   nlohmann::json actions = nlohmann::json::array();
   nlohmann::json to_json() const;
 };
+
+// Whether a claim of `attempt` at `now` would succeed (what the store's claim_attempt decides,
+// for --dry-run): its lease ran out, or its owner is dead — not among `instances`, stopped, or
+// its heartbeat stale.
+bool lease_free(const ConfirmAttempt& attempt, const std::vector<InstanceRecord>& instances,
+                EpochMs now);
 
 class Reconciler {
  public:

@@ -261,11 +261,11 @@ awaitable<void> HttpServer::serve_requests(Stream& stream, const std::string& pe
     HttpResponse& res = *answer;
     res.set("X-Content-Type-Options", "nosniff");
     res.version(req.msg.version());
-    res.keep_alive(keep_alive);
+    res.keep_alive(keep_alive && !closing_);
     res.prepare_payload();
     tcp_layer.expires_after(std::chrono::milliseconds(options_.read_timeout_ms));
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-    if (ec || !keep_alive) break;
+    if (ec || !keep_alive || closing_) break;
   }
 }
 

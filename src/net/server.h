@@ -51,6 +51,9 @@ class HttpServer {
   // Binds "HOST:PORT" (port 0 picks a free one) and starts accepting.
   Result<tcp::endpoint> start(const std::string& listen);
   void stop();
+  // Every answer from now on closes its connection (a draining server), so that keep-alive
+  // clients reconnect, through the load balancer, elsewhere.
+  void set_closing() { closing_ = true; }
   // Stops accepting, then waits (bounded) until no request is inside a handler.
   awaitable<void> drain(std::chrono::milliseconds limit);
   tcp::endpoint endpoint() const { return endpoint_; }
@@ -69,6 +72,7 @@ class HttpServer {
   tcp::endpoint endpoint_;
   std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
   std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  bool closing_ = false;  // I/O thread only
 };
 
 // "127.0.0.1:8080" → endpoint; E_INVALID_REQUEST when it is not an address and a port.

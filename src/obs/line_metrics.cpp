@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/time.h"
 #include "obs/build_info.h"
 
 namespace payedge {
@@ -41,6 +44,18 @@ void LineMetrics::set_courses(const std::vector<std::string>& ids) {
   courses_ = std::set<std::string>(ids.begin(), ids.end());
 }
 
+void LineMetrics::set_mismatch_window(EpochMs window_ms) {
+  std::lock_guard lock(mu_);
+  mismatch_window_ms_ = window_ms;
+}
+
+std::size_t LineMetrics::mismatch_users(EpochMs now) const {
+  std::lock_guard lock(mu_);
+  std::erase_if(mismatch_last_,
+                [&](const auto& kv) { return kv.second <= now - mismatch_window_ms_; });
+  return mismatch_last_.size();
+}
+
 std::string LineMetrics::course_label(const std::string& course_id) const {
   return courses_.contains(course_id) ? course_id : "other";
 }
@@ -51,6 +66,18 @@ void LineMetrics::observe(const RequestLog& line) {
     const std::string outcome = line.success ? "success" : bounded(line.error_code);
     ++confirms_[{course_label(line.course_id), outcome}];
     if (!line.toss_class.empty()) ++toss_classes_[line.toss_class];
+    if (!line.success && line.error_code == "E_AMOUNT_MISMATCH" && !line.user_id.empty()) {
+      if (mismatch_last_.size() >= kMaxMismatchUsers && !mismatch_last_.contains(line.user_id)) {
+        // Full: forget what left the window; still full, the newcomer is not needed to know
+        // that there are at least kMaxMismatchUsers.
+        std::erase_if(mismatch_last_,
+                      [&](const auto& kv) { return kv.second <= line.ts - mismatch_window_ms_; });
+      }
+      if (mismatch_last_.size() < kMaxMismatchUsers || mismatch_last_.contains(line.user_id)) {
+        EpochMs& last = mismatch_last_[line.user_id];
+        last = std::max(last, line.ts);
+      }
+    }
   } else if (line.fn == "toss-webhook") {
     // The handler writes what the event did into error_detail; a refusal has its code.
     ++webhooks_[bounded(line.success ? line.error_detail : line.error_code)];
@@ -64,8 +91,15 @@ void LineMetrics::observe(const RequestLog& line) {
 }
 
 std::string LineMetrics::render() const {
+  const std::size_t users = mismatch_users(SystemClock::instance().now_ms());
   std::lock_guard lock(mu_);
   std::string out;
+  out += fmt::format(
+      "# HELP payedge_amount_mismatch_users Distinct users with an E_AMOUNT_MISMATCH confirm in "
+      "the amount-mismatch rule's window ({} s; at most {}).\n"
+      "# TYPE payedge_amount_mismatch_users gauge\n"
+      "payedge_amount_mismatch_users {}\n",
+      mismatch_window_ms_ / 1000, kMaxMismatchUsers, users);
   out +=
       "# HELP payedge_confirms_total Confirm-payment requests by course (catalogue ids, else "
       "\"other\") and outcome (success or the error code).\n"

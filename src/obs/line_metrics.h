@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,14 @@ class LineMetrics {
   // The catalogue's course ids: the only course_id label values besides "other" (the label
   // set stays bounded whatever a client sends). Read from the store at start and each scrape.
   void set_courses(const std::vector<std::string>& ids);
+  // The amount-mismatch rule's window ([alerts] mismatch_window_s) for mismatch_users.
+  void set_mismatch_window(EpochMs window_ms);
+  // Distinct users with an E_AMOUNT_MISMATCH confirm in the last window before `now`: what the
+  // in-process rule compares with mismatch_min_users (SPEC 9), which Prometheus cannot count
+  // from counters. Bounded: at most kMaxMismatchUsers users are remembered; past that the
+  // gauge says "at least that many", far above any mismatch_min_users.
+  std::size_t mismatch_users(EpochMs now) const;
+  static constexpr std::size_t kMaxMismatchUsers = 10'000;
   std::string render() const;
 
  private:
@@ -32,6 +41,8 @@ class LineMetrics {
   std::map<std::string, unsigned long long> webhooks_;                          // by reason
   std::map<std::string, unsigned long long> reconciler_;                        // by action
   std::map<std::string, unsigned long long> toss_classes_;
+  EpochMs mismatch_window_ms_ = 600'000;
+  mutable std::unordered_map<std::string, EpochMs> mismatch_last_;  // user → newest mismatch
 };
 
 // Counts each line into `metrics`, then hands it on.

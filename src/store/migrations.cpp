@@ -205,11 +205,24 @@ CREATE TABLE instances (
 )
 )SQL";
 
-constexpr std::array<Migration, 5> kMigrations{{{1, "initial", kInitial},
+// Leases of dead instances (issue 14): an attempt names the instance that holds its lease, and
+// an instance says until when it counts as alive (its last heartbeat plus its own staleness
+// limit) and when it stopped cleanly. Additive only: an older binary writes no owner (its
+// leases run out the old way) and no alive_until.
+constexpr std::string_view kAttemptOwners = R"SQL(
+ALTER TABLE confirm_attempts ADD COLUMN owner TEXT NULL;
+ALTER TABLE instances ADD COLUMN alive_until TEXT NULL;
+ALTER TABLE instances ADD COLUMN stopped_at TEXT NULL;
+ALTER TABLE instances ADD COLUMN version TEXT NULL;
+CREATE INDEX confirm_attempts_owner ON confirm_attempts (owner) WHERE state = 'IN_PROGRESS'
+)SQL";
+
+constexpr std::array<Migration, 6> kMigrations{{{1, "initial", kInitial},
                                                 {2, "webhook_secrets", kWebhookSecrets},
                                                 {3, "virtual_accounts", kVirtualAccounts},
                                                 {4, "webhook_processing", kWebhookProcessing},
-                                                {5, "instances", kInstances}}};
+                                                {5, "instances", kInstances},
+                                                {6, "attempt_owners", kAttemptOwners}}};
 
 }  // namespace
 

@@ -29,7 +29,7 @@ constexpr SqlDialect kPostgresDialect{"postgresql", "BEGIN", "BIGSERIAL PRIMARY 
 constexpr std::string_view kAttemptColumns =
     "payment_key, order_id, user_id, course_id, amount, coupon_code, fingerprint, "
     "idempotency_key, state, coupon_reserved, http_status, error_code, response, toss_calls, "
-    "lease_until, created_at, updated_at, expires_at, key_seq";
+    "lease_until, created_at, updated_at, expires_at, key_seq, owner";
 
 const std::string kSelectAttemptByKey =
     fmt::format("SELECT {} FROM confirm_attempts WHERE payment_key = ?", kAttemptColumns);
@@ -99,10 +99,31 @@ constexpr std::string_view kReleaseCoupon =
 constexpr std::string_view kInsertAttempt =
     "INSERT INTO confirm_attempts (payment_key, order_id, user_id, course_id, amount, coupon_code, "
     "fingerprint, idempotency_key, state, coupon_reserved, toss_calls, lease_until, created_at, "
-    "updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'IN_PROGRESS', ?, 0, ?, ?, ?, ?)";
+    "updated_at, expires_at, owner) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'IN_PROGRESS', ?, 0, ?, ?, ?, ?, ?)";
+// The owner of `a` is dead at ?: no row of it that is neither stopped nor stale (an owner whose
+// row was pruned is dead too). An attempt without an owner has only its lease.
+#define PAYEDGE_OWNER_DEAD(a)                                                                   \
+  "(" a ".owner IS NOT NULL AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = " a \
+  ".owner AND i.stopped_at IS NULL AND i.alive_until > ?))"
+// Free when the lease ran out, or when its owner is dead (issue 14): no need to wait out the
+// full lease of a crashed instance.
 constexpr std::string_view kClaimAttempt =
-    "UPDATE confirm_attempts SET lease_until = ?, updated_at = ? "
-    "WHERE payment_key = ? AND state = 'IN_PROGRESS' AND lease_until <= ?";
+    "UPDATE confirm_attempts SET lease_until = ?, updated_at = ?, owner = ? "
+    "WHERE payment_key = ? AND state = 'IN_PROGRESS' AND "
+    "(lease_until <= ? OR " PAYEDGE_OWNER_DEAD("confirm_attempts") ")";
+const std::string kListOrphanedAttempts = fmt::format(
+    "SELECT {} FROM confirm_attempts a WHERE a.state = 'IN_PROGRESS' AND {} "
+    "ORDER BY a.updated_at LIMIT ?",
+    kAttemptColumns, PAYEDGE_OWNER_DEAD("a"));
+#undef PAYEDGE_OWNER_DEAD
+constexpr std::string_view kUpsertInstance =
+    "INSERT INTO instances (instance_id, host, pid, started_at, heartbeat_at, alive_until, "
+    "version) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id) DO UPDATE SET "
+    "heartbeat_at = excluded.heartbeat_at, alive_until = excluded.alive_until";
+constexpr std::string_view kListInstances =
+    "SELECT instance_id, host, pid, started_at, heartbeat_at, alive_until, stopped_at, version "
+    "FROM instances ORDER BY heartbeat_at DESC, instance_id";
 constexpr std::string_view kReleaseAttempt =
     "UPDATE confirm_attempts SET lease_until = ?, toss_calls = ? "
     "WHERE payment_key = ? AND state = 'IN_PROGRESS'";
@@ -265,6 +286,7 @@ ConfirmAttempt read_attempt(const Query& q) {
   a.updated_at = time_or_zero(q, 16);
   a.expires_at = time_or_zero(q, 17);
   a.key_seq = static_cast<int>(q.int64(18));
+  a.owner = q.opt_text(19).value_or("");
   return a;
 }
 
@@ -467,29 +489,98 @@ Status SqlStore::check_schema() {
   return {};
 }
 
-Status SqlStore::ping() {
-  static const std::string instance_id = random_hex(8);
-  static const std::string host = [] {
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0) return std::string("unknown");
-    return std::string(buf);
-  }();
-  static const std::string started = format_utc(SystemClock::instance().now_ms());
+std::string SqlStore::owner_id() {
+  std::lock_guard lock(self_mu_);
+  return self_ ? self_->instance_id : std::string();
+}
+
+Status SqlStore::register_instance(const InstanceRecord& self, EpochMs stale_after_ms) {
+  {
+    std::lock_guard lock(self_mu_);
+    self_ = self;
+    stale_after_ms_ = stale_after_ms;
+  }
+  const EpochMs now = self.heartbeat_at;
   auto lease = acquire();
   Connection& c = *lease;
   return in_write_transaction(c, dialect_, [&]() -> Status {
-    const std::string now = format_utc(SystemClock::instance().now_ms());
-    Query q(c,
-            "INSERT INTO instances (instance_id, host, pid, started_at, heartbeat_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = "
-            "excluded.heartbeat_at");
-    q.bind(instance_id)
-        .bind(host)
-        .bind(static_cast<std::int64_t>(::getpid()))
-        .bind(started)
-        .bind(now);
+    // Rows of instances dead for over a week tell nobody anything any more.
+    Query prune(c, "DELETE FROM instances WHERE heartbeat_at < ?");
+    prune.bind(format_utc(now - 7 * 24 * 3600 * 1000LL));
+    if (auto st = prune.run(); !st) return st;
+    Query q(c, kUpsertInstance);
+    q.bind(self.instance_id).bind(self.host).bind(static_cast<std::int64_t>(self.pid));
+    q.bind(format_utc(self.started_at))
+        .bind(format_utc(now))
+        .bind(format_utc(now + stale_after_ms));
+    q.bind(self.version);
     return q.run();
   });
+}
+
+Status SqlStore::ping() {
+  std::optional<InstanceRecord> self;
+  EpochMs stale_after = 0;
+  {
+    std::lock_guard lock(self_mu_);
+    self = self_;
+    stale_after = stale_after_ms_;
+  }
+  const EpochMs now = SystemClock::instance().now_ms();
+  if (!self) {
+    // A store nobody registered (the readiness probe of an embedded service): an anonymous
+    // instance of this process.
+    InstanceRecord anon;
+    anon.instance_id = random_hex(8);
+    char buf[256] = {};
+    anon.host = ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : "unknown";
+    anon.pid = ::getpid();
+    anon.started_at = now;
+    anon.heartbeat_at = now;
+    return register_instance(anon, stale_after);
+  }
+  auto lease = acquire();
+  Connection& c = *lease;
+  return in_write_transaction(c, dialect_, [&]() -> Status {
+    Query q(c, kUpsertInstance);
+    q.bind(self->instance_id).bind(self->host).bind(static_cast<std::int64_t>(self->pid));
+    q.bind(format_utc(self->started_at)).bind(format_utc(now)).bind(format_utc(now + stale_after));
+    q.bind(self->version);
+    return q.run();
+  });
+}
+
+Status SqlStore::deregister_instance(EpochMs now) {
+  const std::string id = owner_id();
+  if (id.empty()) return {};
+  auto lease = acquire();
+  Query q(*lease, "UPDATE instances SET stopped_at = ? WHERE instance_id = ?");
+  q.bind(format_utc(now)).bind(id);
+  return q.run();
+}
+
+Result<std::vector<InstanceRecord>> SqlStore::list_instances() {
+  auto lease = acquire();
+  Query q(*lease, kListInstances);
+  return collect<InstanceRecord>(q, [](const Query& r) {
+    InstanceRecord i;
+    i.instance_id = r.text(0);
+    i.host = r.text(1);
+    i.pid = r.int64(2);
+    i.started_at = time_or_zero(r, 3);
+    i.heartbeat_at = time_or_zero(r, 4);
+    i.alive_until = time_or_zero(r, 5);  // a row of a build before owners: never alive here
+    i.stopped_at = opt_time(r, 6);
+    i.version = r.opt_text(7).value_or("");
+    return i;
+  });
+}
+
+Result<std::vector<ConfirmAttempt>> SqlStore::list_orphaned_attempts(EpochMs now, int limit) {
+  auto lease = acquire();
+  Query q(*lease, kListOrphanedAttempts);
+  q.bind(format_utc(now)).bind(limit);
+  return collect<ConfirmAttempt>(q, read_attempt);
 }
 
 namespace {
@@ -738,7 +829,8 @@ Result<BeginResult> SqlStore::begin_attempt_once(const ConfirmAttempt& a) {
         .bind(a.idempotency_key)
         .bind(a.coupon_code.has_value());
     q.bind(format_utc(a.lease_until)).bind(format_utc(a.created_at)).bind(format_utc(a.created_at));
-    q.bind(format_utc(a.expires_at));
+    const std::string owner = owner_id();
+    q.bind(format_utc(a.expires_at)).bind(opt_text_of(owner));
     if (auto st = q.run(); !st) return std::unexpected(st.error());
     return BeginResult{BeginOutcome::kStarted, std::nullopt};
   });
@@ -753,7 +845,8 @@ Result<bool> SqlStore::claim_attempt(const std::string& payment_key, EpochMs now
     // A broken lease compares against the end of time, so any holder loses it.
     const std::string cutoff =
         break_lease ? std::string("9999-12-31T23:59:59.999Z") : format_utc(now);
-    q.bind(format_utc(lease_until)).bind(format_utc(now)).bind(payment_key).bind(cutoff);
+    q.bind(format_utc(lease_until)).bind(format_utc(now)).bind(opt_text_of(owner_id()));
+    q.bind(payment_key).bind(cutoff).bind(format_utc(now));
     if (auto st = q.run(); !st) return std::unexpected(st.error());
     return q.changes() == 1;
   });

@@ -21,6 +21,9 @@ class SqlStore final : public Store {
   Status check_schema() override;
   Result<int> schema_version() override;
   Status ping() override;
+  Status register_instance(const InstanceRecord& self, EpochMs stale_after_ms) override;
+  Status deregister_instance(EpochMs now) override;
+  Result<std::vector<InstanceRecord>> list_instances() override;
   Result<std::optional<Course>> find_course(const std::string& id) override;
   Result<std::optional<Coupon>> find_coupon(const std::string& code) override;
   Status upsert_course(const Course& course) override;
@@ -58,6 +61,7 @@ class SqlStore final : public Store {
   Result<StoreCounts> counts() override;
   Result<std::vector<ConfirmAttempt>> list_attempts(AttemptState state, EpochMs updated_before,
                                                     int limit) override;
+  Result<std::vector<ConfirmAttempt>> list_orphaned_attempts(EpochMs now, int limit) override;
   Result<std::vector<Payment>> list_payments(int limit) override;
   Result<std::vector<Violation>> local_violations() override;
   Result<WebhookInsert> insert_webhook_event(const WebhookEvent& event) override;
@@ -92,6 +96,11 @@ class SqlStore final : public Store {
   std::condition_variable cv_;
   SqlDialect dialect_;
   std::vector<std::unique_ptr<SqlConnection>> idle_;
+  // The instance this store speaks for (register_instance); owner of what it begins or claims.
+  std::mutex self_mu_;
+  std::optional<InstanceRecord> self_;
+  EpochMs stale_after_ms_ = 15'000;
+  std::string owner_id();
 };
 
 }  // namespace payedge

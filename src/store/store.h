@@ -37,6 +37,9 @@ struct ConfirmAttempt {
   std::string response;  // the stored answer's JSON body, without requestId
   int toss_calls = 0;
   EpochMs lease_until = 0;  // who drives the attempt: a live owner holds the lease
+  // The `serve` instance that began or last claimed it ("" : a command such as `ops reconcile`,
+  // or a build before owners): once that instance is dead its lease no longer holds.
+  std::string owner;
   EpochMs created_at = 0;
   EpochMs updated_at = 0;
   EpochMs expires_at = 0;  // the stored result is replayed until then
@@ -172,6 +175,21 @@ struct AlertRow {
   std::string labels;  // JSON object
 };
 
+// A `serve` process as it registered itself in `instances`. It is alive until `alive_until`
+// (its last heartbeat plus its own staleness limit) unless it stopped cleanly; the attempts a
+// dead instance held are free for the reconciler and client retries before their lease ends.
+struct InstanceRecord {
+  std::string instance_id;
+  std::string host;
+  long long pid = 0;
+  std::string version;
+  EpochMs started_at = 0;
+  EpochMs heartbeat_at = 0;
+  EpochMs alive_until = 0;
+  std::optional<EpochMs> stopped_at;
+  bool alive(EpochMs now) const { return !stopped_at && alive_until > now; }
+};
+
 struct Violation {
   std::string kind;
   std::string payment_key;
@@ -187,11 +205,23 @@ class Store {
   // For commands that only read: the store has been migrated to this binary's schema (they
   // never create or migrate one).
   virtual Status check_schema() = 0;
-  // The readiness probe: a real write (this process's heartbeat row in `instances`,
-  // committed), so a store that cannot write is not ready.
   // The newest migration recorded in the store (0: none; the store is not migrated yet).
   virtual Result<int> schema_version() = 0;
+  // The readiness probe and the heartbeat: a real write (this process's row in `instances`,
+  // heartbeat_at now and alive_until now + its staleness limit, committed), so a store that
+  // cannot write is not ready. Registers an anonymous instance first when none was.
   virtual Status ping() = 0;
+
+  // Instances (several `serve` on one store). This store now speaks for `self`: its row is
+  // written (alive for `stale_after_ms` from now), and the attempts it begins or claims from
+  // here on name `self.instance_id` as their owner. Rows of instances dead for over a week
+  // are dropped.
+  virtual Status register_instance(const InstanceRecord& self, EpochMs stale_after_ms) = 0;
+  // A clean stop: the registered instance is marked stopped, so whatever it still holds is
+  // free at once.
+  virtual Status deregister_instance(EpochMs now) = 0;
+  // Every instance row, newest heartbeat first.
+  virtual Result<std::vector<InstanceRecord>> list_instances() = 0;
 
   virtual Result<std::optional<Course>> find_course(const std::string& id) = 0;
   virtual Result<std::optional<Coupon>> find_coupon(const std::string& code) = 0;
@@ -219,8 +249,10 @@ class Store {
   // One transaction: re-checks enrollment and open attempts, reserves a coupon redemption,
   // and inserts `attempt` (state IN_PROGRESS, leased until attempt.lease_until).
   virtual Result<BeginResult> begin_attempt(const ConfirmAttempt& attempt) = 0;
-  // Takes over an IN_PROGRESS attempt whose lease ran out; false when someone holds it.
-  // With `break_lease`, takes it even from a live owner: only when no `serve` runs.
+  // Takes over an IN_PROGRESS attempt whose lease ran out or whose owner is dead (its
+  // heartbeat stale, or stopped); false when a live owner holds it. The claimant becomes the
+  // owner (the registered instance, else none). With `break_lease`, takes it even from a live
+  // owner: only when no `serve` runs.
   virtual Result<bool> claim_attempt(const std::string& payment_key, EpochMs now,
                                      EpochMs lease_until, bool break_lease = false) = 0;
   // Gives the lease back, leaving the attempt unresolved (for a retry or the reconciler).
@@ -261,6 +293,9 @@ class Store {
   // Attempts in `state` last touched before `updated_before`, oldest first (reconciler, verify).
   virtual Result<std::vector<ConfirmAttempt>> list_attempts(AttemptState state,
                                                             EpochMs updated_before, int limit) = 0;
+  // IN_PROGRESS attempts whose owner is dead at `now` (heartbeat stale or stopped), whatever
+  // their age: a crashed instance's work, oldest first.
+  virtual Result<std::vector<ConfirmAttempt>> list_orphaned_attempts(EpochMs now, int limit) = 0;
   virtual Result<std::vector<Payment>> list_payments(int limit) = 0;
   // What the database alone can tell is wrong: payments without exactly one ACTIVE
   // enrollment, enrollments without a live payment, DONE attempts without a payment,

@@ -117,6 +117,18 @@ void ChildProcess::kill_hard() {
   pid_ = -1;
 }
 
+void ChildProcess::terminate() {
+  if (pid_ > 0) kill(pid_, SIGTERM);
+}
+
+int ChildProcess::wait() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int ChildProcess::stop() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);

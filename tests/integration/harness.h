@@ -30,8 +30,11 @@ class ChildProcess {
 
   // Reads stderr until the listening line; returns the port, or 0 if the process ended first.
   int wait_listening();
-  void kill_hard();           // SIGKILL, as a crash
-  int stop();                 // SIGTERM, then wait; returns the exit status
+  void kill_hard();  // SIGKILL, as a crash
+  int stop();        // SIGTERM, then wait; returns the exit status
+  void terminate();  // SIGTERM only: the process drains while the test goes on
+  int wait();        // waits for the end; returns the exit status
+  pid_t pid() const { return pid_; }
   std::string stderr_rest();  // what it printed after the listening line (after it ended)
 
  private:

@@ -239,6 +239,78 @@ TEST_P(StoreContract, LeasesAreClaimedOnlyWhenFreeUnlessBroken) {
   EXPECT_EQ((*open)[0].payment_key, "key-l1");
 }
 
+// Issue 14: a dead instance's lease does not hold until it runs out. The owner is the
+// registered instance that began (or last claimed) the attempt; it is dead once its heartbeat
+// is older than its own staleness limit, or once it stopped cleanly.
+TEST_P(StoreContract, ALeaseOfADeadInstanceIsFreeBeforeItRunsOut) {
+  const EpochMs t0 = 1'800'000'000'000;
+  InstanceRecord self{"inst-a", "host-a", 4242, "v-test", t0, t0, 0, std::nullopt};
+  ASSERT_TRUE(store_->register_instance(self, 3'000));  // alive until t0 + 3 s
+  auto a = attempt("key-d1", "order-d001", "u1");
+  a.lease_until = t0 + 30'000;
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  EXPECT_EQ((*store_->find_attempt("key-d1"))->owner, "inst-a");
+
+  auto instances = store_->list_instances();
+  ASSERT_TRUE(instances);
+  ASSERT_EQ(instances->size(), 1u);
+  EXPECT_EQ((*instances)[0].instance_id, "inst-a");
+  EXPECT_EQ((*instances)[0].host, "host-a");
+  EXPECT_EQ((*instances)[0].pid, 4242);
+  EXPECT_EQ((*instances)[0].version, "v-test");
+  EXPECT_EQ((*instances)[0].alive_until, t0 + 3'000);
+  EXPECT_TRUE((*instances)[0].alive(t0 + 2'999));
+  EXPECT_FALSE((*instances)[0].alive(t0 + 3'000));
+
+  // Another process (no instance of its own, like `ops reconcile`), on a second connection.
+  auto other = open_store(url_, 2, 5000, GetParam() == "postgresql_schema" ? "payedge" : "public");
+  ASSERT_TRUE(other) << other.error().detail;
+  // While the owner is alive its lease holds, and nothing is an orphan.
+  EXPECT_FALSE(*(*other)->claim_attempt("key-d1", t0 + 2'000, t0 + 32'000));
+  EXPECT_TRUE((*other)->list_orphaned_attempts(t0 + 2'000, 10)->empty());
+  // Its heartbeat went stale (t0 + 3 s) long before its lease runs out (t0 + 30 s).
+  auto orphans = (*other)->list_orphaned_attempts(t0 + 3'000, 10);
+  ASSERT_TRUE(orphans);
+  ASSERT_EQ(orphans->size(), 1u);
+  EXPECT_EQ((*orphans)[0].payment_key, "key-d1");
+  EXPECT_TRUE(*(*other)->claim_attempt("key-d1", t0 + 3'000, t0 + 33'000));
+  // The claimant has no instance: the attempt is its by lease alone now.
+  EXPECT_EQ((*store_->find_attempt("key-d1"))->owner, "");
+  EXPECT_FALSE(*store_->claim_attempt("key-d1", t0 + 4'000, t0 + 34'000));
+  EXPECT_TRUE((*other)->list_orphaned_attempts(t0 + 4'000, 10)->empty());
+}
+
+TEST_P(StoreContract, AHeartbeatKeepsTheLeaseAndACleanStopFreesIt) {
+  const EpochMs now = SystemClock::instance().now_ms();  // ping() writes the wall clock
+  InstanceRecord self{"inst-b", "host-b", 77, "", now, now, 0, std::nullopt};
+  ASSERT_TRUE(store_->register_instance(self, 60'000));
+  auto a = attempt("key-h1", "order-h001", "u1");
+  a.created_at = now;
+  a.lease_until = now + 120'000;
+  ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
+  ASSERT_TRUE(store_->ping());
+  auto instances = store_->list_instances();
+  ASSERT_TRUE(instances);
+  ASSERT_EQ(instances->size(), 1u);
+  EXPECT_GE((*instances)[0].heartbeat_at, now);
+  EXPECT_GE((*instances)[0].alive_until, (*instances)[0].heartbeat_at + 60'000);
+  EXPECT_FALSE(*store_->claim_attempt("key-h1", now + 1'000, now + 31'000));
+  // Stopped cleanly: what it held is free at once, its lease notwithstanding.
+  ASSERT_TRUE(store_->deregister_instance(now + 1'000));
+  instances = store_->list_instances();
+  ASSERT_TRUE(instances && (*instances)[0].stopped_at);
+  EXPECT_FALSE((*instances)[0].alive(now + 1'000));
+  EXPECT_EQ(store_->list_orphaned_attempts(now + 1'000, 10)->size(), 1u);
+  EXPECT_TRUE(*store_->claim_attempt("key-h1", now + 1'000, now + 31'000));
+  // A new instance of the same store takes over and owns what it claims.
+  InstanceRecord next{"inst-c", "host-b", 78, "", now, now + 2'000, 0, std::nullopt};
+  ASSERT_TRUE(store_->register_instance(next, 60'000));
+  ASSERT_TRUE(store_->release_attempt("key-h1", 1));
+  EXPECT_TRUE(*store_->claim_attempt("key-h1", now + 2'000, now + 32'000));
+  EXPECT_EQ((*store_->find_attempt("key-h1"))->owner, "inst-c");
+  EXPECT_EQ(store_->list_instances()->size(), 2u);
+}
+
 TEST_P(StoreContract, LocalViolationsSeeAPaymentWithoutEnrollment) {
   auto a = attempt("key-v1", "order-v001", "u1");
   ASSERT_EQ(store_->begin_attempt(a)->outcome, BeginOutcome::kStarted);
