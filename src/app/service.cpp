@@ -32,9 +32,8 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
   if (c.store.auto_migrate) {
     if (auto st = s->store_->migrate(); !st) return std::unexpected(st.error());
   } else {
-    auto version = s->store_->schema_version();  // no migrating, but never on a newer schema
-    if (!version) return std::unexpected(version.error());
-    if (auto st = check_schema_version(*version); !st) return std::unexpected(st.error());
+    // No migrating, but never on a newer schema that is not expand-only.
+    if (auto st = s->store_->check_schema_compatible(); !st) return std::unexpected(st.error());
   }
   {
     // Who this process is to the other instances: its leases hold while its heartbeat is fresh.

@@ -10,9 +10,9 @@ namespace {
 
 // `migrate --dry-run`: the store's version and each migration that would run, in order.
 Result<std::string> plan_migrations(Store& store) {
+  if (auto st = store.check_schema_compatible(); !st) return std::unexpected(st.error());
   auto version = store.schema_version();
   if (!version) return std::unexpected(version.error());
-  if (auto st = check_schema_version(*version); !st) return std::unexpected(st.error());
   std::string out = "store schema version " + std::to_string(*version) + ", this binary's " +
                     std::to_string(latest_schema_version()) + "\n";
   int pending = 0;

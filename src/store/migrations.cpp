@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace payedge {
@@ -217,16 +220,40 @@ ALTER TABLE instances ADD COLUMN version TEXT NULL;
 CREATE INDEX confirm_attempts_owner ON confirm_attempts (owner) WHERE state = 'IN_PROGRESS'
 )SQL";
 
-constexpr std::array<Migration, 6> kMigrations{{{1, "initial", kInitial},
-                                                {2, "webhook_secrets", kWebhookSecrets},
-                                                {3, "virtual_accounts", kVirtualAccounts},
-                                                {4, "webhook_processing", kWebhookProcessing},
-                                                {5, "instances", kInstances},
-                                                {6, "attempt_owners", kAttemptOwners}}};
+// Expand/contract bookkeeping: whether each migration only added (see migrations.h), so that
+// an older build can tell whether it may run against a newer schema.
+constexpr std::string_view kMigrationKinds = R"SQL(
+ALTER TABLE schema_migrations ADD COLUMN expand BOOLEAN NOT NULL DEFAULT FALSE
+)SQL";
+
+constexpr std::array<Migration, 7> kMigrations{{
+    {1, "initial", kInitial, false},
+    {2, "webhook_secrets", kWebhookSecrets, true},
+    {3, "virtual_accounts", kVirtualAccounts, false},  // rebuilds payments and enrollments
+    {4, "webhook_processing", kWebhookProcessing, true},
+    {5, "instances", kInstances, true},
+    {6, "attempt_owners", kAttemptOwners, true},
+    {7, "migration_kinds", kMigrationKinds, true},
+}};
+
+// PAYEDGE_SCHEMA_VERSION=N: how many of kMigrations this process knows (all without it).
+std::size_t known_migrations() {
+  const char* v = std::getenv("PAYEDGE_SCHEMA_VERSION");
+  if (!v || !*v) return kMigrations.size();
+  int n = 0;
+  const auto [end, ec] = std::from_chars(v, v + std::strlen(v), n);
+  if (ec != std::errc() || *end != '\0' || n < 1) return kMigrations.size();
+  std::size_t count = 0;
+  while (count < kMigrations.size() && kMigrations[count].version <= n) ++count;
+  return count;
+}
 
 }  // namespace
 
-std::span<const Migration> all_migrations() { return kMigrations; }
+std::span<const Migration> all_migrations() {
+  static const std::size_t known = known_migrations();
+  return std::span<const Migration>(kMigrations).first(known);
+}
 
 int latest_schema_version() {
   int latest = 0;
@@ -234,14 +261,14 @@ int latest_schema_version() {
   return latest;
 }
 
-Status check_schema_version(int store_version) {
+Status check_schema_version(int store_version, bool newer_are_expand) {
   const int latest = latest_schema_version();
-  if (store_version <= latest) return {};
+  if (store_version <= latest || newer_are_expand) return {};
   return fail(ErrorCode::kInternal,
               "the store is at schema version " + std::to_string(store_version) +
                   ", newer than this binary's " + std::to_string(latest) +
-                  ": it was migrated by a newer payedge; run that version or a newer one "
-                  "(migrations are forward-only)");
+                  ", and not every newer migration is expand-only: it was migrated by a newer "
+                  "payedge; run that version or a newer one (migrations are forward-only)");
 }
 
 }  // namespace payedge

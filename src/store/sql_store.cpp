@@ -435,7 +435,7 @@ Status SqlStore::migrate() {
     auto row = q.step();
     if (!row) return std::unexpected(row.error());
     const auto current = q.int64(0);
-    if (auto st = check_schema_version(static_cast<int>(current)); !st) return st;
+    if (auto st = check_newer_schema(c, static_cast<int>(current)); !st) return st;
     for (const auto& m : all_migrations()) {
       if (m.version <= current) continue;
       std::string sql(m.sql);
@@ -443,8 +443,13 @@ Status SqlStore::migrate() {
         sql.replace(pos, 6, dialect_.id_column);
       }
       if (auto st = c.exec(sql); !st) return st;
-      Query ins(c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+      const bool kinds = m.version >= kExpandColumnVersion;  // the column exists from then on
+      Query ins(c, kinds ? "INSERT INTO schema_migrations (version, name, applied_at, expand) "
+                           "VALUES (?, ?, ?, ?)"
+                         : "INSERT INTO schema_migrations (version, name, applied_at) "
+                           "VALUES (?, ?, ?)");
       ins.bind(m.version).bind(m.name).bind(format_utc(SystemClock::instance().now_ms()));
+      if (kinds) ins.bind(m.expand);
       if (auto st = ins.run(); !st) return st;
     }
     return {};
@@ -478,15 +483,34 @@ Status SqlStore::check_schema() {
                 "not a payedge store (no schema_migrations): " + row.error().detail);
   }
   const auto current = q.int64(0);
-  int latest = 0;
-  for (const auto& m : all_migrations()) latest = std::max(latest, m.version);
-  if (current != latest) {
+  const int latest = latest_schema_version();
+  if (current < latest) {
     return fail(ErrorCode::kInternal,
                 fmt::format("store schema is version {}, this payedge reads version {}: run "
                             "payedge migrate first",
                             current, latest));
   }
-  return {};
+  return check_newer_schema(*lease, static_cast<int>(current));
+}
+
+Status SqlStore::check_newer_schema(SqlConnection& c, int current) {
+  const int latest = latest_schema_version();
+  if (current <= latest) return {};
+  // Newer than this binary: fine while every newer migration only added (expand/contract),
+  // as recorded since kExpandColumnVersion. Without that column (a store whose newer part
+  // predates it) nothing is known to be expand-only.
+  Query q(c, "SELECT COUNT(*) FROM schema_migrations WHERE version > ? AND NOT expand");
+  q.bind(latest);
+  auto row = q.step();
+  const bool expand_only = row && *row && q.int64(0) == 0;
+  return check_schema_version(current, expand_only);
+}
+
+Status SqlStore::check_schema_compatible() {
+  auto version = schema_version();
+  if (!version) return std::unexpected(version.error());
+  auto lease = acquire();
+  return check_newer_schema(*lease, *version);
 }
 
 std::string SqlStore::owner_id() {

@@ -20,6 +20,7 @@ class SqlStore final : public Store {
   Status migrate() override;
   Status check_schema() override;
   Result<int> schema_version() override;
+  Status check_schema_compatible() override;
   Status ping() override;
   Status register_instance(const InstanceRecord& self, EpochMs stale_after_ms) override;
   Status deregister_instance(EpochMs now) override;
@@ -89,6 +90,8 @@ class SqlStore final : public Store {
  private:
   class Lease;
   Result<BeginResult> begin_attempt_once(const ConfirmAttempt& attempt);
+  // `current` newer than this binary's schema: refused unless every newer migration is expand.
+  Status check_newer_schema(SqlConnection& c, int current);
   Lease acquire();
   void give_back(std::unique_ptr<SqlConnection> conn);
 

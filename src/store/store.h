@@ -207,6 +207,10 @@ class Store {
   virtual Status check_schema() = 0;
   // The newest migration recorded in the store (0: none; the store is not migrated yet).
   virtual Result<int> schema_version() = 0;
+  // Whether this binary may run against the store's schema without migrating it: an older or
+  // equal one, or a newer one whose newer migrations are all expand-only (a rolling upgrade's
+  // older instance beside a newer one). Refuses with both versions otherwise.
+  virtual Status check_schema_compatible() = 0;
   // The readiness probe and the heartbeat: a real write (this process's row in `instances`,
   // heartbeat_at now and alive_until now + its staleness limit, committed), so a store that
   // cannot write is not ready. Registers an anonymous instance first when none was.

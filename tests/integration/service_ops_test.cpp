@@ -273,5 +273,44 @@ TEST(Migrate, RefusesAStoreMigratedByANewerBinary) {
   EXPECT_NE(r.err.find("newer than this binary's"), std::string::npos) << r.err;
 }
 
+// Expand/contract: a newer migration that only added (recorded with expand = TRUE) leaves an
+// older binary free to migrate (nothing to do), serve and read; a contract one does not.
+TEST(Migrate, AcceptsANewerSchemaWhoseNewerMigrationsOnlyAdd) {
+  TempDir dir;
+  const std::string store = "sqlite://" + dir.file("p.db");
+  ASSERT_EQ(run_payedge({"migrate", "--store", store}).exit_code, 0);
+  {
+    Db db(dir.file("p.db"));
+    db.exec(
+        "INSERT INTO schema_migrations (version, name, applied_at, expand) VALUES "
+        "(998, 'adds_a_column', '2030-01-01T00:00:00.000Z', TRUE)");
+  }
+  auto migrated = run_payedge({"migrate", "--store", store});
+  EXPECT_EQ(migrated.exit_code, 0) << migrated.err;
+  auto plan = run_payedge({"migrate", "--dry-run", "--store", store});
+  EXPECT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("nothing to do"), std::string::npos) << plan.out;
+  // A reading command (no payments: verify asks Toss nothing).
+  auto read = run_payedge({"ops", "verify", "--store", store, "--toss-url", "http://127.0.0.1:9"},
+                          test_env());
+  EXPECT_EQ(read.exit_code, 0) << read.out << read.err;
+  EXPECT_EQ(read.err.find("newer than this binary"), std::string::npos) << read.err;
+  {
+    ChildProcess serve({"serve", "--listen", "127.0.0.1:0", "--store", store}, test_env());
+    EXPECT_NE(serve.wait_listening(), 0) << serve.stderr_rest();
+  }
+  // One contract step among the newer ones: refused, naming the versions.
+  {
+    Db db(dir.file("p.db"));
+    db.exec(
+        "INSERT INTO schema_migrations (version, name, applied_at, expand) VALUES "
+        "(999, 'drops_a_column', '2030-01-02T00:00:00.000Z', FALSE)");
+  }
+  auto refused = run_payedge({"migrate", "--store", store});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("schema version 999, newer than this binary's"), std::string::npos)
+      << refused.err;
+}
+
 }  // namespace
 }  // namespace payedge::testing
