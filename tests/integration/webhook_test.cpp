@@ -606,7 +606,8 @@ TEST_F(VirtualAccountTest, VerifyReportsDepositsAndExpiriesNotAppliedYet) {
   auto before = verify();
   EXPECT_EQ(before.exit_code, 1) << before.out;
   std::map<std::string, json> by_key;
-  for (const json& v : json::parse(before.out)["violations"]) by_key[v["payment_key"]] = v;
+  const json report = json::parse(before.out);
+  for (const json& v : report["violations"]) by_key[v["payment_key"]] = v;
   ASSERT_EQ(by_key.size(), 2u) << before.out;
   EXPECT_EQ(by_key[paid]["kind"], "deposit_status_drift");
   EXPECT_NE(by_key[paid]["detail"].get<std::string>().find("Toss DONE (deposited)"),
