@@ -15,12 +15,6 @@ EventFn fn_of(std::string_view fn) {
 
 }  // namespace
 
-std::string_view webhook_refusal_reason(std::string_view detail) {
-  if (detail.starts_with("refetch_mismatch")) return "refetch_mismatch";
-  if (detail.starts_with("deposit_secret")) return "deposit_secret";
-  return "signature";
-}
-
 AlertEvent AlertEvent::from(const logs::LogRecord& r) {
   using logs::Field;
   AlertEvent e;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/time.h"
+#include "obs/request_log.h"
 
 namespace payedge {
 struct RequestLog;
@@ -18,8 +19,9 @@ namespace payedge::alert {
 
 enum class EventFn { kConfirm, kWebhook, kOther };
 
-// Why a webhook was refused (E_WEBHOOK_INVALID_SIG): the three kinds runbook 4.4 tells apart.
-std::string_view webhook_refusal_reason(std::string_view error_detail);
+// Why a webhook was refused: payedge::webhook_refusal_reason (obs/request_log.h), shared with
+// /metrics.
+using payedge::webhook_refusal_reason;
 
 struct AlertEvent {
   EpochMs ts = 0;

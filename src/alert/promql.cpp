@@ -28,8 +28,11 @@ std::string webhooks(const std::string& range) {
 }
 
 std::string webhooks_invalid_sig(const std::string& range) {
-  return fmt::format("sum(increase(payedge_requests_total{{fn=\"toss-webhook\",{}}}[{}]))",
-                     "error_code=\"E_WEBHOOK_INVALID_SIG\"", range);
+  // The refusals of all three kinds, including refetch_mismatch, which the processor finds after
+  // the request was answered 200 (so payedge_requests_total never sees it), as the in-process
+  // engine counts them.
+  return fmt::format("sum(increase(payedge_webhook_events_total{{reason=~\"{}\"}}[{}]))",
+                     "signature|deposit_secret|refetch_mismatch", range);
 }
 
 std::string confirm_latency_p95(const std::string& range) {

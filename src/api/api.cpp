@@ -253,6 +253,14 @@ awaitable<HttpResponse> Api::confirm_payment(HttpRequest& req, RequestLog& log) 
   }
   log.replayed = out.replayed;
   if (out.error) co_return reply_error(*out.error);
+  // A virtual account: the confirm succeeded, the money comes later. The line says so, so that
+  // `logs top --by error_detail` and `slo report` can show pending deposits apart from the
+  // successes they are counted among.
+  if (const auto e = out.result.find("enrollment"); e != out.result.end() && e->is_object()) {
+    if (const auto st = e->find("status"); st != e->end() && *st == "PENDING") {
+      log.error_detail = "pending_deposit";
+    }
+  }
 
   json body = {{"ok", true}, {"requestId", log.request_id}, {"replayed", out.replayed}};
   body.update(out.result);

@@ -521,7 +521,7 @@ void add_demo(CLI::App& app, int& exit_code) {
     const Secrets secrets = secrets_from_env();
     SimService sim(ioc,
                    SimOptions{secrets.toss_secret_key, false, 15'000, secrets.webhook_secret,
-                              keys_dir + "/jwks.json"},
+                              keys_dir + "/jwks.json", ""},
                    SystemClock::instance());
     auto sim_ep = sim.start("127.0.0.1:0");
     if (!sim_ep) return print_error(sim_ep.error()), void(exit_code = 1);

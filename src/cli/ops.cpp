@@ -319,7 +319,7 @@ void add_ops(CLI::App& app, int& exit_code) {
     auto ctx = OpsContext::open(*o);
     if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
     EnrollmentCancelRequest req{o->order, o->actor.empty() ? login_name() : o->actor, o->reason,
-                                o->dry_run};
+                                o->dry_run, std::nullopt};
     if (amount_opt->count() > 0) req.amount = o->cancel_amount;
     ManualOpContext mc{(*ctx)->pool, *(*ctx)->store, *(*ctx)->toss, SystemClock::instance()};
     report_manual_op((*ctx)->run(cancel_enrollment(mc, req)), o->format, exit_code);

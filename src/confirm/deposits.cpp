@@ -37,12 +37,20 @@ awaitable<Result<DepositChange>> apply_deposit_state(asio::thread_pool& pool, St
     if (!changed) co_return std::unexpected(changed.error());
     co_return *changed ? DepositChange::kSettled : DepositChange::kNone;
   }
+  // Past its due date the account takes no more money ("입금 기한을 넘기면 발급된 가상계좌는 더
+  // 이상 사용할 수 없습니다", https://docs.tosspayments.com/guides/payment/virtual-account-api);
+  // Toss may say so with virtualAccount.expired while the status is still WAITING_FOR_DEPOSIT.
+  const bool account_expired =
+      toss.status == "WAITING_FOR_DEPOSIT" && toss.virtual_account && toss.virtual_account->expired;
   if (toss.status == "EXPIRED" || toss.status == "CANCELED" || toss.status == "ABORTED" ||
-      toss.status == "PARTIAL_CANCELED") {
+      toss.status == "PARTIAL_CANCELED" || account_expired) {
     // Before the deposit nothing was paid: whatever Toss closed it with, the order is over.
-    const std::string status = toss.status == "EXPIRED" ? "EXPIRED" : "CANCELED";
+    const std::string status = toss.status == "EXPIRED" || account_expired ? "EXPIRED" : "CANCELED";
     const AuditEntry audit{actor, "payment.deposit_closed", key,
-                           "Toss reported " + toss.status + " before the deposit", details.dump()};
+                           "Toss reported " + toss.status +
+                               (account_expired ? " with the account expired" : "") +
+                               " before the deposit",
+                           details.dump()};
     auto changed =
         co_await run_blocking(pool, [&] { return store.close_deposit(key, status, now, audit); });
     if (!changed) co_return std::unexpected(changed.error());

@@ -4,10 +4,19 @@
 
 #include "confirm/deposits.h"
 #include "core/codec.h"
+#include "core/time.h"
 
 namespace payedge {
 
 using nlohmann::json;
+
+namespace {
+// A virtual account whose due date (+09:00, as Toss writes it) has passed.
+bool past_due(const Payment& p, EpochMs now) {
+  const auto due = parse_rfc3339(p.va_due_date);
+  return due && *due < now;
+}
+}  // namespace
 
 json ReconcileReport::to_json() const {
   json counts = json::object();
@@ -170,13 +179,19 @@ awaitable<void> Reconciler::settle_deposits(const ReconcileOptions& o, Reconcile
     if (fetched && (fetched->order_id != p.order_id || fetched->total_amount != p.amount)) {
       action = "deposit_mismatch";  // never settled on a record that is not this order's
     } else if (fetched && o.dry_run) {
-      action = fetched->status == "DONE"                  ? "would_settle_deposit"
-               : fetched->status == "WAITING_FOR_DEPOSIT" ? "deposit_waiting"
-                                                          : "would_close_deposit";
+      const bool expired = fetched->virtual_account && fetched->virtual_account->expired;
+      action = fetched->status == "DONE"                              ? "would_settle_deposit"
+               : fetched->status == "WAITING_FOR_DEPOSIT" && !expired ? "deposit_waiting"
+                                                                      : "would_close_deposit";
     } else if (fetched) {
       auto change = co_await apply_deposit_state(pool_, store_, p, *fetched, o.actor, "reconcile",
                                                  clock_.now_ms());
       if (change) action = std::string(to_string(*change));
+    }
+    if (action == "deposit_waiting" && past_due(p, clock_.now_ms())) {
+      // Toss still waits past the due date and does not call the account expired: nothing is
+      // changed on a guess, but the on-call sees it (a warn line each round) until Toss decides.
+      action = "deposit_overdue";
     }
     ++report.by_action[action];
     json entry = {{"payment_key", p.provider_tx_id},
@@ -197,6 +212,7 @@ awaitable<void> Reconciler::settle_deposits(const ReconcileOptions& o, Reconcile
       line.success = action == "deposit_settled" || action == "deposit_closed";
       line.level = line.success ? "info" : "warn";
       line.error_detail = "action=" + action;
+      if (action == "deposit_overdue") line.error_detail += " due_date=" + p.va_due_date;
       line.user_id = p.user_id;
       line.course_id = p.course_id;
       line.order_id = p.order_id;

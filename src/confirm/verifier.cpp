@@ -70,9 +70,37 @@ awaitable<VerifyReport> verify_against_toss(asio::thread_pool& pool, Store& stor
            fmt::format("ours {} / {} KRW, Toss {} / {} KRW", p.order_id, p.amount,
                        toss_payment->order_id, toss_payment->total_amount)});
     }
-    if (status != p.status) {
+    // Closed by us as EXPIRED because Toss called the account expired past its due date while
+    // its status still says WAITING_FOR_DEPOSIT (confirm/deposits): the two agree.
+    const bool expired_account = p.status == "EXPIRED" && status == "WAITING_FOR_DEPOSIT" &&
+                                 toss_payment->virtual_account &&
+                                 toss_payment->virtual_account->expired;
+    if (expired_account) {
+      // nothing to report
+    } else if (status != p.status && p.status == "WAITING_FOR_DEPOSIT") {
+      // A virtual account whose DEPOSIT_CALLBACK or expiry event we have not applied (yet).
+      report.violations.push_back(
+          {"deposit_status_drift", p.provider_tx_id,
+           fmt::format("ours WAITING_FOR_DEPOSIT (enrollment PENDING), Toss {}{}; ops reconcile "
+                       "applies it",
+                       status, status == "DONE" ? " (deposited)" : "")});
+    } else if (status != p.status) {
       report.violations.push_back({"payment_status_drift", p.provider_tx_id,
-                                   fmt::format("ours {}, Toss {}", p.status, status)});
+                                   status == "PARTIAL_CANCELED"
+                                       ? fmt::format("ours {}, Toss {} ({} KRW left)", p.status,
+                                                     status, toss_payment->balance_amount)
+                                       : fmt::format("ours {}, Toss {}", p.status, status)});
+    } else if (p.status == "DONE" || p.status == "PARTIAL_CANCELED") {
+      // The same status, but what is left after partial refunds may still differ: ours (the
+      // amount until a refund is recorded) against Toss's balanceAmount
+      // (https://docs.tosspayments.com/reference#payment-객체).
+      const Krw ours = p.balance_amount.value_or(p.amount);
+      if (ours != toss_payment->balance_amount) {
+        report.violations.push_back(
+            {"payment_balance_drift", p.provider_tx_id,
+             fmt::format("ours {} {} KRW left, Toss {} {} KRW left", p.status, ours, status,
+                         toss_payment->balance_amount)});
+      }
     }
   }
 

@@ -37,6 +37,20 @@ std::string escape_label(const std::string& v) {
   return out;
 }
 
+// The reason label of a webhook line: a refusal by its kind (the request's 401, or the
+// refetch_mismatch found by the processor after its 200 — SPEC 6), otherwise what the delivery
+// or its processing did ("queued", "duplicate", "applied", "unchanged", "ignored", "retry",
+// "gave_up"; error_detail is "what:more"), else the error code.
+std::string webhook_reason(const RequestLog& line) {
+  if (line.error_code == "E_WEBHOOK_INVALID_SIG") {
+    return std::string(webhook_refusal_reason(line.error_detail));
+  }
+  const std::string what = line.error_detail.substr(0, line.error_detail.find(':'));
+  if (line.success) return bounded(what);
+  if (what == "retry" || what == "gave_up") return what;
+  return bounded(line.error_code);
+}
+
 }  // namespace
 
 void LineMetrics::set_courses(const std::vector<std::string>& ids) {
@@ -79,13 +93,15 @@ void LineMetrics::observe(const RequestLog& line) {
       }
     }
   } else if (line.fn == "toss-webhook") {
-    // The handler writes what the event did into error_detail; a refusal has its code.
-    ++webhooks_[bounded(line.success ? line.error_detail : line.error_code)];
+    // Request lines and processing lines (after the 200) alike: a refusal found in the
+    // background is as visible here as one answered 401.
+    ++webhooks_[webhook_reason(line)];
   } else if (line.fn == "reconciler") {
     const std::string prefix = "action=";
-    const std::string action = line.error_detail.starts_with(prefix)
-                                   ? line.error_detail.substr(prefix.size())
-                                   : line.error_detail;
+    std::string action = line.error_detail.starts_with(prefix)
+                             ? line.error_detail.substr(prefix.size())
+                             : line.error_detail;
+    action = action.substr(0, action.find(' '));  // "deposit_overdue due_date=…"
     ++reconciler_[bounded(action)];
   }
 }
@@ -109,8 +125,9 @@ std::string LineMetrics::render() const {
                        escape_label(key.first), key.second, n);
   }
   out +=
-      "# HELP payedge_webhook_events_total Toss webhook requests by outcome (what the event did, "
-      "or the error code).\n"
+      "# HELP payedge_webhook_events_total Toss webhook deliveries and their processing by "
+      "outcome: refusals by reason (signature, deposit_secret, refetch_mismatch), else what the "
+      "event did or the error code.\n"
       "# TYPE payedge_webhook_events_total counter\n";
   for (const auto& [reason, n] : webhooks_) {
     out += fmt::format("payedge_webhook_events_total{{reason=\"{}\"}} {}\n", reason, n);

@@ -9,6 +9,12 @@
 
 namespace payedge {
 
+std::string_view webhook_refusal_reason(std::string_view detail) {
+  if (detail.starts_with("refetch_mismatch")) return "refetch_mismatch";
+  if (detail.starts_with("deposit_secret")) return "deposit_secret";
+  return "signature";
+}
+
 nlohmann::ordered_json RequestLog::to_json() const {
   using json = nlohmann::ordered_json;
   auto opt_str = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };

@@ -44,6 +44,12 @@ struct RequestLog {
   nlohmann::ordered_json to_json() const;
 };
 
+// Why a webhook was refused (a line with E_WEBHOOK_INVALID_SIG): "refetch_mismatch" (Toss's
+// record contradicts an unsigned event, found after the 200), "deposit_secret" (a
+// DEPOSIT_CALLBACK without the payment's secret) or "signature" (a signed event's header) —
+// the three kinds runbook 4.4 tells apart; the alert and /metrics both name them so.
+std::string_view webhook_refusal_reason(std::string_view error_detail);
+
 // Where log lines go: stdout, a file, or a callback (the demo prints them its own way).
 class LogSink {
  public:

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -14,6 +15,8 @@ namespace payedge {
 
 // Who changes a switch and why, as the audit row records it.
 struct SwitchActor {
+  SwitchActor(std::string who, std::string why, std::string through = "", bool alert = false)
+      : actor(std::move(who)), reason(std::move(why)), via(std::move(through)), automatic(alert) {}
   std::string actor;
   std::string reason;
   std::string via;         // "admin-api" when the change came through the dashboard; else empty

@@ -82,6 +82,17 @@ std::optional<json> Simulator::mark_expired(const std::string& payment_key) {
   return o;
 }
 
+std::optional<json> Simulator::mark_account_expired(const std::string& payment_key) {
+  auto it = payments_.find(payment_key);
+  if (it == payments_.end() || it->second.object["status"] != "WAITING_FOR_DEPOSIT" ||
+      !it->second.object["virtualAccount"].is_object())
+    return std::nullopt;
+  json& va = it->second.object["virtualAccount"];
+  va["expired"] = true;
+  va["dueDate"] = format_with_offset(clock_.now_ms() - 60'000, kKst);
+  return it->second.object;
+}
+
 json SimFaults::to_json() const {
   return {{"error_rate", error_rate},
           {"get_error_rate", get_error_rate},
@@ -91,7 +102,8 @@ json SimFaults::to_json() const {
           {"timeout_rate", timeout_rate},
           {"approve_then_fail_rate", approve_then_fail_rate},
           {"cancel_error_status", cancel_error_status},
-          {"get_latency_ms", get_latency_ms}};
+          {"get_latency_ms", get_latency_ms},
+          {"get_mistyped_keys", get_mistyped_keys}};
 }
 
 Simulator::Simulator(SimOptions options, const Clock& clock)
@@ -418,6 +430,14 @@ HttpResponse Simulator::get_payment(const std::string& payment_key) {
   if (it == payments_.end())
     return toss_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
   refresh_expiry(it->second);
+  if (faults_.get_mistyped_keys.contains(payment_key)) {
+    count_fault("get_mistyped");
+    json mistyped = it->second.object;
+    mistyped["status"] = 7;
+    if (mistyped.contains("totalAmount"))
+      mistyped["totalAmount"] = mistyped["totalAmount"].dump();  // 49000 → "49000"
+    return json_response(200, mistyped.dump());
+  }
   return json_response(200, it->second.object.dump());
 }
 
@@ -543,6 +563,17 @@ HttpResponse Simulator::set_faults(const json& body) {
     if (!body["get_latency_ms"].is_number_integer() || body["get_latency_ms"].get<int>() < 0)
       return toss_error(400, "INVALID_REQUEST", "get_latency_ms must be a non-negative integer");
     f.get_latency_ms = body["get_latency_ms"];
+  }
+  if (body.contains("get_mistyped_keys")) {
+    const auto& keys = body["get_mistyped_keys"];
+    if (!keys.is_array())
+      return toss_error(400, "INVALID_REQUEST", "get_mistyped_keys is an array of paymentKeys");
+    f.get_mistyped_keys.clear();
+    for (const auto& k : keys) {
+      if (!k.is_string())
+        return toss_error(400, "INVALID_REQUEST", "get_mistyped_keys is an array of paymentKeys");
+      f.get_mistyped_keys.insert(k.get<std::string>());
+    }
   }
   if (body.contains("latency_ms")) {
     const auto& l = body["latency_ms"];

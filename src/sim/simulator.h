@@ -27,6 +27,9 @@ struct SimFaults {
   double approve_then_fail_rate = 0;  // approve, then answer 500 or cut the connection
   int cancel_error_status = 0;  // non-zero: every cancel is refused with it (ops cancel tests)
   int get_latency_ms = 0;       // every GET /v1/payments/… takes this long (webhook tests)
+  // GET /v1/payments/{key} of these keys answers 200 with a mistyped body (status a number,
+  // totalAmount a string): what a reader must survive without throwing (reconciler tests).
+  std::set<std::string> get_mistyped_keys;
   nlohmann::json to_json() const;
 };
 
@@ -48,10 +51,13 @@ class Simulator {
   // confirmed with "method":"VIRTUAL_ACCOUNT" waits in WAITING_FOR_DEPOSIT, its Payment object
   // carrying `virtualAccount` and the deposit `secret`.
   // mark_deposited: WAITING_FOR_DEPOSIT → DONE (approvedAt now, settlementStatus COMPLETED);
-  // mark_expired: WAITING_FOR_DEPOSIT → EXPIRED (virtualAccount.expired true). Both return the
-  // updated Payment object, or nullopt when the payment is unknown or not waiting.
+  // mark_expired: WAITING_FOR_DEPOSIT → EXPIRED (virtualAccount.expired true);
+  // mark_account_expired: the due date passed, virtualAccount.expired true, the status left
+  // WAITING_FOR_DEPOSIT. Each returns the updated Payment object, or nullopt when the payment is
+  // unknown or not waiting.
   std::optional<nlohmann::json> mark_deposited(const std::string& payment_key);
   std::optional<nlohmann::json> mark_expired(const std::string& payment_key);
+  std::optional<nlohmann::json> mark_account_expired(const std::string& payment_key);
   // The Payment object as GET /v1/payments/{key} would answer it (nullopt: unknown key).
   std::optional<nlohmann::json> payment_object(const std::string& payment_key) const;
 

@@ -137,8 +137,13 @@ awaitable<HttpResponse> Simulator::expire(const json& request) {
   const std::string key = request.is_object() ? request.value("paymentKey", std::string()) : "";
   if (!payment_object(key))
     co_return sim_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
-  auto p = mark_expired(key);
+  // "flag_only": the due date passes and Toss marks the account expired (virtualAccount.expired)
+  // but leaves the status WAITING_FOR_DEPOSIT, and tells nobody: what the reconciler must catch.
+  const bool flag_only = request.value("flag_only", false);
+  auto p = flag_only ? mark_account_expired(key) : mark_expired(key);
   if (!p) co_return sim_error(400, "INVALID_REQUEST", "the payment is not waiting for a deposit");
+  if (flag_only)
+    co_return json_response(200, json{{"paymentKey", key}, {"status", (*p)["status"]}}.dump());
   const std::string url = request.value("url", options_.webhook_url);
   json out = {{"paymentKey", key}, {"status", "EXPIRED"}};
   if (!url.empty()) {

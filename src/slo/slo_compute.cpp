@@ -20,6 +20,7 @@ using logs::Field;
 
 constexpr EpochMs kDayMs = 86'400'000;
 constexpr std::string_view kConfirmFn = "confirm-payment";
+constexpr std::string_view kPendingDeposit = "pending_deposit";  // api: WAITING_FOR_DEPOSIT
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -50,6 +51,7 @@ struct DayCounts {
   logs::LatencyHistogram latency;  // successful, not replayed, with latency_ms
   std::uint64_t confirms = 0, mismatches = 0;
   std::uint64_t good = 0, failed = 0, excluded = 0;
+  std::uint64_t pending_deposits = 0;
 
   void merge(const DayCounts& o) {
     latency.merge(o.latency);
@@ -58,6 +60,7 @@ struct DayCounts {
     good += o.good;
     failed += o.failed;
     excluded += o.excluded;
+    pending_deposits += o.pending_deposits;
   }
 };
 
@@ -80,6 +83,8 @@ class SloSink final : public logs::RecordSink {
       case SloClass::kGood:
         ++d.good;
         if (!r.replayed.value_or(false) && r.latency_ms) d.latency.add(*r.latency_ms);
+        if (!r.replayed.value_or(false) && r.get_or(Field::kErrorDetail) == kPendingDeposit)
+          ++d.pending_deposits;
         break;
       case SloClass::kBad:
         ++d.failed;
@@ -144,7 +149,7 @@ SloOutcome compute_slo(const SloOptions& o, const logs::TimeZone& tz) {
   spec.until = o.period.until;
   const logs::RecordFilter filter(spec);
   logs::FieldSet wanted;
-  wanted.add(Field::kStatus).add(Field::kErrorCode);
+  wanted.add(Field::kStatus).add(Field::kErrorCode).add(Field::kErrorDetail);
   wanted.latency = wanted.http = wanted.toss = true;  // toss: `replayed`
 
   std::vector<std::unique_ptr<SloSink>> sinks;
@@ -176,6 +181,7 @@ SloOutcome compute_slo(const SloOptions& o, const logs::TimeZone& tz) {
     r.success.good += d.good;
     r.success.failed += d.failed;
     r.success.excluded += d.excluded;
+    r.success.pending_deposits += d.pending_deposits;
   }
   if (days.empty()) return out;
 

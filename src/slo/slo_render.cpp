@@ -103,7 +103,8 @@ ojson slo_json(const SloReport& r, const logs::ScanStats& stats) {
             {"good", r.success.good},
             {"failed", r.success.failed},
             {"excluded", r.success.excluded},
-            {"valid", r.success.valid()}}},
+            {"valid", r.success.valid()},
+            {"pending_deposits", r.success.pending_deposits}}},
           {"daily", daily},
           {"weekly", weekly},
           {"pass", r.pass()},
@@ -131,9 +132,14 @@ std::string slo_table(const SloReport& r, const logs::ScanStats& stats) {
 
   const auto& s = r.success;
   text += fmt::format("Success rate (target >= {})\n", target_percent(s.target));
-  text += fmt::format("  {}  good {} / valid {}  (failed {}, excluded {})  {}\n\n",
+  text += fmt::format("  {}  good {} / valid {}  (failed {}, excluded {})  {}\n",
                       percent_floor(s.good, s.valid()), s.good, s.valid(), s.failed, s.excluded,
                       verdict(s.pass()));
+  if (s.pending_deposits) {
+    text += fmt::format("  of the good: {} virtual-account deposit{} awaited at confirm\n",
+                        s.pending_deposits, s.pending_deposits == 1 ? "" : "s");
+  }
+  text += "\n";
 
   text += fmt::format("Daily confirm time (mean < {:g} ms, p95 < {:g} ms)\n",
                       r.targets.mean_confirm_ms, r.targets.p95_confirm_ms);
@@ -206,6 +212,12 @@ table{display:block;max-width:100%;overflow-x:auto}
       "class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n</table>\n",
       e(percent_floor(s.good, s.valid())), s.good, s.valid(), s.failed, s.excluded, cls(s.pass()),
       verdict(s.pass()));
+  if (s.pending_deposits) {
+    h += fmt::format(
+        "<p class=\"meta\">Of the good: {} virtual-account deposit{} awaited at "
+        "confirm.</p>\n",
+        s.pending_deposits, s.pending_deposits == 1 ? "" : "s");
+  }
 
   h += fmt::format("<h2>Daily confirm time (mean &lt; {:g} ms, p95 &lt; {:g} ms)</h2>\n",
                    r.targets.mean_confirm_ms, r.targets.p95_confirm_ms);

@@ -9,6 +9,9 @@
 //   Every other line is excluded: the client's own errors (bad input, auth, amount mismatch,
 //   declined card, conflicts, rate limit, ...). No valid line: value null, pass true.
 //   pass: value >= target.
+//   A virtual-account confirm answered WAITING_FOR_DEPOSIT (enrollment PENDING) is good: the
+//   confirm did its job, the money comes later. Such first answers (not replays) are also
+//   counted apart as pending deposits.
 // - Daily mean and p95 over successful confirms that are not replays (replayed != true) and
 //   carry latency_ms, days in the report's zone; p95 is nearest-rank (index ceil(0.95·n)−1), as
 //   `logs latency`. pass: mean < target and p95 < target. Days run from the first to the last
@@ -60,6 +63,9 @@ struct SloOptions {
 
 struct SuccessRate {
   std::uint64_t good = 0, failed = 0, excluded = 0;
+  // Among the good: first answers that left a virtual account waiting for its deposit
+  // (error_detail "pending_deposit"; the confirm succeeded, the money comes later).
+  std::uint64_t pending_deposits = 0;
   double target = 0;
   std::uint64_t valid() const { return good + failed; }
   std::optional<double> value() const;  // nullopt without valid lines

@@ -146,7 +146,7 @@ constexpr std::string_view kAttemptFailed =
 #define PAYEDGE_PAYMENT_COLUMNS                                                                \
   "SELECT provider_tx_id, order_id, user_id, course_id, amount, coupon_code, status, method, " \
   "approved_at, source, va_bank_code, va_account_number, va_customer_name, va_due_date, "      \
-  "va_secret FROM payments "
+  "va_secret, balance_amount FROM payments "
 constexpr std::string_view kSelectPayment = PAYEDGE_PAYMENT_COLUMNS "WHERE provider_tx_id = ?";
 constexpr std::string_view kSelectPaymentByOrder = PAYEDGE_PAYMENT_COLUMNS "WHERE order_id = ?";
 constexpr std::string_view kListWaitingDeposits = PAYEDGE_PAYMENT_COLUMNS
@@ -211,6 +211,13 @@ constexpr LocalCheck kLocalChecks[] = {
      "SELECT p.provider_tx_id, 'WAITING_FOR_DEPOSIT payment without a PENDING enrollment' FROM "
      "payments p WHERE p.status = 'WAITING_FOR_DEPOSIT' AND NOT EXISTS (SELECT 1 FROM "
      "enrollments e WHERE e.payment_key = p.provider_tx_id AND e.status = 'PENDING')"},
+    // A virtual account closed before its deposit gives its coupon redemption back (SPEC 6).
+    {"closed_deposit_keeps_coupon",
+     "SELECT p.provider_tx_id, 'virtual account ' || p.status || ' before its deposit, coupon ' "
+     "|| a.coupon_code || ' still reserved' FROM payments p JOIN confirm_attempts a ON "
+     "a.payment_key = p.provider_tx_id WHERE p.status IN ('EXPIRED', 'CANCELED') AND "
+     "p.va_bank_code IS NOT NULL AND (p.approved_at IS NULL OR p.approved_at = '') AND "
+     "a.coupon_reserved = TRUE"},
     {"done_attempt_without_payment",
      "SELECT a.payment_key, 'attempt DONE but no payment row' FROM confirm_attempts a WHERE "
      "a.state = "
@@ -954,6 +961,7 @@ Payment read_payment(const Query& q) {
   p.va_customer_name = q.opt_text(12).value_or("");
   p.va_due_date = q.opt_text(13).value_or("");
   p.va_secret = q.opt_text(14).value_or("");
+  p.balance_amount = q.opt_int64(15);
   return p;
 }
 }  // namespace

@@ -62,6 +62,8 @@ struct Payment {
   std::string va_customer_name;
   std::string va_due_date;  // as Toss reported it (+09:00)
   std::string va_secret;    // Toss's deposit secret (DEPOSIT_CALLBACK); never logged
+  // What is left after partial refunds (Toss's balanceAmount); unset while nothing was refunded.
+  std::optional<Krw> balance_amount;
 };
 
 // The account number of a virtual account as payedge stores and logs it.

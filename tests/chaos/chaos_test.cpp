@@ -4,6 +4,13 @@
 // must show no paymentKey approved twice or confirmed outside an Idempotency-Key replay,
 // and every client must have ended with a success or a retryable error.
 //
+// One order in eight is a virtual account (가상계좌): its confirm leaves the payment
+// WAITING_FOR_DEPOSIT and the enrollment PENDING; a "bank" thread then deposits or lets it expire
+// at the simulator, the webhook delivered to whichever serve is up (or lost: no URL, or the
+// service is down), and the reconciler finds what no webhook brought. At the end every virtual
+// account agrees with Toss: DONE ⇔ ACTIVE, WAITING_FOR_DEPOSIT ⇔ PENDING, EXPIRED ⇔ CANCELLED
+// with its coupon released — and no money without an enrollment.
+//
 // Bounded in count and time. PAYEDGE_CHAOS_ORDERS sets the size (ctest: small; make chaos:
 // large). Waiting is on conditions (a counter of finished requests), never on sleeps.
 #include <gtest/gtest.h>
@@ -18,6 +25,7 @@
 #include <set>
 #include <thread>
 
+#include "core/codec.h"
 #include "harness.h"
 
 namespace payedge::testing {
@@ -42,6 +50,31 @@ wait_ms = 1500
 lease_ms = 1000
 reconcile_interval_s = 0
 )";
+
+// Which orders are virtual accounts, and what the bank does with each once it is confirmed.
+bool is_virtual_account(int order) { return order % 8 == 5; }
+bool uses_coupon(int order) { return (order / 8) % 2 == 0; }  // WELCOME10: 49,000 → 44,100
+enum class BankAction { kDeposit, kExpire, kDepositLost, kExpireLost, kNothing };
+BankAction bank_action(int order) {
+  switch ((order / 8) % 6) {
+    case 0:
+    case 1:
+      return BankAction::kDeposit;
+    case 2:
+      return BankAction::kExpire;
+    case 3:
+      return BankAction::kDepositLost;  // Toss has the money; its DEPOSIT_CALLBACK never came
+    case 4:
+      return BankAction::kExpireLost;
+    default:
+      return BankAction::kNothing;  // still waiting at the end
+  }
+}
+
+std::string fmt_bank(bool deposit, int sim_status, const std::string& delivery) {
+  return std::string(deposit ? "deposit" : "expire") + ":" + std::to_string(sim_status) + ":" +
+         delivery;
+}
 
 struct Tally {
   std::mutex mu;
@@ -70,8 +103,22 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
                .pg_schema = GetParam() == "postgresql_schema" ? "payedge" : ""});
 
   std::vector<std::string> keys;
-  for (int i = 0; i < orders; ++i)
-    keys.push_back(stack.new_session("chaos-order-" + std::to_string(100000 + i), 49000));
+  auto amount_of = [](int order) {
+    return is_virtual_account(order) && uses_coupon(order) ? 44100 : 49000;
+  };
+  for (int i = 0; i < orders; ++i) {
+    const std::string order_id = "chaos-order-" + std::to_string(100000 + i);
+    if (!is_virtual_account(i)) {
+      keys.push_back(stack.new_session(order_id, 49000));
+      continue;
+    }
+    auto r = http_call(
+        stack.sim_port(), "POST", "/__sim/sessions",
+        json{{"orderId", order_id}, {"amount", amount_of(i)}, {"method", "VIRTUAL_ACCOUNT"}}
+            .dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    keys.push_back(r.json()["paymentKey"]);
+  }
   // Each order is sent 1–3 times: duplicates land concurrently or later, like back/refresh.
   std::mt19937 rng(20261126);
   std::vector<int> work;
@@ -93,6 +140,13 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
   std::condition_variable restarted;
   Tally tally;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
+  // Virtual accounts confirmed (a first 200), for the bank; closed when the clients are done.
+  std::mutex bank_mu;
+  std::condition_variable bank_cv;
+  std::vector<int> bank_queue;
+  std::set<int> bank_seen;
+  bool clients_done = false;
+  std::map<std::string, int> bank_tally;  // "deposit:200", "expire:0" (service down), …
 
   auto client = [&](int id) {
     std::atomic<int>& port = ports[id % 2];  // with two instances, half the clients use each
@@ -100,10 +154,11 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
     for (size_t w; (w = next.fetch_add(1)) < work.size();) {
       const int order = work[w];
       const std::string user = "chaos-user-" + std::to_string(order);
-      const json body = {{"paymentKey", keys[static_cast<size_t>(order)]},
-                         {"orderId", "chaos-order-" + std::to_string(100000 + order)},
-                         {"amount", 49000},
-                         {"courseId", "course-sql"}};
+      json body = {{"paymentKey", keys[static_cast<size_t>(order)]},
+                   {"orderId", "chaos-order-" + std::to_string(100000 + order)},
+                   {"amount", amount_of(order)},
+                   {"courseId", "course-sql"}};
+      if (amount_of(order) != 49000) body["couponCode"] = "WELCOME10";
       headers["Authorization"] = "Bearer " + token_for(user);
       std::string final_code;
       bool retryable = true;
@@ -133,6 +188,11 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
         if (r.status == 200) {
           final_code = "200";
           retryable = false;
+          if (is_virtual_account(order)) {
+            std::lock_guard lock(bank_mu);
+            if (bank_seen.insert(order).second) bank_queue.push_back(order);
+            bank_cv.notify_one();
+          }
           break;
         }
         json b = r.json();
@@ -168,10 +228,48 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
       restarted.notify_all();
     }
   });
+  // The bank: the buyer pays into the account, or lets its due date pass; Toss tells the serve
+  // that is up at that moment (a kill in between loses the webhook, as a lost one would).
+  std::thread bank([&] {
+    for (;;) {
+      int order = -1;
+      {
+        std::unique_lock lock(bank_mu);
+        bank_cv.wait(lock, [&] { return !bank_queue.empty() || clients_done; });
+        if (bank_queue.empty()) return;
+        order = bank_queue.back();
+        bank_queue.pop_back();
+      }
+      const BankAction action = bank_action(order);
+      if (action == BankAction::kNothing) continue;
+      const bool deposit = action == BankAction::kDeposit || action == BankAction::kDepositLost;
+      json request = {{"paymentKey", keys[static_cast<size_t>(order)]}};
+      if (action == BankAction::kDeposit || action == BankAction::kExpire) {
+        request["url"] = "http://127.0.0.1:" + std::to_string(ports[order % 2].load()) +
+                         "/functions/v1/toss-webhook";
+      }
+      auto r = http_call(stack.sim_port(), "POST", deposit ? "/__sim/deposit" : "/__sim/expire",
+                         request.dump());
+      json b = r.json();
+      const std::string delivery =
+          !request.contains("url") ? "lost"
+          : b.is_object() && b.contains("delivery") && b["delivery"].is_object()
+              ? std::to_string(b["delivery"].value("status", 0))
+              : "?";
+      std::lock_guard lock(bank_mu);
+      ++bank_tally[fmt_bank(deposit, r.status, delivery)];
+    }
+  });
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) threads.emplace_back(client, c);
   for (auto& t : threads) t.join();
   killer.join();
+  {
+    std::lock_guard lock(bank_mu);
+    clients_done = true;
+  }
+  bank_cv.notify_all();
+  bank.join();
   ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the run hit its time bound";
 
   // Quiesce: no serve runs, Toss is healthy, and the reconciler settles what was left open.
@@ -197,6 +295,8 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
               stats["confirm_calls"].dump().c_str(), stats["approvals"].dump().c_str(),
               stats["faults_by_kind"].dump().c_str());
   std::printf("chaos: reconcile %s\n", json::parse(reconcile.out)["by_action"].dump().c_str());
+  std::printf("chaos: bank (action:sim status:webhook answer) %s\n",
+              json(bank_tally).dump().c_str());
   std::printf("chaos: verify %s\n", verify.out.c_str());
 
   // Faults were really injected, of every kind, and the service was really killed.
@@ -222,9 +322,75 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
   for (const auto& row : stack.db().rows("SELECT provider_tx_id FROM payments"))
     recorded.insert(row[0]);
   EXPECT_EQ(recorded, approved);
-  EXPECT_EQ(stack.db().count("enrollments", "status = 'ACTIVE'"),
-            static_cast<long long>(approved.size()));
   EXPECT_EQ(stack.db().count("confirm_attempts", "state = 'IN_PROGRESS'"), 0);
+
+  // Every virtual account agrees with Toss's record of it.
+  std::map<std::string, int> va_states;  // Toss status → orders
+  long long va_not_paid = 0;             // approved at confirm, but no money (yet, or ever)
+  for (int i = 0; i < orders; ++i) {
+    if (!is_virtual_account(i)) continue;
+    const std::string& key = keys[static_cast<size_t>(i)];
+    auto toss = http_call(stack.sim_port(), "GET", "/v1/payments/" + key, "",
+                          {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}});
+    ASSERT_EQ(toss.status, 200) << toss.body;
+    const std::string t = toss.json()["status"];
+    ++va_states[t];
+    const std::string where = "payment_key = '" + key + "'";
+    const std::string payment =
+        stack.db().scalar("SELECT status FROM payments WHERE provider_tx_id = '" + key + "'");
+    const std::string enrollment =
+        stack.db().scalar("SELECT status FROM enrollments WHERE " + where);
+    const std::string coupon_held = stack.db().scalar(
+        "SELECT COUNT(*) FROM confirm_attempts WHERE coupon_reserved = TRUE AND " + where);
+    const std::string at = key + " (order " + std::to_string(i) + ", bank action " +
+                           std::to_string(static_cast<int>(bank_action(i))) + ")";
+    if (t == "DONE") {
+      EXPECT_EQ(payment, "DONE") << at;
+      EXPECT_EQ(enrollment, "ACTIVE") << at;
+    } else if (t == "WAITING_FOR_DEPOSIT") {
+      ++va_not_paid;
+      EXPECT_EQ(payment, "WAITING_FOR_DEPOSIT") << at;
+      EXPECT_EQ(enrollment, "PENDING") << at;
+    } else if (t == "EXPIRED" || t == "CANCELED") {
+      ++va_not_paid;
+      EXPECT_EQ(payment, t) << at;
+      EXPECT_EQ(enrollment, "CANCELLED") << at;
+      EXPECT_EQ(coupon_held, "0") << at << ": the coupon redemption was not released";
+    } else {
+      // Never confirmed at Toss: neither a payment nor an enrollment.
+      EXPECT_EQ(payment, "") << at << " Toss " << t;
+      EXPECT_EQ(enrollment, "") << at << " Toss " << t;
+    }
+  }
+  std::printf("chaos: virtual accounts by Toss status %s\n", json(va_states).dump().c_str());
+  // Each road was really taken: deposits and expiries, by webhook and by the reconciler.
+  EXPECT_GT(va_states["DONE"], 0);
+  EXPECT_GT(va_states["EXPIRED"], 0);
+  EXPECT_GT(va_states["WAITING_FOR_DEPOSIT"], 0);
+  EXPECT_GT(stack.db().count("audit_log",
+                             "action = 'payment.deposit' AND details LIKE "
+                             "'%\"source\":\"webhook\"%'"),
+            0);
+  EXPECT_GT(stack.db().count("audit_log",
+                             "action = 'payment.deposit' AND details LIKE "
+                             "'%\"source\":\"reconcile\"%'"),
+            0);
+  EXPECT_GT(stack.db().count("audit_log", "action = 'payment.deposit_closed'"), 0);
+  // Money only with an enrollment: every approval is ACTIVE except the accounts never paid into.
+  EXPECT_EQ(stack.db().count("enrollments", "status = 'ACTIVE'"),
+            static_cast<long long>(approved.size()) - va_not_paid);
+  EXPECT_EQ(stack.db().count("payments p",
+                             "p.status = 'DONE' AND NOT EXISTS (SELECT 1 FROM "
+                             "enrollments e WHERE e.payment_key = p.provider_tx_id "
+                             "AND e.status = 'ACTIVE')"),
+            0);
+  EXPECT_EQ(stack.db().count("enrollments", "status = 'PENDING'"),
+            va_states["WAITING_FOR_DEPOSIT"]);
+  // The coupon's redemptions are exactly the attempts that still hold one.
+  EXPECT_EQ(stack.db().scalar("SELECT redemptions FROM coupons WHERE code = 'WELCOME10'"),
+            std::to_string(stack.db().count("confirm_attempts",
+                                            "coupon_code = 'WELCOME10' AND "
+                                            "coupon_reserved = TRUE")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Chaos,

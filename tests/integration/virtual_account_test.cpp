@@ -96,6 +96,27 @@ TEST(VirtualAccount, ConfirmRecordsAWaitingPaymentAndAPendingEnrollment) {
   EXPECT_EQ(log.find(secret), std::string::npos);
   EXPECT_EQ(log.find(account), std::string::npos);
   EXPECT_EQ(stack.ops({"verify", "--format", "json"}).exit_code, 0);
+
+  // The confirm succeeded (the money comes later): its line is a success that says so, and the
+  // SLO report counts it as a good confirm and, apart, as a pending deposit (not the replay).
+  int pending_lines = 0;
+  for (const json& l : read_json_lines(stack.log_path())) {
+    if (l["fn"] == "confirm-payment" && l["error_detail"] == "pending_deposit") {
+      ++pending_lines;
+      EXPECT_EQ(l["status"], "success") << l.dump();
+    }
+  }
+  EXPECT_EQ(pending_lines, 3);  // the first, its replay, the other buyer's
+  auto slo = run_payedge({"slo", "report", "--format", "json", stack.log_path()});
+  ASSERT_EQ(slo.exit_code, 0) << slo.err;
+  const json report = json::parse(slo.out);
+  EXPECT_EQ(report["success_rate"]["pending_deposits"], 2) << slo.out;
+  EXPECT_EQ(report["success_rate"]["failed"], 0) << slo.out;
+  EXPECT_EQ(report["success_rate"]["good"], 3) << slo.out;  // the refused purchase is excluded
+  auto top = run_payedge({"logs", "top", "--by", "error_detail", "--fn", "confirm-payment",
+                          "--format", "json", stack.log_path()});
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_NE(top.out.find("pending_deposit"), std::string::npos) << top.out;
 }
 
 TEST(TossKeys, ServeSaysTheModeAndProductionRefusesATestKey) {

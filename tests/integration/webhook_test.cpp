@@ -145,6 +145,63 @@ TEST_F(WebhookTest, ForgedDoneForAPaymentTossHasInProgressChangesNothing) {
   EXPECT_EQ(json::parse(top.out)["rows"][0]["key"], "refetch_mismatch") << top.out;
 }
 
+// /metrics counts every refusal by its reason, the one the processor finds after the 200
+// (refetch_mismatch) as well as the two answered 401 at once, and the webhook alert's
+// Prometheus rule reads that series, so a forger is as visible to Prometheus as in the log.
+TEST_F(WebhookTest, RefusalsFoundAfterThe200ReachMetricsByReason) {
+  const std::string key = stack.new_session("order-wh-metrics-1", 49000);
+  const std::string forged = json{
+      {"eventType", "PAYMENT_STATUS_CHANGED"},
+      {"createdAt", "2026-11-28T10:00:00.000"},
+      {"data",
+       {{"paymentKey", key},
+        {"orderId", "order-wh-metrics-1"},
+        {"status", "DONE"},
+        {"totalAmount", 49000}}}}.dump();
+  EXPECT_EQ(post(forged).status, 200);
+  // A DEPOSIT_CALLBACK for an order we have no virtual account for: 401 at once.
+  EXPECT_EQ(post(R"({"createdAt":"2026-11-28T10:00:00.000","status":"DONE",)"
+                 R"("transactionKey":"t","orderId":"order-wh-metrics-1","secret":"guess"})")
+                .status,
+            401);
+  // A signed request whose signature is wrong: 401 at once.
+  EXPECT_EQ(post(R"({"eventType":"payout.changed","createdAt":"2026-11-28T10:00:00.000",)"
+                 R"("data":{"n":1}})",
+                 {{"tosspayments-webhook-signature", "v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="},
+                  {"tosspayments-webhook-transmission-time",
+                   format_with_offset(SystemClock::instance().now_ms(), 9 * 60)}})
+                .status,
+            401);
+  // And a genuine event that is applied.
+  const std::string paid = confirm_paid("order-wh-metrics-2");
+  cancel_at_toss(paid);
+  EXPECT_EQ(deliver({{"paymentKey", paid}})["status"], 200);
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  ASSERT_TRUE(eventually([&] { return processing_lines().size() == 2; }));
+
+  auto metrics = http_call(stack.api_port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  const std::string& m = metrics.body;
+  auto has = [&](const std::string& series) { return m.find(series + "\n") != std::string::npos; };
+  EXPECT_TRUE(has("payedge_webhook_events_total{reason=\"refetch_mismatch\"} 1")) << m;
+  EXPECT_TRUE(has("payedge_webhook_events_total{reason=\"deposit_secret\"} 1")) << m;
+  EXPECT_TRUE(has("payedge_webhook_events_total{reason=\"signature\"} 1")) << m;
+  EXPECT_TRUE(has("payedge_webhook_events_total{reason=\"queued\"} 2")) << m;
+  EXPECT_TRUE(has("payedge_webhook_events_total{reason=\"applied\"} 1")) << m;
+  // The request counter sees only the two refusals answered 401; the background one is not a
+  // request, which is why the webhook rule reads payedge_webhook_events_total.
+  EXPECT_TRUE(
+      has("payedge_requests_total{fn=\"toss-webhook\",status=\"error\",error_code="
+          "\"E_WEBHOOK_INVALID_SIG\"} 2"))
+      << m;
+  auto rules = run_payedge({"rules", "export", "--format", "prometheus"});
+  ASSERT_EQ(rules.exit_code, 0) << rules.err;
+  EXPECT_NE(rules.out.find("payedge_webhook_events_total{reason=~"), std::string::npos)
+      << rules.out;
+  EXPECT_NE(rules.out.find("signature|deposit_secret|refetch_mismatch"), std::string::npos)
+      << rules.out;
+}
+
 TEST(Webhook, DoneWebhookFinishesAnOpenConfirm) {
   // One try and no periodic reconciler: the lost answer stays lost until the webhook comes.
   Stack stack({.config_toml = "[toss]\nmax_attempts = 1\n[idempotency]\nreconcile_interval_s = "
@@ -283,6 +340,49 @@ TEST_F(WebhookTest, PartialRefundsKeepTheEnrollmentAFullCancelEndsIt) {
   EXPECT_NE(too_much.exit_code, 0);
 }
 
+// `ops verify` compares what is left after partial refunds (balance_amount) with Toss's
+// balanceAmount, not only the status: a second partial refund we missed leaves both
+// PARTIAL_CANCELED but with different balances.
+TEST_F(WebhookTest, VerifyComparesTheBalanceAfterPartialRefundsWithToss) {
+  const std::string key = confirm_paid("order-wh-verify-balance-1");
+  auto verify = [&] { return stack.ops({"verify", "--format", "json"}); };
+  auto refund_at_toss = [&](int amount) {
+    auto cancel = http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel",
+                            json{{"cancelReason", "부분 환불"}, {"cancelAmount", amount}}.dump(),
+                            {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}});
+    ASSERT_EQ(cancel.status, 200) << cancel.body;
+  };
+  EXPECT_EQ(verify().exit_code, 0);
+
+  // A partial refund made at Toss whose webhook has not reached us.
+  refund_at_toss(9000);
+  auto first = verify();
+  EXPECT_EQ(first.exit_code, 1) << first.out;
+  json v = json::parse(first.out)["violations"];
+  ASSERT_EQ(v.size(), 1u) << first.out;
+  EXPECT_EQ(v[0]["kind"], "payment_status_drift");
+  EXPECT_EQ(v[0]["detail"], "ours DONE, Toss PARTIAL_CANCELED (40000 KRW left)");
+  EXPECT_EQ(deliver({{"paymentKey", key}})["status"], 200);
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(verify().exit_code, 0);
+
+  // A second one: the statuses agree, the balances do not.
+  refund_at_toss(10000);
+  auto second = verify();
+  EXPECT_EQ(second.exit_code, 1) << second.out;
+  v = json::parse(second.out)["violations"];
+  ASSERT_EQ(v.size(), 1u) << second.out;
+  EXPECT_EQ(v[0]["kind"], "payment_balance_drift");
+  EXPECT_EQ(v[0]["payment_key"], key);
+  EXPECT_EQ(v[0]["detail"],
+            "ours PARTIAL_CANCELED 40000 KRW left, Toss PARTIAL_CANCELED 30000 KRW left");
+  EXPECT_EQ(deliver({{"paymentKey", key}})["status"], 200);
+  ASSERT_TRUE(eventually([&] { return all_processed(); }));
+  EXPECT_EQ(stack.db().scalar("SELECT balance_amount FROM payments"), "30000");
+  auto after = verify();
+  EXPECT_EQ(after.exit_code, 0) << after.out;
+}
+
 TEST(Webhook, AnsweredBeforeTheSlowTossFetchThenApplied) {
   // Toss's GET takes 3 s; the webhook is answered without waiting for it.
   Stack stack({.config_toml = "[toss]\nattempt_timeout_ms = 6000\n" + kFastRetries});
@@ -394,9 +494,10 @@ class VirtualAccountTest : public WebhookTest {
     EXPECT_EQ(r.status, 200) << r.body;
     return r.json().value("paymentKey", "");
   }
-  std::string confirm_pending(const std::string& order, long long amount, json coupon = nullptr) {
+  std::string confirm_pending(const std::string& order, long long amount, json coupon = nullptr,
+                              const std::string& user = "user-1") {
     const std::string key = va_session(order, amount);
-    auto r = stack.confirm(body_for(key, order, amount, "course-sql", coupon));
+    auto r = stack.confirm(body_for(key, order, amount, "course-sql", coupon), user);
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.json()["payment"]["status"], "WAITING_FOR_DEPOSIT") << r.body;
     EXPECT_EQ(r.json()["enrollment"]["status"], "PENDING") << r.body;
@@ -487,6 +588,88 @@ TEST_F(VirtualAccountTest, TheReconcilerFindsADepositWhoseWebhookWasLost) {
             1);
   auto verify = stack.ops({"verify", "--format", "json"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// `ops verify` on virtual accounts: a deposit or an expiry at Toss that we have not applied is
+// reported (the enrollment would stay PENDING); once applied, nothing is.
+TEST_F(VirtualAccountTest, VerifyReportsDepositsAndExpiriesNotAppliedYet) {
+  const std::string paid = confirm_pending("order-va-verify-1", 49000);
+  const std::string expired = confirm_pending("order-va-verify-2", 44100, "WELCOME10", "user-2");
+  auto verify = [&] { return stack.ops({"verify", "--format", "json"}); };
+  EXPECT_EQ(verify().exit_code, 0);  // waiting on both sides is no violation
+  // Toss has the deposit and the expiry; neither webhook reached us.
+  ASSERT_EQ(http_call(stack.sim_port(), "POST", "/__sim/deposit", json{{"paymentKey", paid}}.dump())
+                .status,
+            200);
+  ASSERT_EQ(
+      http_call(stack.sim_port(), "POST", "/__sim/expire", json{{"paymentKey", expired}}.dump())
+          .status,
+      200);
+  auto before = verify();
+  EXPECT_EQ(before.exit_code, 1) << before.out;
+  std::map<std::string, json> by_key;
+  const json report = json::parse(before.out);
+  for (const json& v : report["violations"]) by_key[v["payment_key"]] = v;
+  ASSERT_EQ(by_key.size(), 2u) << before.out;
+  EXPECT_EQ(by_key[paid]["kind"], "deposit_status_drift");
+  EXPECT_NE(by_key[paid]["detail"].get<std::string>().find("Toss DONE (deposited)"),
+            std::string::npos)
+      << before.out;
+  EXPECT_EQ(by_key[expired]["kind"], "deposit_status_drift");
+  EXPECT_NE(by_key[expired]["detail"].get<std::string>().find("Toss EXPIRED"), std::string::npos)
+      << before.out;
+  // The reconciler applies both; the expired one gives its coupon back.
+  auto rec = stack.ops({"reconcile", "--older-than", "0s", "--reason", "verify test"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.err << rec.out;
+  EXPECT_EQ(enrollment_status(paid), "ACTIVE");
+  EXPECT_EQ(enrollment_status(expired), "CANCELLED");
+  EXPECT_EQ(stack.db().scalar("SELECT coupon_reserved FROM confirm_attempts WHERE payment_key = '" +
+                              expired + "'"),
+            stack.db().scalar("SELECT FALSE"));
+  auto after = verify();
+  EXPECT_EQ(after.exit_code, 0) << after.out;
+  // A closed virtual account that still held its coupon would be reported.
+  stack.db().exec("UPDATE confirm_attempts SET coupon_reserved = TRUE WHERE payment_key = '" +
+                  expired + "'");
+  auto held = verify();
+  EXPECT_EQ(held.exit_code, 1) << held.out;
+  EXPECT_NE(held.out.find("closed_deposit_keeps_coupon"), std::string::npos) << held.out;
+}
+
+// A lost expiry: past the due date Toss may leave the status WAITING_FOR_DEPOSIT and only call
+// the account expired; the reconciler closes it (the coupon goes back). One whose due date
+// passed while Toss still waits is reported each round and left alone.
+TEST_F(VirtualAccountTest, TheReconcilerSettlesAccountsPastTheirDueDate) {
+  const std::string expired = confirm_pending("order-va-due-1", 44100, "WELCOME10");
+  const std::string overdue = confirm_pending("order-va-due-2", 49000, nullptr, "user-2");
+  auto flagged = http_call(stack.sim_port(), "POST", "/__sim/expire",
+                           json{{"paymentKey", expired}, {"flag_only", true}}.dump());
+  ASSERT_EQ(flagged.status, 200) << flagged.body;
+  EXPECT_EQ(flagged.json()["status"], "WAITING_FOR_DEPOSIT");
+  // Our record of the second account says its due date is over; Toss still waits for it.
+  stack.db().exec(
+      "UPDATE payments SET va_due_date = '2026-01-01T00:00:00+09:00' WHERE provider_tx_id = '" +
+      overdue + "'");
+  EXPECT_EQ(stack.db().scalar("SELECT redemptions FROM coupons WHERE code = 'WELCOME10'"), "1");
+
+  auto rec =
+      stack.ops({"reconcile", "--older-than", "0s", "--reason", "due dates", "--format", "json"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.err << rec.out;
+  const json report = json::parse(rec.out);
+  EXPECT_EQ(report["by_action"]["deposit_closed"], 1) << rec.out;
+  EXPECT_EQ(report["by_action"]["deposit_overdue"], 1) << rec.out;
+  EXPECT_EQ(payment_status(expired), "EXPIRED");
+  EXPECT_EQ(enrollment_status(expired), "CANCELLED");
+  EXPECT_EQ(stack.db().scalar("SELECT redemptions FROM coupons WHERE code = 'WELCOME10'"), "0");
+  EXPECT_EQ(payment_status(overdue), "WAITING_FOR_DEPOSIT");  // never closed on a guess
+  EXPECT_EQ(enrollment_status(overdue), "PENDING");
+  EXPECT_EQ(stack.db().count("audit_log", "action = 'payment.deposit_closed'"), 1);
+  // Toss's WAITING_FOR_DEPOSIT with the account expired agrees with our EXPIRED.
+  auto verify = stack.ops({"verify", "--format", "json"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  // The buyer whose account expired may buy the course again.
+  const std::string again = stack.new_session("order-va-due-3", 49000);
+  EXPECT_EQ(stack.confirm(body_for(again, "order-va-due-3", 49000, "course-sql")).status, 200);
 }
 
 // The limiter's arithmetic (refill, burst, eviction) is tested with injected time in

@@ -46,3 +46,65 @@ TEST(MetricsSnapshot, P95PastTheLastBucketIsItsBound) {
 
 }  // namespace
 }  // namespace payedge
+
+namespace payedge {
+namespace {
+
+RequestLog webhook_line(int http_status, bool success, std::string code, std::string detail) {
+  RequestLog l;
+  l.fn = "toss-webhook";
+  l.http_status = http_status;
+  l.success = success;
+  l.error_code = std::move(code);
+  l.error_detail = std::move(detail);
+  return l;
+}
+
+// payedge_webhook_events_total{reason}: the request lines and the processing lines written after
+// the 200 (http_status 0) alike; a refusal by its kind, else what happened before the ':'.
+TEST(LineMetrics, WebhookLinesAreCountedByReason) {
+  LineMetrics m;
+  m.observe(webhook_line(200, true, "", "queued"));
+  m.observe(webhook_line(200, true, "", "queued"));
+  m.observe(webhook_line(200, true, "", "duplicate:done"));
+  m.observe(webhook_line(401, false, "E_WEBHOOK_INVALID_SIG", "mismatch"));
+  m.observe(webhook_line(401, false, "E_WEBHOOK_INVALID_SIG", "stale"));
+  m.observe(webhook_line(401, false, "E_WEBHOOK_INVALID_SIG", "deposit_secret"));
+  m.observe(webhook_line(400, false, "E_INVALID_REQUEST", "not a Toss event"));
+  // After the 200:
+  m.observe(webhook_line(0, false, "E_WEBHOOK_INVALID_SIG", "refetch_mismatch"));
+  m.observe(webhook_line(0, true, "", "applied:canceled"));
+  m.observe(webhook_line(0, true, "", "unchanged:already_CANCELED"));
+  m.observe(webhook_line(0, false, "TOSS_API_ERROR", "retry:1:toss_timeout"));
+  m.observe(webhook_line(0, false, "TOSS_API_ERROR", "gave_up:8:toss_http_500"));
+  const std::string out = m.render();
+  for (const char* series : {
+           "payedge_webhook_events_total{reason=\"queued\"} 2\n",
+           "payedge_webhook_events_total{reason=\"duplicate\"} 1\n",
+           "payedge_webhook_events_total{reason=\"signature\"} 2\n",
+           "payedge_webhook_events_total{reason=\"deposit_secret\"} 1\n",
+           "payedge_webhook_events_total{reason=\"refetch_mismatch\"} 1\n",
+           "payedge_webhook_events_total{reason=\"E_INVALID_REQUEST\"} 1\n",
+           "payedge_webhook_events_total{reason=\"applied\"} 1\n",
+           "payedge_webhook_events_total{reason=\"unchanged\"} 1\n",
+           "payedge_webhook_events_total{reason=\"retry\"} 1\n",
+           "payedge_webhook_events_total{reason=\"gave_up\"} 1\n",
+       }) {
+    EXPECT_NE(out.find(series), std::string::npos) << series << out;
+  }
+  EXPECT_EQ(out.find("reason=\"other\""), std::string::npos) << out;
+}
+
+TEST(LineMetrics, ReconcilerActionsStopAtTheirDetails) {
+  LineMetrics m;
+  RequestLog l;
+  l.fn = "reconciler";
+  l.error_detail = "action=deposit_overdue due_date=2026-01-01T00:00:00+09:00";
+  m.observe(l);
+  EXPECT_NE(m.render().find("payedge_reconciler_actions_total{action=\"deposit_overdue\"} 1\n"),
+            std::string::npos)
+      << m.render();
+}
+
+}  // namespace
+}  // namespace payedge

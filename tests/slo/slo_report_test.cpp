@@ -157,6 +157,33 @@ TEST_F(SloReportTest, SuccessRateCountsOnlyServerSideFailures) {
   EXPECT_EQ(r.weekly[0].confirms, 21u);  // replays and errors are confirms too
 }
 
+// A virtual-account confirm answered WAITING_FOR_DEPOSIT is a success of the confirm (the
+// money comes later), and is also counted apart; its replays are not new pending deposits.
+TEST_F(SloReportTest, APendingDepositIsAGoodConfirmCountedApart) {
+  const EpochMs t = at("2026-11-26T03:00:00Z");
+  SloLine pending = ok(t, 120);
+  pending.error_detail = "pending_deposit";
+  SloLine pending_replay = ok(t + 1, 3);
+  pending_replay.error_detail = "pending_deposit";
+  pending_replay.replayed = true;
+  SloLine another = ok(t + 2, 80);
+  another.error_detail = "pending_deposit";
+  const SloReport r =
+      compute({ok(t + 3, 100), pending, pending_replay, another, err(t + 4, "E_INTERNAL", 500)})
+          .report;
+  EXPECT_EQ(r.success.good, 4u);
+  EXPECT_EQ(r.success.failed, 1u);
+  EXPECT_EQ(r.success.pending_deposits, 2u);
+  ASSERT_EQ(r.daily.size(), 1u);
+  EXPECT_EQ(r.daily[0].latency.count, 3u);  // timed like any first answer
+  const auto j = slo_json(r, {});
+  EXPECT_EQ(j["success_rate"]["pending_deposits"], 2);
+  EXPECT_NE(slo_table(r, {}).find("of the good: 2 virtual-account deposits awaited at confirm"),
+            std::string::npos);
+  EXPECT_NE(slo_html(r, {}).find("Of the good: 2 virtual-account deposits awaited"),
+            std::string::npos);
+}
+
 TEST_F(SloReportTest, NoValidLineIsNotAFailure) {
   const SloReport r = compute({err(at("2026-11-26T03:00:00Z"), "E_UNAUTHORIZED", 401)}).report;
   EXPECT_EQ(r.success.valid(), 0u);
