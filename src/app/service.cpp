@@ -147,7 +147,9 @@ void Service::stop() {
 }
 
 awaitable<void> Service::shutdown() {
-  // Not ready from the first moment, so a load balancer stops sending (issue 17).
+  // Not ready from the first moment, so a load balancer stops sending (issue 17); serving goes
+  // on for shutdown_delay_ms, as kube-apiserver's /readyz does with its ShutdownDelayDuration
+  // (https://github.com/kubernetes/kubernetes/pull/88911).
   api_->set_draining();
   server_->set_closing();
   if (config_.server.shutdown_delay_ms > 0) {

@@ -25,6 +25,10 @@ TEST(Abuse, OneAccountSendingWrongAmountsSwitchesNothingOff) {
         stack.confirm(body_for(key, order, 1, i % 2 ? "course-sql" : "course-cpp"), "attacker-1");
     ASSERT_EQ(r.json()["error"]["code"], "E_AMOUNT_MISMATCH") << r.body;
   }
+  // What the exported Prometheus rule reads: one user, under mismatch_min_users.
+  EXPECT_NE(http_call(stack.api_port(), "GET", "/metrics").body.find(
+                "\npayedge_amount_mismatch_users 1\n"),
+            std::string::npos);
   stack.restart_service();  // a graceful stop evaluates what the engine has queued
   EXPECT_EQ(stack.db().scalar("SELECT value FROM flags WHERE name = 'payments_enabled'"), "on");
   EXPECT_EQ(stack.db().count("courses", "active = 0"), 1);  // course-old, as seeded
@@ -54,6 +58,11 @@ TEST(Abuse, ManyBuyersMismatchingOnOneCourseSwitchOffThatCourse) {
     if (u < 10) ASSERT_EQ(code, "E_AMOUNT_MISMATCH");  // nothing can fire before the 10th
     if (u >= 10) EXPECT_TRUE(code == "E_AMOUNT_MISMATCH" || code == "E_COURSE_INACTIVE") << code;
   }
+  // The gauge the exported rule compares with mismatch_min_users (5): 10 to 12 buyers.
+  const std::string metrics = http_call(stack.api_port(), "GET", "/metrics").body;
+  const auto at = metrics.find("\npayedge_amount_mismatch_users ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stoi(metrics.substr(at + 31)), 10) << metrics.substr(at, 40);
   stack.restart_service();
   EXPECT_EQ(stack.db().scalar("SELECT active FROM courses WHERE id = 'course-sql'"), "0");
   EXPECT_EQ(stack.db().scalar("SELECT value FROM flags WHERE name = 'payments_enabled'"), "on");

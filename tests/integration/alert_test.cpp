@@ -213,9 +213,13 @@ TEST(RulesExport, PassesPromtoolCheckRules) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* rule :
        {"toss_5xx_burst", "webhook_invalid_sig_ratio", "confirm_latency_p95",
-        "amount_mismatch_ratio", "idempotency_conflicts", "slo_burn_fast", "slo_burn_slow"}) {
+        "amount_mismatch_ratio", "amount_mismatch_single_user", "idempotency_conflicts",
+        "slo_burn_fast", "slo_burn_slow"}) {
     EXPECT_NE(r.out.find(std::string("alert: ") + rule), std::string::npos) << rule;
   }
+  // The switch-worthy rule needs mismatch_min_users distinct users, as the in-process one does.
+  EXPECT_NE(r.out.find("max(payedge_amount_mismatch_users) >= 5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("max(payedge_amount_mismatch_users) < 5"), std::string::npos) << r.out;
   const auto path = write(dir, "rules.yml", r.out);
   ASSERT_EQ(std::system("command -v promtool >/dev/null"), 0)
       << "promtool missing: scripts/install-deps.sh installs it";

@@ -180,6 +180,10 @@ TEST(GracefulStop, ReadyzTurns503AtSigtermWhileAnInFlightConfirmFinishes) {
 [server]
 confirm_rate_per_s = 0
 shutdown_delay_ms = 2000
+[toss]
+max_attempts = 1
+attempt_timeout_ms = 8000
+deadline_ms = 9000
 )"});
   stack.set_faults({{"latency_ms", {4000, 4000}}});
   const int port = stack.api_port();

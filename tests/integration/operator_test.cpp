@@ -294,6 +294,10 @@ TEST(Config, UnknownKeysWrongTypesAndRangesNameTheKey) {
       {"[sever]\nlisten = \"x\"\n", "[sever]: unknown section"},
       {"[store]\nurl = \"payedge.db\"\n", "[store] url: must be sqlite://PATH"},
       {"[server]\nenvironment = \"prod\"\n", "[server] environment: must be"},
+      // One late heartbeat must not make a live instance look dead.
+      {"[server]\nheartbeat_interval_ms = 5000\nheartbeat_stale_ms = 6000\n",
+       "[server] heartbeat_stale_ms: 6000 is under twice heartbeat_interval_ms"},
+      {"[server]\nshutdown_delay_ms = -1\n", "[server] shutdown_delay_ms: -1 is out of range"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.toml);
