@@ -8,6 +8,9 @@
 //   TOSS_API_ERROR, E_INTERNAL or E_PAYMENTS_DISABLED (our side or Toss failed the customer).
 //   Every other line is excluded: the client's own errors (bad input, auth, amount mismatch,
 //   declined card, conflicts, rate limit, ...). No valid line: value null, pass true.
+//   Lines with an order_id count once per order: an order that succeeded (on any try, replays
+//   included) is one good confirm, on the day of its first success; an order that failed and
+//   never succeeded in the period is one failure, on the day of its last failed try.
 //   pass: value >= target.
 // - Daily mean and p95 over successful confirms that are not replays (replayed != true) and
 //   carry latency_ms, days in the report's zone; p95 is nearest-rank (index ceil(0.95·n)−1), as

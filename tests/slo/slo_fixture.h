@@ -30,6 +30,7 @@ struct SloLine {
   std::optional<std::int64_t> http_status = 200;
   std::optional<double> latency_ms;
   std::optional<bool> replayed = false;
+  std::optional<std::string> order_id;  // absent: each line is its own confirm
 };
 
 inline std::string to_json(const SloLine& l, bool wrapped = false) {
@@ -45,6 +46,7 @@ inline std::string to_json(const SloLine& l, bool wrapped = false) {
   j["user_id"] = "user-1";
   j["course_id"] = "course-sql";
   if (l.replayed) j["replayed"] = *l.replayed;
+  if (l.order_id) j["order_id"] = *l.order_id;
   const std::string text = j.dump();
   if (!wrapped) return text;
   return nlohmann::ordered_json{{"event_message", text}, {"timestamp", l.ts * 1000}}.dump();
