@@ -464,6 +464,43 @@ TEST(Incident, FailedOrdersPaidLaterAreNotLostMoney) {
       << ss2.str();
 }
 
+// After the incident, support writes to the buyers who saw a failure but were charged: the
+// payments a background path (reconciler, webhook) recorded in the window, masked.
+TEST(OpsCustomers, AffectedAreTheBuyersChargedAfterAFailure) {
+  TempDir dir;
+  const std::string db = dir.file("payedge.db");
+  const std::string store = "sqlite://" + db;
+  ASSERT_EQ(run_payedge({"migrate", "--store", store}).exit_code, 0);
+  Db d(db);
+  auto pay = [&](const std::string& key, const std::string& order, const std::string& user,
+                 const std::string& source, EpochMs at) {
+    d.exec(
+        "INSERT INTO payments (provider_tx_id, order_id, user_id, course_id, amount, status, "
+        "approved_at, source, created_at, updated_at) VALUES ('" +
+        key + "', '" + order + "', '" + user + "', 'course-sql', 49000, 'DONE', '" +
+        format_utc(at) + "', '" + source + "', '" + format_utc(at) + "', '" + format_utc(at) +
+        "')");
+  };
+  pay("tkey-reconciled-0001", "o-1", "kim@example.com", "reconcile", kT0 + kMin);
+  pay("tkey-webhooked-0002", "o-2", "u-2", "webhook", kT0 + 2 * kMin);
+  pay("tkey-confirmed-0003", "o-3", "u-3", "confirm", kT0 + 3 * kMin);      // saw the success
+  pay("tkey-reconciled-0004", "o-4", "u-4", "reconcile", kT0 + 90 * kMin);  // outside
+  auto r = run_payedge({"ops", "customers", "affected", "--since", format_utc(kT0), "--until",
+                        format_utc(kT0 + 60 * kMin), "--store", store, "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["count"], 2) << r.out;
+  EXPECT_EQ(j["customers"][0]["order_id"], "o-1");
+  EXPECT_EQ(j["customers"][0]["source"], "reconcile");
+  EXPECT_EQ(j["customers"][1]["order_id"], "o-2");
+  EXPECT_EQ(r.out.find("kim@example.com"), std::string::npos) << r.out;  // masked
+  EXPECT_EQ(r.out.find("tkey-reconciled-0001"), std::string::npos) << r.out;
+  EXPECT_EQ(j["customers"][0]["payment_key"], "tkey" + std::string(12, '*') + "0001");
+  EXPECT_EQ(
+      run_payedge({"ops", "customers", "affected", "--since", "soon", "--store", store}).exit_code,
+      2);
+}
+
 TEST(ServeAlerts, MismatchesSwitchOffTheCourseInProcess) {
   Stack stack({.config_toml = "[alerts]\nmismatch_min_count = 3\nmismatch_min_users = 3\n"});
   // Three buyers with a wrong amount on course-sql (49,000): 3 of 3 mismatched.
