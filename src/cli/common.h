@@ -25,11 +25,13 @@ Result<Config> load_cli_config(const std::string& path);
 
 // The language of a command's words for people (alerts, reasons): --lang, else English when
 // LANG starts with "en", else the config's [alerts] lang (Korean by default, as the runbook).
-inline bool cli_english(const std::string& flag, const Config& config) {
+inline bool cli_english(const std::string& flag) {
   if (!flag.empty()) return flag.starts_with("en");
   const char* lang = std::getenv("LANG");
-  if (lang && std::string_view(lang).starts_with("en")) return true;
-  return config.alerts.lang == "en";
+  return lang && std::string_view(lang).starts_with("en");
+}
+inline bool cli_english(const std::string& flag, const Config& config) {
+  return cli_english(flag) || (flag.empty() && config.alerts.lang == "en");
 }
 
 // The time zone of a command: its --tz, else the config's [log] tz (default Asia/Seoul).

@@ -245,14 +245,18 @@ void add_logs(CLI::App& app, int& exit_code) {
     auto explain = std::make_shared<bool>(false);
     auto store_url = std::make_shared<std::string>();
     auto config_path = std::make_shared<std::string>();
+    auto lang = std::make_shared<std::string>();
     add_common(cmd, *f, "table");
     cmd->add_flag("--explain", *explain, "recompute each price from the store and guess why");
+    cmd->add_option("--lang", *lang, "ko|en: the reasons' language (default ko; LANG=en* for en)")
+        ->check(CLI::IsMember({"ko", "en"}));
     cmd->add_option("--store", *store_url, "store URL (default: from the config)")
         ->check(store_url_check());
     cmd->add_option("--config", *config_path, "payedge.toml");
-    cmd->callback([f, explain, store_url, config_path, &exit_code] {
+    cmd->callback([f, explain, store_url, config_path, lang, &exit_code] {
       LogsOptions o;
       if (!build_options(*f, o, exit_code)) return;
+      o.english = cli_english(*lang);
       std::unique_ptr<Store> store;
       if (*explain) {
         auto config = load_cli_config(*config_path);

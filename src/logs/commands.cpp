@@ -828,6 +828,7 @@ int run_mismatches(const LogsOptions& o, Store* store, EpochMs now) {
           j["at_request"] = quote_json(x.at_request);
         }
         j["reason"] = x.reason;
+        j["reason_ko"] = x.reason_ko;
       }
       ++by_course[l.course_id];
       rows.push_back(std::move(j));
@@ -865,7 +866,7 @@ int run_mismatches(const LogsOptions& o, Store* store, EpochMs now) {
         } else {
           row.insert(row.end(), 5, "");
         }
-        row.push_back(x.reason);
+        row.push_back(o.english ? x.reason : x.reason_ko);
       }
       print(o.out, csv_line(row));
     }
@@ -886,7 +887,8 @@ int run_mismatches(const LogsOptions& o, Store* store, EpochMs now) {
         text += fmt::format("  today:             {}\n", quote_text(x.now));
         text += fmt::format("  at request time:   {}\n", quote_text(x.at_request));
       }
-      text += fmt::format("  reason: {}\n", x.reason);
+      text += fmt::format("  {}: {}\n", o.english ? "reason" : "이유",
+                          o.english ? x.reason : x.reason_ko);
     }
   }
   text += fmt::format("{} amount mismatch{}\n", m.lines.size(), m.lines.size() == 1 ? "" : "es");

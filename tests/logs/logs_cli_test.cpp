@@ -365,8 +365,14 @@ TEST_F(LogsCli, MismatchesExplainedFromTheStore) {
   EXPECT_EQ(row["today"]["expected"], 99000);
   EXPECT_NE(row["reason"].get<std::string>().find("sale window ended 7m before"), std::string::npos)
       << row["reason"];
-  auto table = run_payedge({"logs", "mismatches", "--explain", "--store", store, log});
-  EXPECT_NE(table.out.find("reason: sale window ended"), std::string::npos) << table.out;
+  EXPECT_NE(row["reason_ko"].get<std::string>().find("세일이 요청 7m 전에 끝남"), std::string::npos)
+      << row["reason_ko"];
+  // For people: Korean by default, English on request.
+  auto table =
+      run_payedge({"logs", "mismatches", "--explain", "--store", store, "--lang", "ko", log});
+  EXPECT_NE(table.out.find("이유: 세일이 요청 7m 전에 끝남"), std::string::npos) << table.out;
+  auto en = run_payedge({"logs", "mismatches", "--explain", "--store", store, "--lang", "en", log});
+  EXPECT_NE(en.out.find("reason: sale window ended"), std::string::npos) << en.out;
 }
 
 }  // namespace
