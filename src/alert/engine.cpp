@@ -488,7 +488,10 @@ void AlertEngine::annotate(const std::string& rule, const RuleState& s, Transiti
 
 void AlertEngine::on_fire(const std::string& rule, const Transition& t,
                           std::vector<Transition>& out) {
-  if (rule == "toss_5xx_burst") recovery_since_.reset();
+  if (rule == "toss_5xx_burst") {
+    recovery_since_.reset();
+    burst_size_ = toss_.total(0);  // the burst so far; each later 5xx adds one (observe)
+  }
   if (rule != "amount_mismatch_ratio") return;
   // The course alone when the mismatches concentrate on it, else every payment; never back on.
   auto label = [&](const char* k) {
