@@ -30,9 +30,9 @@ struct LogsOptions {
   ScanOptions scan;
   bool verbose = false;
   OutputFormat format = OutputFormat::kTable;
-  bool english = false;  // words for people (mismatch reasons): Korean unless asked
   std::FILE* out = stdout;
   std::FILE* err = stderr;
+  bool english = false;  // words for people (mismatch reasons): Korean unless asked
 };
 
 // --- query ---
