@@ -447,10 +447,12 @@ TEST(Incident, FailedOrdersPaidLaterAreNotLostMoney) {
   std::ifstream in3(recent.out.substr(0, recent.out.find('\n')));
   std::stringstream ss3;
   ss3 << in3.rdbuf();
-  EXPECT_NE(ss3.str().find("[조치] lee: catalog.seed seed2.json — 카탈로그 변경: course-sql "
-                           "list_price 49000→59000 (사유: 가격 인상)"),
-            std::string::npos)
-      << ss3.str();
+  const std::string seeded = ss3.str();
+  const auto row = seeded.find("[조치] lee: catalog.seed seed2.json — 카탈로그 변경: ");
+  ASSERT_NE(row, std::string::npos) << seeded;
+  const std::string text = seeded.substr(row, seeded.find('\n', row) - row);
+  EXPECT_NE(text.find("course-sql list_price 49000→59000"), std::string::npos) << text;
+  EXPECT_NE(text.find("(사유: 가격 인상)"), std::string::npos) << text;
 
   // Without the store, the log alone: o-3 has no success line, so it counts as unpaid.
   auto logs_only = run_payedge({"incident", "new", "--title", "logs", "--since", format_utc(kT0),
