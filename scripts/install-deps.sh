@@ -9,7 +9,7 @@ packages=(
   zlib1g-dev libzstd-dev libcsv-dev jq
   libgtest-dev libbenchmark-dev clang-format curl postgresql
   clang-16 libclang-rt-16-dev prometheus ccache
-  libsystemd-dev systemd dpkg-dev
+  libsystemd-dev systemd dpkg-dev prometheus-alertmanager
   chromium fonts-nanum
 )
 missing=()

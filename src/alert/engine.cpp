@@ -35,6 +35,44 @@ double ratio(std::uint64_t part, std::uint64_t whole) {
 
 }  // namespace
 
+RuleGuide rule_guide(const std::string& rule, EpochMs since) {
+  // The runbook's commands (docs/RUNBOOK.md), with the window already filled in; "$LOG" and
+  // $STORE are the runbook's common variables.
+  const std::string at = format_utc(since - since % kSecond);
+  const std::string s = " --since " + at + " \"$LOG\"";
+  if (rule == "toss_5xx_burst") {
+    return {"RUNBOOK 4.2", "payedge logs errors --window 5m --fn confirm-payment" + s};
+  }
+  if (rule == "toss_auth_failure") {
+    return {"RUNBOOK 4.2", "payedge logs top --by toss_code --error-code TOSS_API_ERROR" + s};
+  }
+  if (rule == "recovered")
+    return {"RUNBOOK 4.2", "payedge ops verify --store $STORE --toss-url $TOSS"};
+  if (rule == "webhook_invalid_sig_ratio") {
+    return {"RUNBOOK 4.4",
+            "payedge logs top --by error_detail --fn toss-webhook --error-code "
+            "E_WEBHOOK_INVALID_SIG" +
+                s};
+  }
+  if (rule == "confirm_latency_p95") {
+    return {"RUNBOOK 3, 7", "payedge logs latency --by hour --fn confirm-payment" + s};
+  }
+  if (rule == "amount_mismatch_ratio") {
+    return {"RUNBOOK 4.1", "payedge logs mismatches --explain --store $STORE" + s};
+  }
+  if (rule == "amount_mismatch_single_user") {
+    return {"RUNBOOK 4.1", "payedge logs top --by user_id --error-code E_AMOUNT_MISMATCH" + s};
+  }
+  if (rule == "idempotency_conflicts") {
+    return {"RUNBOOK 4.3",
+            "payedge logs top --by payment_key --error-code E_IDEMPOTENCY_CONFLICT" + s};
+  }
+  if (rule == "slo_burn_fast" || rule == "slo_burn_slow") {
+    return {"RUNBOOK 7", "payedge logs errors --window 5m --fn confirm-payment" + s};
+  }
+  return {"RUNBOOK 4", "payedge logs errors --window 5m" + s};
+}
+
 AlertEngine::AlertEngine(const AlertsConfig& config, AlertActions* actions, std::string why_not)
     : cfg_(config),
       actions_(actions),
@@ -83,7 +121,10 @@ std::vector<Transition> AlertEngine::observe(const AlertEvent& e) {
     last_auth_code_ = e.toss_code;
   }
   if (e.fn == EventFn::kConfirm) {
-    if (e.toss_http_status >= 500 || e.error_code == "TOSS_API_ERROR") toss_.add(ts, 0);
+    if (e.toss_http_status >= 500 || e.error_code == "TOSS_API_ERROR") {
+      toss_.add(ts, 0);
+      if (states_["toss_5xx_burst"].firing) ++burst_size_;
+    }
     if (e.latency_ms) latency_.add(ts, *e.latency_ms);
     mismatch_.add(ts, 0);
     if (e.error_code == "E_AMOUNT_MISMATCH") {
@@ -143,15 +184,16 @@ std::vector<Transition> AlertEngine::operator_enabled(EpochMs at, const std::str
   RuleState& s = states_["amount_mismatch_ratio"];
   if (s.firing) {
     // The operator has answered this alert: a new wave must be able to fire (and act) again.
+    // The resolve carries the firing's labels, so it closes what the firing opened.
     s.firing = s.pending = false;
     s.clear_since.reset();
-    Transition t{"amount_mismatch_ratio",
-                 "resolved",
-                 std::max(now_, at),
+    Transition t{"amount_mismatch_ratio", "resolved", std::max(now_, at),
                  course_id.empty() ? "payments turned back on by an operator"
                                    : "course " + course_id + " turned back on by an operator",
-                 {}};
-    if (!course_id.empty()) t.labels["course_id"] = course_id;
+                 s.labels};
+    t.started = s.fired_at;
+    if (!course_id.empty()) t.annotations["enabled_course_id"] = course_id;
+    annotate("amount_mismatch_ratio", s, t);
     out.push_back(std::move(t));
   }
   evaluate(out);
@@ -165,10 +207,20 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
     const auto n = toss_.total(0);
     set(
         "toss_5xx_burst", n >= static_cast<std::uint64_t>(cfg_.toss_5xx_count),
-        [&] {
-          return Description{fmt::format("{} confirms with Toss 5xx or timeout in {} min", n,
-                                         cfg_.toss_5xx_window_s / 60),
-                             {{"count", std::to_string(n)}}};
+        [&](std::string_view state) {
+          // The burst's size is every 5xx/timeout since it fired, not the threshold it crossed.
+          const std::uint64_t burst = std::max<std::uint64_t>(n, burst_size_);
+          std::string summary =
+              state == "resolved"
+                  ? fmt::format("Toss 5xx burst over: {} confirms with Toss 5xx or timeout in all",
+                                burst)
+                  : fmt::format("{} confirms with Toss 5xx or timeout in {} min", n,
+                                cfg_.toss_5xx_window_s / 60);
+          if (state != "resolved" && burst > n) {
+            summary += fmt::format(" ({} since the burst began)", burst);
+          }
+          return Description{std::move(summary),
+                             {{"count", std::to_string(n)}, {"burst_size", std::to_string(burst)}}};
         },
         out);
   }
@@ -176,7 +228,7 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
     const auto n = toss_auth_.total(0);
     set(
         "toss_auth_failure", n >= 1,
-        [&] {
+        [&](std::string_view) {
           return Description{
               fmt::format("Toss refused our credentials or request {} time(s) in {} min (last "
                           "code {}): check TOSS_SECRET_KEY (API vs widget key, test vs live)",
@@ -192,7 +244,7 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
                            r > cfg_.webhook_invalid_sig_ratio;
     set(
         "webhook_invalid_sig_ratio", condition,
-        [&] {
+        [&](std::string_view) {
           std::map<std::string, std::uint64_t> ips, uas, reasons;
           for (const auto& s : invalid_senders_) {
             ++ips[s.ip];
@@ -217,7 +269,7 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
     const int p95 = enough ? latency_.percentile(95) : 0;
     set(
         "confirm_latency_p95", enough && p95 > cfg_.latency_p95_ms,
-        [&] {
+        [&](std::string_view) {
           return Description{
               fmt::format("confirm p95 {} ms over {} requests in {} min (threshold {} ms)", p95, n,
                           cfg_.latency_window_s / 60, cfg_.latency_p95_ms),
@@ -240,7 +292,7 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
     const bool many_users = users.size() >= static_cast<std::size_t>(cfg_.mismatch_min_users);
     set(
         "amount_mismatch_ratio", over && many_users,
-        [&] {
+        [&](std::string_view) {
           // The course most users mismatched on, and its share of those users (a single
           // attacker cannot tilt it with many requests).
           std::map<std::string, std::map<std::string, bool>> course_users;
@@ -250,6 +302,12 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
           for (const auto& [course, who] : course_users) {
             if (who.size() > top) top = who.size(), top_course = course;
           }
+          // The course is part of the alert's identity when the switch will act on it alone.
+          const double share = ratio(top, users.size());
+          std::map<std::string, std::string> labels;
+          if (!top_course.empty() && share >= cfg_.mismatch_course_share) {
+            labels["course_id"] = top_course;
+          }
           return Description{
               fmt::format("{} of {} confirms were E_AMOUNT_MISMATCH ({}) from {} users in {} min",
                           bad, confirms, percent(r), users.size(), cfg_.mismatch_window_s / 60),
@@ -257,12 +315,13 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
                {"mismatches", std::to_string(bad)},
                {"users", std::to_string(users.size())},
                {"top_course", top_course},
-               {"top_course_share", fmt::format("{:.4f}", ratio(top, users.size()))}}};
+               {"top_course_share", fmt::format("{:.4f}", share)}},
+              std::move(labels)};
         },
         out);
     set(
         "amount_mismatch_single_user", over && !many_users,
-        [&] {
+        [&](std::string_view) {
           return Description{
               fmt::format("{} of {} confirms were E_AMOUNT_MISMATCH ({}) in {} min, all from {} "
                           "user(s): tampering, not a price bug; nothing switched off "
@@ -284,7 +343,7 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
         "idempotency_conflicts",
         recent >= static_cast<std::uint64_t>(cfg_.idempotency_min_count) &&
             static_cast<double>(recent) > cfg_.idempotency_factor * baseline,
-        [&] {
+        [&](std::string_view) {
           return Description{
               fmt::format("{} idempotency conflicts in {} min (the hour before: {:.1f} per {} min)",
                           recent, cfg_.idempotency_window_s / 60, baseline,
@@ -302,7 +361,7 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
     const auto min = static_cast<std::uint64_t>(cfg_.burn_min_requests);
     set(
         "slo_burn_fast", slo_1h_.total(0) >= min && b1h > cfg_.burn_fast && b5 > cfg_.burn_fast,
-        [&] {
+        [&](std::string_view) {
           return Description{
               fmt::format("success SLO burning {:.1f}x over 1 h and {:.1f}x over 5 min", b1h, b5),
               {{"burn_1h", fmt::format("{:.2f}", b1h)}, {"burn_5m", fmt::format("{:.2f}", b5)}}};
@@ -310,7 +369,7 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
         out);
     set(
         "slo_burn_slow", slo_6h_.total(0) >= min && b6h > cfg_.burn_slow && b30 > cfg_.burn_slow,
-        [&] {
+        [&](std::string_view) {
           return Description{
               fmt::format("success SLO burning {:.1f}x over 6 h and {:.1f}x over 30 min", b6h, b30),
               {{"burn_6h", fmt::format("{:.2f}", b6h)}, {"burn_30m", fmt::format("{:.2f}", b30)}}};
@@ -321,16 +380,21 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
   if (recovery_since_ && now_ - *recovery_since_ >= cfg_.recovery_window_s * kSecond) {
     const double r = ratio(recovery_bad_, recovery_valid_);
     if (r < cfg_.recovery_error_rate) {
+      // A notice that something ended, not a new alert: a "resolved" transition with no firing
+      // before it, which the dashboard does not show as firing and Alertmanager is not sent.
       Transition t{
           "recovered",
-          "firing",
+          "resolved",
           now_,
           fmt::format("Toss errors back to normal: {} of {} confirms failed ({}) in the "
                       "{} min since toss_5xx_burst resolved",
                       recovery_bad_, recovery_valid_, percent(r), cfg_.recovery_window_s / 60),
-          {{"after", "toss_5xx_burst"},
-           {"error_rate", fmt::format("{:.4f}", r)},
-           {"confirms", std::to_string(recovery_valid_)}}};
+          {}};
+      t.annotations = {{"after", "toss_5xx_burst"},
+                       {"error_rate", fmt::format("{:.4f}", r)},
+                       {"confirms", std::to_string(recovery_valid_)}};
+      t.started = *recovery_since_;
+      annotate("recovered", states_["recovered"], t);
       out.push_back(std::move(t));
       recovery_since_.reset();
     } else {
@@ -341,12 +405,25 @@ void AlertEngine::evaluate(std::vector<Transition>& out) {
 }
 
 void AlertEngine::set(const std::string& rule, bool condition,
-                      const std::function<Description()>& describe, std::vector<Transition>& out) {
+                      const std::function<Description(std::string_view)>& describe,
+                      std::vector<Transition>& out) {
   RuleState& s = states_[rule];
   auto emit = [&](const char* state, bool repeat) {
-    Description d = describe();
+    Description d = describe(state);
+    std::erase_if(d.annotations, [](const auto& kv) { return kv.second.empty(); });
     std::erase_if(d.labels, [](const auto& kv) { return kv.second.empty(); });
-    out.push_back({rule, state, now_, std::move(d.summary), std::move(d.labels), repeat});
+    const bool opens = std::string_view(state) == "firing" && !repeat;
+    if (opens) {
+      s.labels = std::move(d.labels);
+      s.fired_at = now_;
+    }
+    // A reminder and the resolve carry the labels the firing had, whatever the values now.
+    Transition t{rule, state, now_, std::move(d.summary), s.labels, repeat};
+    if (std::string_view(state) == "pending") t.labels = d.labels;
+    t.annotations = std::move(d.annotations);
+    t.started = std::string_view(state) == "pending" ? 0 : s.fired_at;
+    annotate(rule, s, t);
+    out.push_back(std::move(t));
   };
   if (!condition) {
     s.pending = false;
@@ -385,14 +462,41 @@ void AlertEngine::set(const std::string& rule, bool condition,
   on_fire(rule, out.back(), out);
 }
 
+int AlertEngine::window_s(const std::string& rule) const {
+  if (rule == "toss_5xx_burst") return cfg_.toss_5xx_window_s;
+  if (rule == "toss_auth_failure") return cfg_.toss_auth_window_s;
+  if (rule == "webhook_invalid_sig_ratio") return cfg_.webhook_window_s;
+  if (rule == "confirm_latency_p95") return cfg_.latency_window_s;
+  if (rule == "amount_mismatch_ratio" || rule == "amount_mismatch_single_user") {
+    return cfg_.mismatch_window_s;
+  }
+  if (rule == "idempotency_conflicts") return cfg_.idempotency_window_s;
+  if (rule == "slo_burn_fast") return 3600;
+  if (rule == "slo_burn_slow") return 6 * 3600;
+  if (rule == "recovered") return cfg_.recovery_window_s;
+  return 0;
+}
+
+void AlertEngine::annotate(const std::string& rule, const RuleState& s, Transition& t) const {
+  // The command's --since reaches back over the window that made the rule fire.
+  const EpochMs began = t.started != 0 ? t.started : t.at;
+  RuleGuide g = rule_guide(rule, began - static_cast<EpochMs>(window_s(rule)) * kSecond);
+  t.annotations["runbook"] = std::move(g.runbook);
+  t.annotations["next_command"] = std::move(g.next_command);
+  t.annotations["summary"] = t.summary;
+}
+
 void AlertEngine::on_fire(const std::string& rule, const Transition& t,
                           std::vector<Transition>& out) {
-  if (rule == "toss_5xx_burst") recovery_since_.reset();
+  if (rule == "toss_5xx_burst") {
+    recovery_since_.reset();
+    burst_size_ = toss_.total(0);  // the burst so far; each later 5xx adds one (observe)
+  }
   if (rule != "amount_mismatch_ratio") return;
   // The course alone when the mismatches concentrate on it, else every payment; never back on.
   auto label = [&](const char* k) {
-    auto it = t.labels.find(k);
-    return it == t.labels.end() ? std::string() : it->second;
+    auto it = t.annotations.find(k);
+    return it == t.annotations.end() ? std::string() : it->second;
   };
   const std::string course = label("top_course");
   const double share =
@@ -414,11 +518,20 @@ void AlertEngine::on_fire(const std::string& rule, const Transition& t,
     a.summary = st ? what + " automatically; turn it back on by hand after the cause is found"
                    : "could not set " + what + ": " + st.error().detail;
   }
+  a.started = t.started;
+  a.annotations["runbook"] = "RUNBOOK 4.1, 6";
+  a.annotations["next_command"] =
+      one_course ? "payedge ops course activate " + course +
+                       " --reason \"<the cause, once fixed>\" --store $STORE"
+                 : "payedge ops flag set payments_enabled on --reason \"<the cause, once fixed>\" "
+                   "--store $STORE";
+  a.annotations["summary"] = a.summary;
   out.push_back(std::move(a));
 }
 
 void AlertEngine::on_resolve(const std::string& rule, std::vector<Transition>&) {
   if (rule == "toss_5xx_burst") {
+    burst_size_ = 0;
     recovery_since_ = now_;
     recovery_valid_ = recovery_bad_ = 0;
   }

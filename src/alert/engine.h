@@ -20,6 +20,10 @@
 namespace payedge::alert {
 
 // One change of one rule, or an automatic action (SPEC 8.1's `watch --format json` line).
+// `labels` identify the alert and are the same at firing, on every reminder and at the resolve
+// (Alertmanager deduplicates and closes alerts by their label set:
+// https://prometheus.io/docs/alerting/latest/clients/); what changes — counts, ratios, the
+// runbook section and the command to run next — is in `annotations`.
 struct Transition {
   std::string rule;
   std::string state;  // "pending" | "firing" | "resolved" | "action"
@@ -27,7 +31,17 @@ struct Transition {
   std::string summary;
   std::map<std::string, std::string> labels;
   bool repeat = false;  // a reminder while firing (repeat interval), not a change
+  std::map<std::string, std::string> annotations{};
+  EpochMs started = 0;  // when the firing this belongs to began (0: not a firing's)
 };
+
+// The runbook section of a rule and the payedge command an on-call runs next, for a firing
+// that began at `started` (the command's --since reaches back over the rule's window).
+struct RuleGuide {
+  std::string runbook;       // "RUNBOOK 4.2"
+  std::string next_command;  // "payedge logs errors --window 5m --since ... \"$LOG\""
+};
+RuleGuide rule_guide(const std::string& rule, EpochMs since);
 
 // The switches an alert may flip (runbook 6). The engine never turns anything back on.
 class AlertActions {
@@ -74,15 +88,22 @@ class AlertEngine {
   struct RuleState {
     bool pending = false, firing = false;
     EpochMs since = 0, last_sent = 0;
-    std::optional<EpochMs> clear_since;  // firing, but the condition has been false since
+    std::optional<EpochMs> clear_since;         // firing, but the condition has been false since
+    std::map<std::string, std::string> labels;  // the firing's identity, kept until the resolve
+    EpochMs fired_at = 0;
   };
   void evaluate(std::vector<Transition>& out);
   struct Description {
     std::string summary;
-    std::map<std::string, std::string> labels;
+    std::map<std::string, std::string> annotations;  // values of this moment
+    std::map<std::string, std::string> labels{};     // identity beyond alertname (course_id)
   };
-  void set(const std::string& rule, bool condition, const std::function<Description()>& describe,
+  void annotate(const std::string& rule, const RuleState& s, Transition& t) const;
+  // `describe` is told the state being emitted ("pending", "firing", "resolved").
+  void set(const std::string& rule, bool condition,
+           const std::function<Description(std::string_view state)>& describe,
            std::vector<Transition>& out);
+  int window_s(const std::string& rule) const;
   void on_fire(const std::string& rule, const Transition& t, std::vector<Transition>& out);
   void on_resolve(const std::string& rule, std::vector<Transition>& out);
   void advance_windows(EpochMs now);
@@ -122,6 +143,8 @@ class AlertEngine {
   SlidingCounter conflicts_, conflicts_long_;
   // SLO: valid and bad confirms over 5 min, 30 min, 1 h, 6 h
   SlidingCounter slo_5m_, slo_30m_, slo_1h_, slo_6h_;
+  // the Toss 5xx/timeouts since toss_5xx_burst fired: the size of the whole burst
+  std::uint64_t burst_size_ = 0;
   // recovery watch after toss_5xx_burst resolves
   std::optional<EpochMs> recovery_since_;
   std::uint64_t recovery_valid_ = 0, recovery_bad_ = 0;

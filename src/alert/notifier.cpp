@@ -5,6 +5,7 @@
 #include <chrono>
 #include <tuple>
 
+#include "alert/alert_text.h"
 #include "store/store.h"
 
 namespace payedge::alert {
@@ -27,13 +28,11 @@ std::string severity_of(const std::string& rule) {
 }  // namespace
 
 ojson transition_json(const Transition& t) {
-  ojson labels = ojson::object();
+  ojson labels = ojson::object(), annotations = ojson::object();
   for (const auto& [k, v] : t.labels) labels[k] = v;
-  return {{"rule", t.rule},
-          {"state", t.state},
-          {"at", format_utc(t.at)},
-          {"summary", t.summary},
-          {"labels", labels}};
+  for (const auto& [k, v] : t.annotations) annotations[k] = v;
+  return {{"rule", t.rule},       {"state", t.state}, {"at", format_utc(t.at)},
+          {"summary", t.summary}, {"labels", labels}, {"annotations", annotations}};
 }
 
 void PrintSink::send(const Transition& t) {
@@ -44,7 +43,8 @@ void PrintSink::send(const Transition& t) {
   } else {
     std::string state = t.state;
     for (auto& c : state) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    line = fmt::format("{}  {:<8}  {:<26}  {}\n", format_utc(t.at), state, t.rule, t.summary);
+    line = fmt::format("{}  {:<8}  {:<26}  {}\n", format_utc(t.at), state, t.rule,
+                       alert_sentence(t, english_));
   }
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);
@@ -52,7 +52,11 @@ void PrintSink::send(const Transition& t) {
 
 void StoreSink::send(const Transition& t) {
   if (t.repeat) return;
+  // One flat object for the postmortem and the dashboard: the values, then the identity.
   ojson labels = ojson::object();
+  for (const auto& [k, v] : t.annotations) {
+    if (k != "summary") labels[k] = v;
+  }
   for (const auto& [k, v] : t.labels) labels[k] = v;
   auto st = store_.record_alert(AlertRow{t.at, t.rule, t.state, t.summary, labels.dump()});
   if (!st)
@@ -62,7 +66,7 @@ void StoreSink::send(const Transition& t) {
 
 Result<std::unique_ptr<HttpSink>> HttpSink::open(Kind kind, const std::string& url,
                                                  int min_interval_ms, int repeat_interval_s,
-                                                 std::string ca_file) {
+                                                 std::string ca_file, bool english) {
   auto ep = parse_http_url(url);
   if (!ep) return std::unexpected(ep.error());
   if (ep->tls) {
@@ -72,12 +76,13 @@ Result<std::unique_ptr<HttpSink>> HttpSink::open(Kind kind, const std::string& u
   std::string target = kind == Kind::kSlack ? (ep->prefix.empty() ? "/" : ep->prefix)
                                             : ep->prefix + "/api/v2/alerts";
   return std::unique_ptr<HttpSink>(new HttpSink(kind, *ep, std::move(target), min_interval_ms,
-                                                repeat_interval_s, std::move(ca_file)));
+                                                repeat_interval_s, std::move(ca_file), english));
 }
 
 HttpSink::HttpSink(Kind kind, HttpEndpoint endpoint, std::string target, int min_interval_ms,
-                   int repeat_interval_s, std::string ca_file)
+                   int repeat_interval_s, std::string ca_file, bool english)
     : kind_(kind),
+      english_(english),
       endpoint_(std::move(endpoint)),
       target_(std::move(target)),
       ca_file_(std::move(ca_file)),
@@ -92,7 +97,9 @@ HttpSink::~HttpSink() {
 
 void HttpSink::send(const Transition& t) {
   if (t.state == "pending") return;
-  if (kind_ == Kind::kAlertmanager && t.state == "action") return;  // not an alert
+  // Alertmanager gets alerts only: an action is not one, and `recovered` is a notice that
+  // toss_5xx_burst's resolve (already sent) stayed good — nothing there for it to close.
+  if (kind_ == Kind::kAlertmanager && (t.state == "action" || t.rule == "recovered")) return;
   queue_.push(t);  // a full queue drops its oldest message (counted in stats().dropped)
 }
 
@@ -109,24 +116,31 @@ std::string HttpSink::body_for(const Transition& t) const {
                        : t.state == "action"   ? ":no_entry:"
                        : t.rule == "recovered" ? ":large_green_circle:"
                                                : ":rotating_light:";
-    std::string text = fmt::format("{} [{}{}] {}: {}", icon, t.state, t.repeat ? ", reminder" : "",
-                                   t.rule, t.summary);
+    const std::string message = alert_message(t, english_);
+    const std::string text = fmt::format("{} {}", icon, message.substr(0, message.find('\n')));
     std::string fields;
-    for (const auto& [k, v] : t.labels) {
-      if (!v.empty()) fields += fmt::format("\n• {}: {}", k, v);
-    }
+    for (const auto& [k, v] : t.labels) fields += fmt::format("\n• {}: {}", k, v);
     ojson block = {
         {"type", "section"},
-        {"text", {{"type", "mrkdwn"}, {"text", text + fields + "\n" + format_utc(t.at)}}}};
+        {"text",
+         {{"type", "mrkdwn"},
+          {"text", fmt::format("{} {}{}\n{}", icon, message, fields, format_utc(t.at))}}}};
     return ojson{{"text", text}, {"blocks", ojson::array({block})}}.dump();
   }
+  // https://prometheus.io/docs/alerting/latest/clients/: the labels identify an alert (the
+  // same set at firing, on reminders and at the resolve, so the resolve closes it); the
+  // annotations are replaced by the latest received and carry the figures of the moment.
   ojson labels = {{"alertname", t.rule}, {"severity", severity_of(t.rule)}, {"service", "payedge"}};
   for (const auto& [k, v] : t.labels) {
     if (!v.empty() && v.size() <= 200) labels[k] = v;
   }
+  ojson annotations = ojson::object();
+  for (const auto& [k, v] : t.annotations) annotations[k] = v;
+  annotations["summary"] = t.summary;
+  annotations["description"] = alert_sentence(t, english_);
   ojson alert = {{"labels", labels},
-                 {"annotations", {{"summary", t.summary}}},
-                 {"startsAt", format_utc(t.at)}};
+                 {"annotations", annotations},
+                 {"startsAt", format_utc(t.started != 0 ? t.started : t.at)}};
   // Firing: good until two repeat intervals pass without a reminder; resolved: ended now.
   alert["endsAt"] = t.state == "resolved"
                         ? format_utc(t.at)
@@ -183,7 +197,8 @@ std::vector<std::string> add_http_sinks(Notifier& notifier, const AlertsConfig& 
        {std::tuple{Kind::kSlack, "Slack", c.slack_url},
         std::tuple{Kind::kAlertmanager, "Alertmanager", c.alertmanager_url}}) {
     if (url.empty()) continue;
-    auto sink = HttpSink::open(kind, url, c.slack_min_interval_ms, c.repeat_interval_s, c.ca_file);
+    auto sink = HttpSink::open(kind, url, c.slack_min_interval_ms, c.repeat_interval_s, c.ca_file,
+                               english(c.lang));
     if (!sink) {
       skipped.push_back(std::string("alerts: no ") + name + " delivery: " + sink.error().detail);
       continue;

@@ -22,7 +22,7 @@ class Store;
 
 namespace payedge::alert {
 
-// SPEC 8.1: {"rule","state","at","summary","labels"}.
+// SPEC 8.1: {"rule","state","at","summary","labels"}, plus "annotations".
 nlohmann::ordered_json transition_json(const Transition& t);
 
 class TransitionSink {
@@ -31,15 +31,18 @@ class TransitionSink {
   virtual void send(const Transition& t) = 0;
 };
 
-// Changes and actions (not reminders, not pending) to a FILE: JSON lines or one text line each.
+// Changes and actions (not reminders, not pending) to a FILE: JSON lines or one text line each
+// (Korean unless `english`).
 class PrintSink final : public TransitionSink {
  public:
-  PrintSink(std::FILE* out, bool json) : out_(out), json_(json) {}
+  PrintSink(std::FILE* out, bool json, bool english = false)
+      : out_(out), json_(json), english_(english) {}
   void send(const Transition& t) override;
 
  private:
   std::FILE* out_;
   bool json_;
+  bool english_;
 };
 
 // Every change and action into `alerts` (reminders are not changes).
@@ -61,7 +64,7 @@ class HttpSink final : public TransitionSink {
   // `ca_file`: PEM CAs to trust for an https:// URL instead of the system store ("").
   static Result<std::unique_ptr<HttpSink>> open(Kind kind, const std::string& url,
                                                 int min_interval_ms, int repeat_interval_s,
-                                                std::string ca_file = {});
+                                                std::string ca_file = {}, bool english = false);
   ~HttpSink() override;  // delivers what is queued (up to a few seconds), then stops
   void send(const Transition& t) override;
 
@@ -72,11 +75,12 @@ class HttpSink final : public TransitionSink {
 
  private:
   HttpSink(Kind kind, HttpEndpoint endpoint, std::string target, int min_interval_ms,
-           int repeat_interval_s, std::string ca_file);
+           int repeat_interval_s, std::string ca_file, bool english);
   void run();
   std::string body_for(const Transition& t) const;
 
   Kind kind_;
+  bool english_;  // Slack's words; Korean by default ([alerts] lang)
   HttpEndpoint endpoint_;
   std::string target_;
   std::string ca_file_;

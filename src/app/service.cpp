@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "alert/alert_text.h"
 #include "core/codec.h"
 #include "obs/build_info.h"
 #include "store/migrations.h"
@@ -60,7 +61,7 @@ Result<std::unique_ptr<Service>> Service::create(asio::io_context& ioc, Config c
     // The alert engine sees every request log line first-hand (SPEC 8: serve runs it in process).
     alert::Notifier notifier;
     notifier.add(std::make_unique<alert::StoreSink>(*s->store_));
-    notifier.add(std::make_unique<alert::PrintSink>(stderr, false));
+    notifier.add(std::make_unique<alert::PrintSink>(stderr, false, alert::english(c.alerts.lang)));
     // A sink that cannot be used does not stop the service; `serve` says why after it starts.
     s->notices_ = alert::add_http_sinks(notifier, c.alerts);
     s->alerts_ = std::make_unique<alert::LiveAlerts>(c.alerts, *s->store_, clock, *s->log_,

@@ -16,7 +16,7 @@ namespace {
 struct CheckOptions {
   std::vector<std::string> inputs;
   std::string since = "-7d", until, store, config, docs, sample_out = "weekly-sample.jsonl",
-              format = "table", tz = "Asia/Seoul";
+              format = "table", tz;  // tz empty: [log] tz
   std::uint64_t seed = 0;
 };
 
@@ -30,10 +30,10 @@ void run_check(const CheckOptions& o, int& exit_code) {
   const auto window = parse_window(o.since, o.until, now, why);
   if (!window) return usage(why);
   const EpochMs since = window->since, until = window->until;
-  auto tz = logs::TimeZone::load(o.tz);
-  if (!tz) return usage(tz.error().detail);
   auto config = load_cli_config(o.config);
   if (!config) return print_error(config.error()), void(exit_code = 2);
+  auto tz = logs::TimeZone::load(cli_tz(o.tz, *config));
+  if (!tz) return usage(tz.error().detail);
 
   check::WeeklyOptions w;
   w.since = since;
@@ -84,7 +84,8 @@ void add_check(CLI::App& app, int& exit_code) {
   weekly->add_option("--sample-out", o->sample_out,
                      "where the masked sample goes (default weekly-sample.jsonl)");
   weekly->add_option("--seed", o->seed, "sample seed (default: the week number)");
-  weekly->add_option("--tz", o->tz, "time zone of the days and weeks (default Asia/Seoul)");
+  weekly->add_option("--tz", o->tz,
+                     "time zone of the days and weeks (default: [log] tz, Asia/Seoul)");
   weekly->add_option("--format", o->format, "table|json")->check(CLI::IsMember({"table", "json"}));
   weekly->callback([o, &exit_code] { run_check(*o, exit_code); });
 }

@@ -7,8 +7,14 @@
 namespace payedge::cli {
 
 Result<Config> load_cli_config(const std::string& path) {
-  if (!path.empty()) return load_config(path);
-  if (std::filesystem::exists("payedge.toml")) return load_config("payedge.toml");
+  if (!path.empty()) {
+    std::fprintf(stderr, "config: %s\n", path.c_str());
+    return load_config(path);
+  }
+  if (std::filesystem::exists("payedge.toml")) {
+    std::fprintf(stderr, "config: ./payedge.toml (found in the working directory)\n");
+    return load_config("payedge.toml");
+  }
   return load_config("");
 }
 

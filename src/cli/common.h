@@ -3,7 +3,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "config/config.h"
 #include "core/error.h"
@@ -17,8 +19,25 @@ inline void print_error(const Error& e) {
                e.detail.empty() ? "" : ": ", e.detail.c_str());
 }
 
-// Loads --config (or ./payedge.toml when present and none given).
+// Loads --config (or ./payedge.toml when present and none given) and says on stderr which file
+// it read, if any: a config picked up from the working directory must not act unannounced.
 Result<Config> load_cli_config(const std::string& path);
+
+// The language of a command's words for people (alerts, reasons): --lang, else English when
+// LANG starts with "en", else the config's [alerts] lang (Korean by default, as the runbook).
+inline bool cli_english(const std::string& flag) {
+  if (!flag.empty()) return flag.starts_with("en");
+  const char* lang = std::getenv("LANG");
+  return lang && std::string_view(lang).starts_with("en");
+}
+inline bool cli_english(const std::string& flag, const Config& config) {
+  return cli_english(flag) || (flag.empty() && config.alerts.lang == "en");
+}
+
+// The time zone of a command: its --tz, else the config's [log] tz (default Asia/Seoul).
+inline std::string cli_tz(const std::string& flag, const Config& config) {
+  return flag.empty() ? config.log.tz : flag;
+}
 
 // The store at `url` (the config's when empty), one connection, migrated.
 Result<std::unique_ptr<Store>> open_cli_store(const std::string& url, const Config& config);

@@ -19,7 +19,7 @@ namespace payedge::cli {
 namespace {
 
 struct IncidentOptions {
-  std::string title, since = "-24h", until, store, config, dir = "incidents", tz = "Asia/Seoul";
+  std::string title, since = "-24h", until, store, config, dir = "incidents", tz;  // tz: [log] tz
   std::vector<std::string> inputs;
 };
 
@@ -33,10 +33,10 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
   const auto window = parse_window(o.since, o.until, now, why);
   if (!window) return usage(why);
   const EpochMs since = window->since, until = window->until;
-  auto tz = logs::TimeZone::load(o.tz);
-  if (!tz) return usage(tz.error().detail);
   auto config = load_cli_config(o.config);
   if (!config) return print_error(config.error()), void(exit_code = 2);
+  auto tz = logs::TimeZone::load(cli_tz(o.tz, *config));
+  if (!tz) return usage(tz.error().detail);
 
   incident::PostmortemInput in;
   in.title = o.title;
@@ -63,6 +63,13 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
     if (!audit) return print_error(audit.error()), void(exit_code = 1);
     in.audit = std::move(*audit);
     in.store_read = true;
+    // Orders the logs show unpaid may have been settled without a success line (the
+    // reconciler, a webhook): the store's payments decide.
+    if (in.impact) {
+      if (auto st = incident::settle_with_store(*in.impact, **store); !st) {
+        return print_error(st.error()), void(exit_code = 1);
+      }
+    }
   }
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
@@ -126,7 +133,7 @@ void add_incident(CLI::App& app, int& exit_code) {
       ->check(store_url_check());
   cmd->add_option("--config", o->config, "payedge.toml");
   cmd->add_option("--dir", o->dir, "where postmortems go (default incidents)");
-  cmd->add_option("--tz", o->tz, "time zone of the timeline (default Asia/Seoul)");
+  cmd->add_option("--tz", o->tz, "time zone of the timeline (default: [log] tz, Asia/Seoul)");
   cmd->add_option("files", o->inputs, "log files or globs for the impact and snapshots");
   cmd->callback([o, &exit_code] { run_incident(*o, exit_code); });
 }

@@ -25,6 +25,8 @@ struct CommonFlags {
   std::string format;
   bool verbose = false;
   unsigned threads = 0;
+  bool statistics = false;          // top, latency, errors: request statistics
+  bool include_background = false;  // ... with the background lines (reconciler, admin-poll)
 };
 
 void add_common(CLI::App* cmd, CommonFlags& f, const std::string& default_format) {
@@ -45,6 +47,14 @@ void add_common(CLI::App* cmd, CommonFlags& f, const std::string& default_format
   cmd->add_option("--threads", f.threads, "worker threads (default: one per core)");
 }
 
+// top, latency and errors count requests: the background lines (the reconciler's rounds, the
+// dashboard's polling, the Toss client's transport lines) stay out unless asked for.
+void add_statistics(CLI::App* cmd, CommonFlags& f) {
+  f.statistics = true;
+  cmd->add_flag("--include-background", f.include_background,
+                "also count background lines (fn reconciler, admin-poll, toss-client)");
+}
+
 void usage_error(const std::string& text, int& exit_code) {
   std::fprintf(stderr, "error: %s\n", text.c_str());
   exit_code = 2;
@@ -58,6 +68,10 @@ bool build_options(const CommonFlags& f, LogsOptions& o, int& exit_code) {
   o.filter.error_code = logs::split_values(f.error_code);
   o.filter.user = logs::split_values(f.user);
   o.filter.course = logs::split_values(f.course);
+  // Asked for by --fn, they count; else not unless --include-background.
+  if (f.statistics && !f.include_background && o.filter.fn.empty()) {
+    o.filter.exclude_fn = logs::background_fns();
+  }
   if (!f.since.empty()) {
     o.filter.since = logs::parse_time_bound(f.since, now);
     if (!o.filter.since) return usage_error("--since: not a time: " + f.since, exit_code), false;
@@ -105,6 +119,19 @@ std::optional<logs::TimeZone> load_tz(const std::string& name, int& exit_code) {
   return *tz;
 }
 
+// --tz, else the config's [log] tz (Asia/Seoul by default).
+std::optional<logs::TimeZone> command_tz(const std::string& flag, const std::string& config_path,
+                                         int& exit_code) {
+  if (!flag.empty()) return load_tz(flag, exit_code);
+  auto config = load_cli_config(config_path);
+  if (!config) {
+    print_error(config.error());
+    exit_code = 2;
+    return std::nullopt;
+  }
+  return load_tz(config->log.tz, exit_code);
+}
+
 }  // namespace
 
 void add_logs(CLI::App& app, int& exit_code) {
@@ -135,14 +162,18 @@ void add_logs(CLI::App& app, int& exit_code) {
     auto by = std::make_shared<std::string>();
     auto n = std::make_shared<std::size_t>(10);
     add_common(cmd, *f, "table");
+    add_statistics(cmd, *f);
     cmd->add_option("--by", *by,
-                    "user_id|course_id|error_code|ip|ua|order_id (or another "
-                    "string field)")
+                    "user_id|course_id|error_code|ip|ua|order_id|payment_key|replayed|"
+                    "error_detail (or another string field)")
         ->required();
     cmd->add_option("-n", *n, "rows to show (default 10)");
     cmd->callback([f, by, n, &exit_code] {
-      const auto field = logs::parse_field(*by);
-      if (!field) return usage_error("--by: not a string field of the log line: " + *by, exit_code);
+      const auto field = logs::TopBy::parse(*by);
+      if (!field) {
+        return usage_error("--by: not a string field of the log line nor replayed: " + *by,
+                           exit_code);
+      }
       LogsOptions o;
       if (!build_options(*f, o, exit_code)) return;
       exit_code = logs::run_top(o, *field, *n);
@@ -153,14 +184,17 @@ void add_logs(CLI::App& app, int& exit_code) {
         logs_cmd->add_subcommand("latency", "count, mean, p50, p95, p99, max of latency_ms");
     auto f = std::make_shared<CommonFlags>();
     auto by = std::make_shared<std::string>();
-    auto tz = std::make_shared<std::string>("UTC");
+    auto tz = std::make_shared<std::string>();
+    auto config = std::make_shared<std::string>();
     add_common(cmd, *f, "table");
+    add_statistics(cmd, *f);
     cmd->add_option("--by", *by, "hour|day")->check(CLI::IsMember({"hour", "day"}));
     cmd->add_option("--tz", *tz,
-                    "time zone of the buckets: UTC (default), Asia/Seoul, +09:00, or any zone of "
-                    "the system tz database");
-    cmd->callback([f, by, tz, &exit_code] {
-      const auto zone = load_tz(*tz, exit_code);
+                    "time zone of the buckets: Asia/Seoul (default: [log] tz), UTC, +09:00, or "
+                    "any zone of the system tz database");
+    cmd->add_option("--config", *config, "payedge.toml ([log] tz)");
+    cmd->callback([f, by, tz, config, &exit_code] {
+      const auto zone = command_tz(*tz, *config, exit_code);
       if (!zone) return;
       LogsOptions o;
       if (!build_options(*f, o, exit_code)) return;
@@ -171,21 +205,37 @@ void add_logs(CLI::App& app, int& exit_code) {
     });
   }
   {
-    auto* cmd = logs_cmd->add_subcommand("errors", "Error rate per time window and error code");
+    auto* cmd = logs_cmd->add_subcommand(
+        "errors", "Server-side error rate per time window and error code (--client: the rest)");
     auto f = std::make_shared<CommonFlags>();
     auto window = std::make_shared<std::string>("5m");
-    auto tz = std::make_shared<std::string>("UTC");
+    auto tz = std::make_shared<std::string>();
+    auto config = std::make_shared<std::string>();
+    auto client = std::make_shared<bool>(false);
+    auto all = std::make_shared<bool>(false);
     add_common(cmd, *f, "table");
+    add_statistics(cmd, *f);
     cmd->add_option("--window", *window, "window length: 30s, 5m, 1h, 1d (default 5m)");
-    cmd->add_option("--tz", *tz, "time zone the windows align to and print in (default UTC)");
-    cmd->callback([f, window, tz, &exit_code] {
+    cmd->add_option("--tz", *tz,
+                    "time zone the windows align to and print in (default: [log] tz, "
+                    "Asia/Seoul)");
+    cmd->add_option("--config", *config, "payedge.toml ([log] tz)");
+    auto* client_flag = cmd->add_flag(
+        "--client", *client,
+        "count the client outcomes instead (mismatch, inactive course, coupon, declined, ...)");
+    cmd->add_flag("--all", *all, "count every error line, server-side and client")
+        ->excludes(client_flag);
+    cmd->callback([f, window, tz, config, client, all, &exit_code] {
       const auto ms = parse_duration_ms(*window);
       if (!ms || *ms <= 0) return usage_error("--window: not a duration: " + *window, exit_code);
-      const auto zone = load_tz(*tz, exit_code);
+      const auto zone = command_tz(*tz, *config, exit_code);
       if (!zone) return;
       LogsOptions o;
       if (!build_options(*f, o, exit_code)) return;
-      exit_code = logs::run_errors(o, *ms, *zone);
+      const auto side = *client ? logs::ErrorSide::kClient
+                        : *all  ? logs::ErrorSide::kAll
+                                : logs::ErrorSide::kServer;
+      exit_code = logs::run_errors(o, *ms, *zone, side);
     });
   }
   {
@@ -195,14 +245,18 @@ void add_logs(CLI::App& app, int& exit_code) {
     auto explain = std::make_shared<bool>(false);
     auto store_url = std::make_shared<std::string>();
     auto config_path = std::make_shared<std::string>();
+    auto lang = std::make_shared<std::string>();
     add_common(cmd, *f, "table");
     cmd->add_flag("--explain", *explain, "recompute each price from the store and guess why");
+    cmd->add_option("--lang", *lang, "ko|en: the reasons' language (default ko; LANG=en* for en)")
+        ->check(CLI::IsMember({"ko", "en"}));
     cmd->add_option("--store", *store_url, "store URL (default: from the config)")
         ->check(store_url_check());
     cmd->add_option("--config", *config_path, "payedge.toml");
-    cmd->callback([f, explain, store_url, config_path, &exit_code] {
+    cmd->callback([f, explain, store_url, config_path, lang, &exit_code] {
       LogsOptions o;
       if (!build_options(*f, o, exit_code)) return;
+      o.english = cli_english(*lang);
       std::unique_ptr<Store> store;
       if (*explain) {
         auto config = load_cli_config(*config_path);

@@ -12,6 +12,7 @@
 #include "confirm/reconciler.h"
 #include "confirm/verifier.h"
 #include "core/codec.h"
+#include "ops/affected.h"
 #include "ops/manual_ops.h"
 #include "ops/switches.h"
 
@@ -384,6 +385,48 @@ void add_ops(CLI::App& app, int& exit_code) {
       }
     }
     if (!report.violations.empty()) exit_code = 1;
+  });
+
+  // For a support message after an incident: who saw a failure but was charged afterwards.
+  auto* customers = ops->add_subcommand("customers", "Buyers, for support messages");
+  customers->require_subcommand(1);
+  auto* affected = customers->add_subcommand(
+      "affected",
+      "Buyers whose confirm failed or went unanswered but who were charged later (the "
+      "reconciler or a webhook recorded the payment), masked");
+  struct Window {
+    std::string since = "-24h", until;
+  };
+  auto window = std::make_shared<Window>();
+  affected->add_option("--store", o->store, "store URL")->check(store_url_check());
+  affected->add_option("--config", o->config, "payedge.toml");
+  affected->add_option("--format", o->format, "table|json")
+      ->check(CLI::IsMember({"table", "json"}));
+  affected->add_option("--since", window->since,
+                       "approved from: RFC 3339, a date, or relative to --until (default -24h)");
+  affected->add_option("--until", window->until, "approved before (default now)");
+  affected->callback([o, window, &exit_code] {
+    std::string why;
+    const auto w =
+        parse_window(window->since, window->until, SystemClock::instance().now_ms(), why);
+    if (!w) return print_error(make_error(ErrorCode::kInvalidRequest, why)), void(exit_code = 2);
+    auto config = load_cli_config(o->config);
+    if (!config) return print_error(config.error()), void(exit_code = 2);
+    auto store = open_cli_store_read_only(o->store, *config);
+    if (!store) return print_error(store.error()), void(exit_code = 1);
+    auto rows = affected_customers(**store, w->since, w->until);
+    if (!rows) return print_error(rows.error()), void(exit_code = 1);
+    if (o->format == "json") {
+      std::printf("%s\n", affected_json(*rows).dump().c_str());
+      return;
+    }
+    std::printf("%zu buyers charged after a failed or unanswered confirm (%s .. %s)\n",
+                rows->size(), format_utc(w->since).c_str(), format_utc(w->until).c_str());
+    for (const auto& r : *rows) {
+      std::printf("  %-25s  %-36s  %-24s  %-12s  %8lld  %-9s  %s\n", r.approved_at.c_str(),
+                  r.user_id.c_str(), r.order_id.c_str(), r.payment_key.c_str(),
+                  static_cast<long long>(r.amount), r.source.c_str(), r.status.c_str());
+    }
   });
 }
 

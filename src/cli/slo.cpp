@@ -16,7 +16,7 @@ namespace {
 struct SloFlags {
   std::vector<std::string> inputs;
   std::string month, since, until;
-  std::string tz = "Asia/Seoul";
+  std::string tz;  // empty: [log] tz
   std::string format = "table";
   std::string config;
   bool verbose = false;
@@ -29,7 +29,9 @@ void usage_error(const std::string& text, int& exit_code) {
 }
 
 void run_report(const SloFlags& f, int& exit_code) {
-  const auto tz = logs::TimeZone::load(f.tz);
+  auto config = load_cli_config(f.config);
+  if (!config) return print_error(config.error()), void(exit_code = 2);
+  const auto tz = logs::TimeZone::load(cli_tz(f.tz, *config));
   if (!tz) return usage_error(tz.error().detail, exit_code);
   slo::SloOptions o;
   if (!f.month.empty()) {
@@ -47,8 +49,6 @@ void run_report(const SloFlags& f, int& exit_code) {
     o.period.until = logs::parse_time_bound(f.until, now);
     if (!o.period.until) return usage_error("--until: not a time: " + f.until, exit_code);
   }
-  auto config = load_cli_config(f.config);
-  if (!config) return print_error(config.error()), void(exit_code = 2);
   o.targets = config->slo;
   o.format = *slo::parse_report_format(f.format);
   o.verbose = f.verbose;
@@ -85,7 +85,7 @@ void add_slo(CLI::App& app, int& exit_code) {
       ->excludes(month);
   cmd->add_option("--tz", f->tz,
                   "time zone of days, weeks (from Monday 00:00) and --month: Asia/Seoul "
-                  "(default for this command), UTC, +09:00, or any zone of the system tz database");
+                  "(default: [log] tz), UTC, +09:00, or any zone of the system tz database");
   cmd->add_option("--format", f->format, "table|json|html (html: one self-contained page)")
       ->check(CLI::IsMember({"table", "json", "html"}));
   cmd->add_option("--config", f->config, "payedge.toml (its [slo] section holds the targets)");

@@ -1,4 +1,7 @@
 // `payedge migrate` and `payedge seed FILE`.
+#include <cstdlib>
+#include <filesystem>
+
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "store/migrations.h"
@@ -32,7 +35,7 @@ Result<std::string> plan_migrations(Store& store) {
 
 void add_store_commands(CLI::App& app, int& exit_code) {
   struct Opts {
-    std::string config, store, file;
+    std::string config, store, file, actor, reason;
   };
   auto o = std::make_shared<Opts>();
 
@@ -73,12 +76,22 @@ void add_store_commands(CLI::App& app, int& exit_code) {
   seed->add_option("FILE", o->file, "seed file (.json or .toml)")->required();
   seed->add_option("--store", o->store, "store URL")->check(store_url_check());
   seed->add_option("--config", o->config, "payedge.toml");
+  seed->add_option("--actor", o->actor, "who loads it, for audit_log (default: the login name)");
+  seed->add_option("--reason", o->reason, "why, for audit_log (e.g. the ticket)");
   seed->callback([o, open, &exit_code] {
     auto data = read_seed_file(o->file);  // validate everything before touching the store
     if (!data) return print_error(data.error()), void(exit_code = 1);
     auto store = open();
     if (!store) return print_error(store.error()), void(exit_code = 1);
-    if (auto st = apply_seed(**store, *data); !st) {
+    // Audited: a price change is the usual cause of a mismatch incident (RUNBOOK 4.1).
+    std::string actor = o->actor;
+    if (actor.empty()) {
+      const char* user = std::getenv("USER");
+      actor = user && *user ? user : "unknown";
+    }
+    const SeedAudit audit{actor, std::filesystem::path(o->file).filename().string(),
+                          o->reason.empty() ? "payedge seed" : o->reason};
+    if (auto st = apply_seed(**store, *data, audit); !st) {
       Error e = st.error();
       e.detail = o->file + ": " + e.detail + " (nothing was written)";
       return print_error(e), void(exit_code = 1);

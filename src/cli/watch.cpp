@@ -27,7 +27,7 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
 struct WatchOptions {
-  std::string replay, follow, config, store, format = "table", slack_url, alertmanager_url;
+  std::string replay, follow, config, store, format = "table", slack_url, alertmanager_url, lang;
   bool from_start = false;
 };
 
@@ -153,7 +153,8 @@ void run_watch(const WatchOptions& o, int& exit_code) {
   const bool replay = !o.replay.empty();
 
   alert::Notifier notifier;
-  notifier.add(std::make_unique<alert::PrintSink>(stdout, o.format == "json"));
+  notifier.add(
+      std::make_unique<alert::PrintSink>(stdout, o.format == "json", cli_english(o.lang, *config)));
   std::unique_ptr<Store> store;
   std::unique_ptr<alert::StoreSwitches> switches;
   // A replay shows what would have happened; it changes nothing and notifies nobody.
@@ -201,6 +202,8 @@ void add_watch(CLI::App& app, int& exit_code) {
   watch->add_option("--slack-url", o->slack_url,
                     "Slack incoming webhook (default: SLACK_WEBHOOK_URL)");
   watch->add_option("--alertmanager-url", o->alertmanager_url, "Alertmanager base URL");
+  watch->add_option("--lang", o->lang, "ko|en: the words of the printed alerts (default ko)")
+      ->check(CLI::IsMember({"ko", "en"}));
   watch->callback([o, &exit_code] { run_watch(*o, exit_code); });
 
   auto* rules = app.add_subcommand("rules", "Alert rules");

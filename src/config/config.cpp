@@ -405,6 +405,7 @@ Result<Config> load_config(const std::string& path) {
     read(t, "idempotency", "reconcile_interval_s", c.idempotency.reconcile_interval_s);
     read(t, "idempotency", "reconcile_older_than_s", c.idempotency.reconcile_older_than_s);
     read(t, "log", "file", c.log.file);
+    read(t, "log", "tz", c.log.tz);
     read(t, "alerts", "enabled", c.alerts.enabled);
     read(t, "alerts", "pending_for_s", c.alerts.pending_for_s);
     read(t, "alerts", "repeat_interval_s", c.alerts.repeat_interval_s);
@@ -438,6 +439,11 @@ Result<Config> load_config(const std::string& path) {
     read(t, "alerts", "slack_url", c.alerts.slack_url);
     read(t, "alerts", "ca_file", c.alerts.ca_file);
     read(t, "alerts", "slack_min_interval_ms", c.alerts.slack_min_interval_ms);
+    read(t, "alerts", "lang", c.alerts.lang);
+    if (c.alerts.lang != "ko" && c.alerts.lang != "en") {
+      return fail(ErrorCode::kInvalidRequest,
+                  "config " + path + ": [alerts] lang: must be \"ko\" or \"en\"");
+    }
     read(t, "slo", "success_rate", c.slo.success_rate);
     read(t, "slo", "mean_confirm_ms", c.slo.mean_confirm_ms);
     read(t, "slo", "p95_confirm_ms", c.slo.p95_confirm_ms);

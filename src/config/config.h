@@ -99,6 +99,9 @@ struct IdempotencyConfig {
 
 struct LogConfig {
   std::string file;  // empty: stdout
+  // The time zone every command prints and buckets in unless --tz says otherwise (the
+  // runbook's zone); a name of the tz database or a fixed offset like "+09:00".
+  std::string tz = "Asia/Seoul";
 };
 
 // The alert rules of SPEC section 9 (thresholds and windows) and where alerts go. Windows are
@@ -137,6 +140,7 @@ struct AlertsConfig {
   std::string slack_url;              // default: SLACK_WEBHOOK_URL from the environment
   std::string ca_file;                // PEM CAs for the two sinks instead of the system store
   int slack_min_interval_ms = 1000;   // at most one Slack message a second
+  std::string lang = "ko";            // the words of Slack messages: "ko" | "en"
 };
 
 // The runbook's SLOs (section 7); `payedge slo report` checks the logs against them.

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "obs/mask.h"
 #include "obs/svg_chart.h"
 #include "slo/slo_class.h"
 
@@ -24,11 +25,19 @@ struct BinCounts {
 
 class ImpactSink final : public logs::RecordSink {
  public:
-  ImpactSink(EpochMs since, EpochMs bin_ms, std::size_t n_bins)
-      : since_(since), bin_ms_(bin_ms), bins(n_bins) {}
+  ImpactSink(EpochMs since, EpochMs until, EpochMs bin_ms, std::size_t n_bins)
+      : since_(since), until_(until), bin_ms_(bin_ms), bins(n_bins) {}
   void add(const logs::LogRecord& r, logs::RecordPosition) override {
+    const bool confirm = r.get_or(Field::kFn) == "confirm-payment";
+    if (r.ts >= until_) {
+      // After the window: only whether an order of the window got paid.
+      if (confirm && r.get_or(Field::kStatus) == "success") {
+        if (auto o = r.get(Field::kOrderId)) paid.emplace(*o);
+      }
+      return;
+    }
     ++lines;
-    if (r.get_or(Field::kFn) != "confirm-payment") return;
+    if (!confirm) return;
     ++confirms;
     if (r.latency_ms) latency.add(*r.latency_ms);
     const std::string_view status = r.get_or(Field::kStatus);
@@ -52,26 +61,35 @@ class ImpactSink final : public logs::RecordSink {
           break;
       }
     }
-    if (status == "success") return;
+    if (status == "success") {
+      if (auto o = r.get(Field::kOrderId)) paid.emplace(*o);
+      return;
+    }
     ++errors;
     if (!code.empty()) codes.add(code);
     if (code == "E_AMOUNT_MISMATCH") ++mismatches;
     if (auto u = r.get(Field::kUserId)) users.emplace(*u);
     const auto cls =
         slo::classify_confirm(false, static_cast<int>(r.http_status.value_or(0)), code);
-    if (cls == slo::SloClass::kBad) {
-      ++failed;
-      if (auto o = r.get(Field::kOrderId)) orders.emplace(std::string(*o), r.amount.value_or(0));
+    if (cls == slo::SloClass::kBad) ++failed;
+    // A switch's refusal is a blocked purchase, not a failure (each order once).
+    const auto order = r.get(Field::kOrderId);
+    if (!order) return;
+    if (code == "E_PAYMENTS_DISABLED" || code == "E_COURSE_INACTIVE") {
+      blocked.emplace(std::string(*order), r.amount.value_or(0));
+    } else if (cls == slo::SloClass::kBad) {
+      orders.emplace(std::string(*order), r.amount.value_or(0));
     }
   }
   std::uint64_t lines = 0, confirms = 0, errors = 0, failed = 0, mismatches = 0;
   logs::KeyCounter codes;
   logs::LatencyHistogram latency;
   std::unordered_set<std::string> users;
-  std::unordered_map<std::string, std::int64_t> orders;
+  std::unordered_map<std::string, std::int64_t> orders, blocked;  // order id → amount
+  std::unordered_set<std::string> paid;                           // orders with a success
 
  private:
-  EpochMs since_, bin_ms_;
+  EpochMs since_, until_, bin_ms_;
 
  public:
   std::vector<BinCounts> bins;
@@ -98,6 +116,39 @@ std::string quoted_inputs(const std::vector<std::string>& inputs) {
   return out;
 }
 
+// Rows the machine writes by the hundred (the reconciler settling attempts, deposits): one
+// timeline line per actor and action kind, with a count.
+bool bulk_automatic(const AuditEntry& a) {
+  return a.action.starts_with("reconcile.") || a.action.starts_with("payment.deposit");
+}
+
+// Rows no person wrote: the automatic switches, the reconciler, webhook processing.
+bool automatic(const AuditEntry& a) {
+  return a.actor == "payedge-alert" || a.actor == "serve" || a.actor == "reconciler" ||
+         a.actor == "webhook" || bulk_automatic(a);
+}
+
+// A flag's, a course's or a file's name as it is; anything else names a payment: masked.
+std::string audit_target(const AuditEntry& a) {
+  for (const char* clear : {"flag.", "course.", "catalog.", "secret."}) {
+    if (a.action.starts_with(clear)) return a.target;
+  }
+  return mask_field("payment_key", a.target);
+}
+
+// The audit row's words: `catalog.seed` with what it changed (the cause of a price bug).
+std::string audit_text(const AuditEntry& a) {
+  std::string text = fmt::format("{}: {} {}", a.actor, a.action, audit_target(a));
+  if (a.action == "catalog.seed") {
+    const auto d = nlohmann::json::parse(a.details, nullptr, false);
+    if (d.is_object() && d.contains("summary") && d["summary"].is_string()) {
+      text += " — 카탈로그 변경: " + d["summary"].get<std::string>();
+    }
+  }
+  if (!a.reason.empty()) text += fmt::format(" (사유: {})", a.reason);
+  return text;
+}
+
 std::string state_ko(const std::string& state) {
   if (state == "firing") return "경보 발생";
   if (state == "resolved") return "경보 해소";
@@ -117,13 +168,12 @@ Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs un
   const auto n_bins =
       static_cast<std::size_t>(until > since ? (until - since + bin_ms - 1) / bin_ms : 0);
   logs::FilterSpec spec;
-  spec.since = since;
-  spec.until = until;
+  spec.since = since;  // no until: a later success shows a failed order was paid
   const logs::RecordFilter filter(spec);
   std::vector<std::unique_ptr<ImpactSink>> sinks;
   std::vector<logs::RecordSink*> raw;
   for (unsigned i = 0; i < logs::resolve_threads(scan.threads); ++i) {
-    sinks.push_back(std::make_unique<ImpactSink>(since, bin_ms, n_bins));
+    sinks.push_back(std::make_unique<ImpactSink>(since, until, bin_ms, n_bins));
     raw.push_back(sinks.back().get());
   }
   const auto stats = logs::scan_logs(inputs, wanted, filter, raw, scan);
@@ -136,6 +186,8 @@ Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs un
     all.latency.merge(s.latency);
     all.users.insert(s.users.begin(), s.users.end());
     all.orders.insert(s.orders.begin(), s.orders.end());
+    all.blocked.insert(s.blocked.begin(), s.blocked.end());
+    all.paid.insert(s.paid.begin(), s.paid.end());
     for (std::size_t b = 0; b < all.bins.size(); ++b) {
       all.bins[b].good += s.bins[b].good, all.bins[b].failed += s.bins[b].failed;
       all.bins[b].client += s.bins[b].client, all.bins[b].toss_5xx += s.bins[b].toss_5xx;
@@ -149,8 +201,24 @@ Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs un
   out.failed = all.failed;
   out.mismatches = all.mismatches;
   out.users_hit = all.users.size();
-  out.orders_failed = all.orders.size();
-  for (const auto& [order, amount] : all.orders) out.amount_failed += amount;
+  for (const auto& [order, amount] : all.orders) {
+    if (all.paid.contains(order)) {
+      ++out.orders_failed_paid;
+    } else {
+      ++out.orders_failed;
+      out.amount_failed += amount;
+      out.unpaid_failed.emplace(order, amount);
+    }
+  }
+  for (const auto& [order, amount] : all.blocked) {
+    if (all.paid.contains(order)) {
+      ++out.orders_blocked_paid;
+    } else {
+      ++out.orders_blocked;
+      out.amount_blocked += amount;
+      out.unpaid_blocked.emplace(order, amount);
+    }
+  }
   all.codes.for_each([&](std::string_view k, std::uint64_t n) {
     out.error_codes.emplace_back(std::string(k), n);
   });
@@ -164,6 +232,27 @@ Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs un
     out.bins.push_back({b.good, b.failed, b.client, b.toss_5xx, b.latency.summary()});
   }
   return out;
+}
+
+Status settle_with_store(Impact& impact, Store& store) {
+  for (auto* unpaid : {&impact.unpaid_failed, &impact.unpaid_blocked}) {
+    const bool failed = unpaid == &impact.unpaid_failed;
+    for (auto it = unpaid->begin(); it != unpaid->end();) {
+      auto payment = store.find_payment_by_order(it->first);
+      if (!payment) return std::unexpected(payment.error());
+      // A payment row that went through (DONE, a deposit awaited, or since cancelled by a
+      // person): the order was not lost. An expired virtual account was never paid.
+      if (!*payment || (*payment)->status == "EXPIRED") {
+        ++it;
+        continue;
+      }
+      (failed ? impact.orders_failed : impact.orders_blocked) -= 1;
+      (failed ? impact.amount_failed : impact.amount_blocked) -= it->second;
+      (failed ? impact.orders_failed_paid : impact.orders_blocked_paid) += 1;
+      it = unpaid->erase(it);
+    }
+  }
+  return {};
 }
 
 EpochMs chart_bin_ms(EpochMs since, EpochMs until) {
@@ -238,6 +327,11 @@ std::string render(const PostmortemInput& in) {
                     "가장 많은 오류는 {}.",
                     i.confirms, i.errors, percent(i.errors, i.confirms), i.failed,
                     percent(i.failed, i.confirms), top));
+    line(
+        fmt::format("- 최종 상태: 실패 후 끝내 결제되지 않은 주문 {}건 ({}), 나중에 결제된 주문 "
+                    "{}건; 스위치로 막힌 구매 {}건 ({}).",
+                    i.orders_failed, won(i.amount_failed), i.orders_failed_paid, i.orders_blocked,
+                    won(i.amount_blocked)));
   }
   std::size_t firing = 0;
   for (const auto& a : in.alerts) firing += a.state == "firing";
@@ -247,23 +341,56 @@ std::string render(const PostmortemInput& in) {
   line();
   line("## 타임라인");
   line();
+  // People first: what the on-call did, the alerts, the automatic switches, in time order (a
+  // person's action before the machine's at the same minute); the reconciler's rows, which
+  // come by the hundred, as one line per actor and kind with a count.
   struct Entry {
     EpochMs at;
+    int rank;  // 0 a person, 1 an alert, 2 automatic
     std::string text;
   };
   std::vector<Entry> entries;
   for (const auto& a : in.alerts) {
     if (a.state == "pending") continue;
-    entries.push_back({a.at, fmt::format("[{}] {} — {}", state_ko(a.state), a.rule, a.summary)});
+    entries.push_back({a.at, 1, fmt::format("[{}] {} — {}", state_ko(a.state), a.rule, a.summary)});
   }
+  struct Bulk {
+    EpochMs first = 0, last = 0;
+    std::uint64_t count = 0;
+    std::map<std::string, std::uint64_t> actions;
+    std::vector<std::string> keys;  // a few, masked
+  };
+  std::map<std::string, Bulk> bulk;  // by actor
   for (const auto& a : in.audit) {
-    std::string text =
-        fmt::format("[조치] {}: {} {}", a.entry.actor, a.entry.action, a.entry.target);
-    if (!a.entry.reason.empty()) text += fmt::format(" (사유: {})", a.entry.reason);
-    entries.push_back({a.at, text});
+    if (bulk_automatic(a.entry)) {
+      Bulk& b = bulk[a.entry.actor];
+      if (b.count == 0) b.first = a.at;
+      b.last = std::max(b.last, a.at);
+      ++b.count;
+      ++b.actions[a.entry.action];
+      if (b.keys.size() < 3) b.keys.push_back(mask_field("payment_key", a.entry.target));
+      continue;
+    }
+    const bool machine = automatic(a.entry);
+    entries.push_back(
+        {a.at, machine ? 2 : 0,
+         fmt::format("[{}] {}", machine ? "자동 조치" : "조치", audit_text(a.entry))});
   }
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const Entry& a, const Entry& b) { return a.at < b.at; });
+  for (const auto& [actor, b] : bulk) {
+    std::string kinds;
+    for (const auto& [action, n] : b.actions) {
+      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", action, n);
+    }
+    std::string keys;
+    for (const auto& k : b.keys) keys += (keys.empty() ? "" : ", ") + k;
+    entries.push_back({b.first, 2,
+                       fmt::format("[자동] {} 의 대사·입금 처리 {}건 (~{}; {}; 예: {})", actor,
+                                   b.count, hhmm(b.last, tz, multi_day), kinds, keys)});
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    const EpochMs am = a.at / 60'000, bm = b.at / 60'000;  // the minute the timeline shows
+    return am != bm ? am < bm : a.rank < b.rank;
+  });
   if (entries.empty()) {
     line(in.store_read ? "- 창 안에 경보·조치 기록 없음"
                        : "- (저장소를 읽지 않음: --store 로 경보·audit_log 를 채운다)");
@@ -276,10 +403,21 @@ std::string render(const PostmortemInput& in) {
   if (in.impact) {
     const Impact& i = *in.impact;
     line(fmt::format("- 사용자 수: 오류를 겪은 사용자 {}명", i.users_hit));
+    line(fmt::format("- 거래 수: 결제 승인 요청 {}건, 오류 {}건, 우리 쪽·Toss 실패 {}건",
+                     i.confirms, i.errors, i.failed));
     line(
-        fmt::format("- 거래 수: 결제 승인 요청 {}건, 오류 {}건, 우리 쪽·Toss 실패 {}건 (주문 {}건)",
-                    i.confirms, i.errors, i.failed, i.orders_failed));
-    line(fmt::format("- 금액 영향: 실패한 주문 금액 합계 {} (주문당 한 번)", won(i.amount_failed)));
+        fmt::format("- 최종 상태(주문 기준): 실패 후 끝내 결제되지 않은 주문 {}건, 실패했지만 "
+                    "나중에 결제된 주문 {}건 (재시도·대사·웹훅{})",
+                    i.orders_failed, i.orders_failed_paid,
+                    in.store_read ? ", 저장소의 payments 로 확인" : ", 로그의 성공 줄로 확인"));
+    line(
+        fmt::format("- 스위치로 막힌 구매(E_PAYMENTS_DISABLED, E_COURSE_INACTIVE): 주문 {}건, 그중 "
+                    "다시 켠 뒤 결제된 주문 {}건",
+                    i.orders_blocked + i.orders_blocked_paid, i.orders_blocked_paid));
+    line(fmt::format(
+        "- 금액 영향: 결제되지 않은 실패 주문 {}, 막힌 뒤 결제되지 않은 구매 {} (주문당 "
+        "한 번)",
+        won(i.amount_failed), won(i.amount_blocked)));
     line(fmt::format("- 금액 불일치(E_AMOUNT_MISMATCH): {}건", i.mismatches));
   } else {
     line("- (로그 없음: 로그 파일을 인자로 주면 채워진다)");
@@ -292,10 +430,12 @@ std::string render(const PostmortemInput& in) {
   line("## 해결 조치");
   line();
   bool any_action = false;
+  // What people did first; then what the machine did by itself (the reconciler's rows are in
+  // the timeline's one line).
   for (const auto& a : in.audit) {
+    if (automatic(a.entry)) continue;
     any_action = true;
-    line(fmt::format("- {} {} {} {} — {}", hhmm(a.at, tz, multi_day), a.entry.actor, a.entry.action,
-                     a.entry.target, a.entry.reason));
+    line(fmt::format("- {} {}", hhmm(a.at, tz, multi_day), audit_text(a.entry)));
   }
   for (const auto& a : in.alerts) {
     if (a.state != "action") continue;

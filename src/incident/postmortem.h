@@ -27,14 +27,25 @@ struct ImpactBin {
 
 // What the logs say about the window (confirm-payment lines unless said otherwise).
 struct Impact {
-  std::uint64_t lines = 0;          // every log line in the window
-  std::uint64_t confirms = 0;       // confirm-payment lines
-  std::uint64_t errors = 0;         // of those, status error
-  std::uint64_t failed = 0;         // ... failed on our side or Toss's (the SLO's "bad")
-  std::uint64_t mismatches = 0;     // E_AMOUNT_MISMATCH
-  std::uint64_t users_hit = 0;      // distinct users with an error
-  std::uint64_t orders_failed = 0;  // distinct orders among the "bad" ones
-  std::int64_t amount_failed = 0;   // KRW of those orders (each counted once)
+  std::uint64_t lines = 0;       // every log line in the window
+  std::uint64_t confirms = 0;    // confirm-payment lines
+  std::uint64_t errors = 0;      // of those, status error
+  std::uint64_t failed = 0;      // ... failed on our side or Toss's (the SLO's "bad")
+  std::uint64_t mismatches = 0;  // E_AMOUNT_MISMATCH
+  std::uint64_t users_hit = 0;   // distinct users with an error
+  // Impact by final state. An order that failed on our side or Toss's in the window and was
+  // paid afterwards (a retry, the reconciler, a webhook) is not lost: `orders_failed` and
+  // `amount_failed` are the orders that failed and were never paid — no success line in the
+  // logs (after the window too) and, with a store, no payment row.
+  std::uint64_t orders_failed = 0;       // failed and never paid
+  std::int64_t amount_failed = 0;        // KRW of those orders (each counted once)
+  std::uint64_t orders_failed_paid = 0;  // failed in the window, paid later
+  // Purchases a switch refused in the window (E_PAYMENTS_DISABLED, E_COURSE_INACTIVE), by order.
+  std::uint64_t orders_blocked = 0;       // ... and never paid
+  std::int64_t amount_blocked = 0;        // KRW of those
+  std::uint64_t orders_blocked_paid = 0;  // blocked, then paid once the switch was back on
+  // The unpaid orders (order id → amount) a store may still show as paid (settle_with_store).
+  std::map<std::string, std::int64_t> unpaid_failed, unpaid_blocked;
   std::vector<std::pair<std::string, std::uint64_t>> error_codes;  // count descending
   logs::LatencySummary latency;                                    // confirm latency_ms
   std::uint64_t malformed = 0;
@@ -45,8 +56,13 @@ struct Impact {
 // The width of a chart slice for a window: about 60 slices, a round width.
 EpochMs chart_bin_ms(EpochMs since, EpochMs until);
 
+// Reads the inputs from `since` on: lines in [since, until) are the window's; a success after
+// `until` still tells that an order failed in the window was paid later.
 Impact measure(const std::vector<std::string>& inputs, EpochMs since, EpochMs until,
                const logs::ScanOptions& scan);
+// Orders the logs show unpaid but the store has a payment for (the reconciler or a webhook
+// settled them without a success line) move to "paid later".
+Status settle_with_store(Impact& impact, Store& store);
 
 struct PostmortemInput {
   std::string id;  // PM-YYYYMMDD-N

@@ -3,7 +3,23 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/error.h"
+
 namespace payedge::logs {
+
+bool server_side_failure(std::optional<std::int64_t> http_status, std::string_view code) {
+  // The success SLO's "bad" (slo/slo_class) and the dashboard's "server": payments switched
+  // off fail every buyer, so they count here too (a course switched off is one course's answer).
+  const auto known = parse_error_code(code);
+  if (known == ErrorCode::kTossApiError || known == ErrorCode::kInternal ||
+      known == ErrorCode::kPaymentsDisabled) {
+    return true;
+  }
+  if (http_status && *http_status > 0) return *http_status >= 500;
+  // No status on the line (the original Edge Function's): the code's own status, and a line
+  // that says nothing is not hidden as the client's.
+  return !known || info(*known).http_status >= 500;
+}
 
 void KeyCounter::add(std::string_view key, std::uint64_t n) {
   if (n == 0) return;

@@ -101,6 +101,13 @@ std::uint64_t nearest_rank_index(unsigned p, std::uint64_t n);
 
 // --- errors per window ---
 
+// Whose failure an error line is. The runbook's "30분 오류율 < 1%" (4.2) is the server side's:
+// Toss errors and timeouts (TOSS_API_ERROR), E_INTERNAL, payments switched off, any other 5xx
+// answer — what the success SLO counts as bad. Client outcomes are the rest: bad input, auth,
+// amount mismatch, an inactive course, a used-up coupon, a declined card, conflicts, limits.
+enum class ErrorSide { kServer, kClient, kAll };
+bool server_side_failure(std::optional<std::int64_t> http_status, std::string_view error_code);
+
 struct WindowCounts {
   std::uint64_t total = 0;
   std::uint64_t errors = 0;

@@ -173,10 +173,16 @@ class QuerySink final : public RecordSink {
 
 class TopSink final : public RecordSink {
  public:
-  explicit TopSink(Field by) : by_(by) {}
+  explicit TopSink(TopBy by) : by_(by) {}
   void add(const LogRecord& r, RecordPosition) override {
     ++total;
-    if (const auto& v = r.get(by_)) {
+    if (!by_.field) {
+      if (r.replayed) {
+        counts.add(*r.replayed ? "true" : "false");
+      } else {
+        ++missing;
+      }
+    } else if (const auto& v = r.get(*by_.field)) {
       counts.add(*v);
     } else {
       ++missing;
@@ -186,7 +192,7 @@ class TopSink final : public RecordSink {
   std::uint64_t total = 0, missing = 0;
 
  private:
-  Field by_;
+  TopBy by_;
 };
 
 class LatencySink final : public RecordSink {
@@ -227,14 +233,15 @@ EpochMs window_start(EpochMs ts, EpochMs window, const TimeZone& tz) {
 
 class ErrorsSink final : public RecordSink {
  public:
-  ErrorsSink(EpochMs window, const TimeZone& tz) : window_(window), tz_(tz) {}
+  ErrorsSink(EpochMs window, const TimeZone& tz, ErrorSide side)
+      : window_(window), tz_(tz), side_(side) {}
   void add(const LogRecord& r, RecordPosition) override {
     if (!current_ || r.ts < start_ || r.ts >= start_ + window_) {
       start_ = window_start(r.ts, window_, tz_);
       current_ = &windows[start_];
     }
     ++current_->total;
-    if (r.get_or(Field::kStatus) == "error") {
+    if (r.get_or(Field::kStatus) == "error" && on_side(r)) {
       ++current_->errors;
       if (const auto& code = r.get(Field::kErrorCode)) {
         if (auto it = current_->by_code.find(*code); it != current_->by_code.end()) {
@@ -248,8 +255,14 @@ class ErrorsSink final : public RecordSink {
   WindowMap windows;
 
  private:
+  bool on_side(const LogRecord& r) const {
+    if (side_ == ErrorSide::kAll) return true;
+    const bool server = server_side_failure(r.http_status, r.get_or(Field::kErrorCode));
+    return server == (side_ == ErrorSide::kServer);
+  }
   EpochMs window_;
   const TimeZone& tz_;
+  ErrorSide side_;
   WindowCounts* current_ = nullptr;
   EpochMs start_ = 0;
 };
@@ -407,10 +420,24 @@ int run_query(const LogsOptions& o, bool count_only) {
 
 // --- top ---
 
-TopOutcome compute_top(const LogsOptions& o, Field by, std::size_t n) {
+std::optional<TopBy> TopBy::parse(std::string_view name) {
+  if (name == "replayed") return replayed();
+  if (const auto f = parse_field(name)) return TopBy(*f);
+  return std::nullopt;
+}
+
+std::string TopBy::name() const {
+  return field ? std::string(field_name(*field)) : std::string("replayed");
+}
+
+TopOutcome compute_top(const LogsOptions& o, TopBy by, std::size_t n) {
   std::vector<std::unique_ptr<TopSink>> sinks;
   FieldSet wanted;
-  wanted.add(by);
+  if (by.field) {
+    wanted.add(*by.field);
+  } else {
+    wanted.toss = true;  // replayed
+  }
   TopOutcome out;
   out.stats = scan_into(o, o.filter, wanted, sinks, [&] { return std::make_unique<TopSink>(by); });
   TopSink& first = *sinks.front();
@@ -419,7 +446,7 @@ TopOutcome compute_top(const LogsOptions& o, Field by, std::size_t n) {
     first.total += sinks[i]->total;
     first.missing += sinks[i]->missing;
   }
-  out.result = top_rows(std::string(field_name(by)), first.counts, first.total, first.missing, n);
+  out.result = top_rows(by.name(), first.counts, first.total, first.missing, n);
   return out;
 }
 
@@ -435,7 +462,7 @@ ojson top_json(const TopResult& r) {
           {"distinct", r.distinct}};
 }
 
-int run_top(const LogsOptions& o, Field by, std::size_t n) {
+int run_top(const LogsOptions& o, TopBy by, std::size_t n) {
   const TopOutcome t = compute_top(o, by, n);
   if (!t.stats.problems.empty()) return finish(o, t.stats);  // no figures from half the input
   const TopResult& r = t.result;
@@ -558,13 +585,15 @@ int run_latency(const LogsOptions& o, LatencyBucket by, const TimeZone& tz) {
 
 // --- errors ---
 
-ErrorsOutcome compute_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz) {
+ErrorsOutcome compute_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz,
+                             ErrorSide side) {
   std::vector<std::unique_ptr<ErrorsSink>> sinks;
   FieldSet wanted;
   wanted.add(Field::kStatus).add(Field::kErrorCode);
+  wanted.http = true;
   ErrorsOutcome out;
   out.stats = scan_into(o, o.filter, wanted, sinks,
-                        [&] { return std::make_unique<ErrorsSink>(window, tz); });
+                        [&] { return std::make_unique<ErrorsSink>(window, tz, side); });
   out.windows = std::move(sinks.front()->windows);
   for (std::size_t i = 1; i < sinks.size(); ++i) {
     for (const auto& [start, w] : sinks[i]->windows) out.windows[start].merge(w);
@@ -616,7 +645,11 @@ std::string top_codes(const WindowCounts& w, std::size_t n) {
 
 }  // namespace
 
-ojson errors_json(const WindowMap& windows, EpochMs window, const TimeZone& tz) {
+std::string_view side_name(ErrorSide side) {
+  return side == ErrorSide::kServer ? "server" : side == ErrorSide::kClient ? "client" : "all";
+}
+
+ojson errors_json(const WindowMap& windows, EpochMs window, const TimeZone& tz, ErrorSide side) {
   ojson rows = ojson::array();
   for (const auto& [start, w] : window_rows(windows, window, tz)) {
     ojson codes = ojson::object();
@@ -627,14 +660,14 @@ ojson errors_json(const WindowMap& windows, EpochMs window, const TimeZone& tz) 
                     {"error_rate", rate(w)},
                     {"by_code", codes}});
   }
-  return {{"rows", rows}, {"window_ms", window}};
+  return {{"rows", rows}, {"window_ms", window}, {"side", side_name(side)}};
 }
 
-int run_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz) {
-  const ErrorsOutcome e = compute_errors(o, window, tz);
+int run_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz, ErrorSide side) {
+  const ErrorsOutcome e = compute_errors(o, window, tz, side);
   if (!e.stats.problems.empty()) return finish(o, e.stats);
   if (o.format == OutputFormat::kJson) {
-    print(o.out, dump(errors_json(e.windows, window, tz)) + "\n");
+    print(o.out, dump(errors_json(e.windows, window, tz, side)) + "\n");
     return finish(o, e.stats);
   }
   const auto rows = window_rows(e.windows, window, tz);
@@ -671,9 +704,15 @@ int run_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz) {
   if (rows.size() > 1 && rows.size() <= 400) {
     text += fmt::format("error rate  {}  (max {})\n", sparkline(rates), percent(max_rate));
   }
+  const char* what = side == ErrorSide::kServer   ? "server-side errors"
+                     : side == ErrorSide::kClient ? "client outcomes"
+                                                  : "errors";
   text += fmt::format(
-      "{} windows of {}, {} lines, {} errors ({})\n", rows.size(), format_span(window), total,
-      errors, percent(total ? static_cast<double>(errors) / static_cast<double>(total) : 0));
+      "{} windows of {}, {} lines, {} {} ({})\n", rows.size(), format_span(window), total, errors,
+      what, percent(total ? static_cast<double>(errors) / static_cast<double>(total) : 0));
+  if (side == ErrorSide::kServer) {
+    text += "(Toss errors, timeouts, E_INTERNAL, 5xx; --client for the client outcomes)\n";
+  }
   print(o.out, text);
   return finish(o, e.stats);
 }
@@ -789,6 +828,7 @@ int run_mismatches(const LogsOptions& o, Store* store, EpochMs now) {
           j["at_request"] = quote_json(x.at_request);
         }
         j["reason"] = x.reason;
+        j["reason_ko"] = x.reason_ko;
       }
       ++by_course[l.course_id];
       rows.push_back(std::move(j));
@@ -826,7 +866,7 @@ int run_mismatches(const LogsOptions& o, Store* store, EpochMs now) {
         } else {
           row.insert(row.end(), 5, "");
         }
-        row.push_back(x.reason);
+        row.push_back(o.english ? x.reason : x.reason_ko);
       }
       print(o.out, csv_line(row));
     }
@@ -847,7 +887,8 @@ int run_mismatches(const LogsOptions& o, Store* store, EpochMs now) {
         text += fmt::format("  today:             {}\n", quote_text(x.now));
         text += fmt::format("  at request time:   {}\n", quote_text(x.at_request));
       }
-      text += fmt::format("  reason: {}\n", x.reason);
+      text += fmt::format("  {}: {}\n", o.english ? "reason" : "이유",
+                          o.english ? x.reason : x.reason_ko);
     }
   }
   text += fmt::format("{} amount mismatch{}\n", m.lines.size(), m.lines.size() == 1 ? "" : "es");

@@ -32,6 +32,7 @@ struct LogsOptions {
   OutputFormat format = OutputFormat::kTable;
   std::FILE* out = stdout;
   std::FILE* err = stderr;
+  bool english = false;  // words for people (mismatch reasons): Korean unless asked
 };
 
 // --- query ---
@@ -40,13 +41,25 @@ struct LogsOptions {
 int run_query(const LogsOptions& o, bool count_only);
 
 // --- top ---
+// What `top --by` counts: a string field, or `replayed` (the boolean, as "true"/"false": how
+// many confirms were answered from the idempotency record, runbook 4.3).
+struct TopBy {
+  std::optional<Field> field;   // nullopt: replayed
+  TopBy(Field f) : field(f) {}  // NOLINT: a field is the common case
+  static TopBy replayed() { return TopBy(); }
+  static std::optional<TopBy> parse(std::string_view name);
+  std::string name() const;
+
+ private:
+  TopBy() = default;
+};
 struct TopOutcome {
   TopResult result;
   ScanStats stats;
 };
-TopOutcome compute_top(const LogsOptions& o, Field by, std::size_t n);
+TopOutcome compute_top(const LogsOptions& o, TopBy by, std::size_t n);
 nlohmann::ordered_json top_json(const TopResult& r);
-int run_top(const LogsOptions& o, Field by, std::size_t n);
+int run_top(const LogsOptions& o, TopBy by, std::size_t n);
 
 // --- latency ---
 enum class LatencyBucket { kNone, kHour, kDay };
@@ -67,10 +80,14 @@ struct ErrorsOutcome {
   WindowMap windows;  // only windows with lines
   ScanStats stats;
 };
-ErrorsOutcome compute_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz);
+// `side`: which error lines count as errors (every line counts in `total`).
+ErrorsOutcome compute_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz,
+                             ErrorSide side = ErrorSide::kServer);
 // Rows from the first to the last window with lines, empty windows included.
-nlohmann::ordered_json errors_json(const WindowMap& windows, EpochMs window, const TimeZone& tz);
-int run_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz);
+nlohmann::ordered_json errors_json(const WindowMap& windows, EpochMs window, const TimeZone& tz,
+                                   ErrorSide side = ErrorSide::kServer);
+int run_errors(const LogsOptions& o, EpochMs window, const TimeZone& tz,
+               ErrorSide side = ErrorSide::kServer);
 
 // --- amount mismatches ---
 struct MismatchOutcome {

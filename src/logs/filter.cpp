@@ -15,6 +15,7 @@ RecordFilter::RecordFilter(FilterSpec spec) : spec_(std::move(spec)) {
 
 FieldSet RecordFilter::fields() const {
   FieldSet s;
+  if (!spec_.exclude_fn.empty()) s.add(Field::kFn);
   for (const auto& c : clauses_) s.add(c.field);
   return s;
 }

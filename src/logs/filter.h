@@ -14,6 +14,9 @@ namespace payedge::logs {
 
 struct FilterSpec {
   std::vector<std::string> fn, status, error_code, user, course;
+  // Lines of these functions are left out (request statistics without the background lines);
+  // a line without fn is kept.
+  std::vector<std::string> exclude_fn;
   std::optional<EpochMs> since;  // inclusive
   std::optional<EpochMs> until;  // exclusive
 };
@@ -26,6 +29,13 @@ class RecordFilter {
   bool match(const LogRecord& r) const {
     if (spec_.since && r.ts < *spec_.since) return false;
     if (spec_.until && r.ts >= *spec_.until) return false;
+    if (!spec_.exclude_fn.empty()) {
+      if (const auto& fn = r.get(Field::kFn)) {
+        for (const auto& no : spec_.exclude_fn) {
+          if (*fn == no) return false;
+        }
+      }
+    }
     for (const auto& c : clauses_) {
       const auto& v = r.get(c.field);
       if (!v) return false;
@@ -47,6 +57,13 @@ class RecordFilter {
   FilterSpec spec_;
   std::vector<Clause> clauses_;
 };
+
+// The functions whose lines are not requests: the periodic reconciler, the dashboard's own
+// polling, the Toss client's transport failures (each also logged under its request).
+inline const std::vector<std::string>& background_fns() {
+  static const std::vector<std::string> fns = {"reconciler", "admin-poll", "toss-client"};
+  return fns;
+}
 
 // "2026-11-26T01:02:03Z", "2026-11-26T10:00:00+09:00", "2026-11-26" (midnight UTC), "now",
 // or relative to `now`: "-2h", "-30m", "-7d" (also without the sign: "2h" means 2 hours ago).

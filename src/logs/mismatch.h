@@ -26,6 +26,7 @@ struct MismatchExplanation {
   PriceQuote at_request;  // today's catalogue, priced at the request's time
   PriceQuote now;         // today's catalogue, priced now
   std::string reason;     // one line
+  std::string reason_ko;  // the same in Korean (the runbook's language; the CLI's default)
 };
 
 // `course` and `coupon` as the store holds them today (nullopt: not found).

@@ -120,6 +120,9 @@ class Simulator {
   std::map<std::string, unsigned long long> confirms_by_key_;
   std::map<std::string, unsigned long long> approvals_by_key_;
   std::map<std::string, std::vector<nlohmann::json>> received_;  // alert deliveries by receiver
+  // The alerts as Alertmanager holds them: one per label set (its identity), the startsAt of
+  // the first delivery, the annotations and endsAt of the latest.
+  std::map<std::string, nlohmann::json> alertmanager_alerts_;
   int receivers_fail_next_ = 0;
   int receivers_fail_status_ = 500;
   unsigned long long receivers_rejected_ = 0;

@@ -64,6 +64,20 @@ struct DayCounts {
   }
 };
 
+// One order's confirm lines of the success SLO: a confirm retried until it succeeded is one
+// good confirm, not a failure per try; an order that failed and never succeeded is one failure.
+struct OrderFate {
+  std::int64_t good_day = 0, bad_day = 0;  // the local day of its first success / last failure
+  bool good = false, bad = false;
+  EpochMs good_at = 0, bad_at = 0;
+
+  void merge(const OrderFate& o) {
+    if (o.good && (!good || o.good_at < good_at))
+      good = true, good_at = o.good_at, good_day = o.good_day;
+    if (o.bad && (!bad || o.bad_at > bad_at)) bad = true, bad_at = o.bad_at, bad_day = o.bad_day;
+  }
+};
+
 class SloSink final : public logs::RecordSink {
  public:
   explicit SloSink(const logs::TimeZone& tz) : tz_(tz) {}
@@ -79,12 +93,29 @@ class SloSink final : public logs::RecordSink {
     const std::string_view code = r.get_or(Field::kErrorCode);
     if (code == mismatch_) ++d.mismatches;
     const bool success = r.get_or(Field::kStatus) == "success";
-    switch (classify_confirm(success, static_cast<int>(r.http_status.value_or(0)), code)) {
+    const SloClass c = classify_confirm(success, static_cast<int>(r.http_status.value_or(0)), code);
+    if (c == SloClass::kGood && !r.replayed.value_or(false)) {
+      if (r.latency_ms) d.latency.add(*r.latency_ms);
+      // A virtual account's confirm: good (the money comes later), counted apart as well.
+      if (r.get_or(Field::kErrorDetail) == kPendingDeposit) ++d.pending_deposits;
+    }
+    // Lines with an order id are counted once per order, after the scan (count_orders).
+    if (const auto order = r.get_or(Field::kOrderId); !order.empty() && c != SloClass::kExcluded) {
+      const std::int64_t day = local_day(r.ts, tz_);
+      OrderFate f;
+      if (c == SloClass::kGood) f.good = true, f.good_at = r.ts, f.good_day = day;
+      if (c == SloClass::kBad) f.bad = true, f.bad_at = r.ts, f.bad_day = day;
+      auto it = orders.find(order);
+      if (it == orders.end()) {
+        orders.emplace(std::string(order), f);
+      } else {
+        it->second.merge(f);
+      }
+      return;
+    }
+    switch (c) {
       case SloClass::kGood:
         ++d.good;
-        if (!r.replayed.value_or(false) && r.latency_ms) d.latency.add(*r.latency_ms);
-        if (!r.replayed.value_or(false) && r.get_or(Field::kErrorDetail) == kPendingDeposit)
-          ++d.pending_deposits;
         break;
       case SloClass::kBad:
         ++d.failed;
@@ -94,7 +125,8 @@ class SloSink final : public logs::RecordSink {
         break;
     }
   }
-  std::map<std::int64_t, DayCounts> days;  // local day number → counts
+  std::map<std::int64_t, DayCounts> days;                // local day number → counts
+  std::map<std::string, OrderFate, std::less<>> orders;  // order id → its confirms' fate
 
  private:
   const logs::TimeZone& tz_;
@@ -149,7 +181,7 @@ SloOutcome compute_slo(const SloOptions& o, const logs::TimeZone& tz) {
   spec.until = o.period.until;
   const logs::RecordFilter filter(spec);
   logs::FieldSet wanted;
-  wanted.add(Field::kStatus).add(Field::kErrorCode).add(Field::kErrorDetail);
+  wanted.add(Field::kStatus).add(Field::kErrorCode).add(Field::kErrorDetail).add(Field::kOrderId);
   wanted.latency = wanted.http = wanted.toss = true;  // toss: `replayed`
 
   std::vector<std::unique_ptr<SloSink>> sinks;
@@ -163,8 +195,18 @@ SloOutcome compute_slo(const SloOptions& o, const logs::TimeZone& tz) {
   SloOutcome out;
   out.stats = logs::scan_logs(o.inputs, wanted, filter, raw, so);
   auto& days = sinks.front()->days;
+  auto& orders = sinks.front()->orders;
   for (std::size_t i = 1; i < sinks.size(); ++i) {
     for (const auto& [day, counts] : sinks[i]->days) days[day].merge(counts);
+    for (const auto& [order, fate] : sinks[i]->orders) orders[order].merge(fate);
+  }
+  // Each order once: good on the day it first succeeded, else failed on its last failure's.
+  for (const auto& [order, fate] : orders) {
+    if (fate.good) {
+      ++days[fate.good_day].good;
+    } else if (fate.bad) {
+      ++days[fate.bad_day].failed;
+    }
   }
 
   SloReport& r = out.report;

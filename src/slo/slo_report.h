@@ -8,6 +8,9 @@
 //   TOSS_API_ERROR, E_INTERNAL or E_PAYMENTS_DISABLED (our side or Toss failed the customer).
 //   Every other line is excluded: the client's own errors (bad input, auth, amount mismatch,
 //   declined card, conflicts, rate limit, ...). No valid line: value null, pass true.
+//   Lines with an order_id count once per order: an order that succeeded (on any try, replays
+//   included) is one good confirm, on the day of its first success; an order that failed and
+//   never succeeded in the period is one failure, on the day of its last failed try.
 //   pass: value >= target.
 //   A virtual-account confirm answered WAITING_FOR_DEPOSIT (enrollment PENDING) is good: the
 //   confirm did its job, the money comes later. Such first answers (not replays) are also

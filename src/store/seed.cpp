@@ -258,7 +258,66 @@ Result<SeedData> read_seed_file(const std::string& path) {
   return data;
 }
 
-Status apply_seed(Store& store, const SeedData& data) {
+namespace {
+
+json opt_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); }
+std::string opt_text(const std::optional<std::int64_t>& v) {
+  return v ? std::to_string(*v) : std::string("-");
+}
+json time_json(const std::optional<EpochMs>& v) { return v ? json(format_utc(*v)) : json(nullptr); }
+
+}  // namespace
+
+Result<CatalogChanges> catalog_changes(Store& store, const SeedData& data) {
+  CatalogChanges out;
+  json changed = json::array(), added = json::array();
+  for (const auto& c : data.courses) {
+    auto old = store.find_course(c.id);
+    if (!old) return std::unexpected(old.error());
+    if (!*old) {
+      added.push_back({{"course_id", c.id},
+                       {"list_price", c.list_price},
+                       {"sale_price", opt_json(c.sale_price)},
+                       {"active", c.active}});
+      out.summary += fmt::format("{}{} new {}", out.summary.empty() ? "" : "; ", c.id,
+                                 c.sale_price ? *c.sale_price : c.list_price);
+      continue;
+    }
+    const Course& o = **old;
+    json d = {{"course_id", c.id}};
+    std::string words;
+    auto note = [&](const char* field, json before, json after, std::string text) {
+      d[field] = json::array({std::move(before), std::move(after)});
+      words += (words.empty() ? "" : ", ") + std::move(text);
+    };
+    if (o.list_price != c.list_price) {
+      note("list_price", o.list_price, c.list_price,
+           fmt::format("list_price {}→{}", o.list_price, c.list_price));
+    }
+    if (o.sale_price != c.sale_price) {
+      note("sale_price", opt_json(o.sale_price), opt_json(c.sale_price),
+           fmt::format("sale_price {}→{}", opt_text(o.sale_price), opt_text(c.sale_price)));
+    }
+    if (o.sale_starts_at != c.sale_starts_at || o.sale_ends_at != c.sale_ends_at) {
+      note("sale_window", json::array({time_json(o.sale_starts_at), time_json(o.sale_ends_at)}),
+           json::array({time_json(c.sale_starts_at), time_json(c.sale_ends_at)}), "sale window");
+    }
+    if (o.active != c.active) {
+      note("active", o.active, c.active, fmt::format("active {}→{}", o.active, c.active));
+    }
+    if (d.size() == 1) continue;
+    changed.push_back(std::move(d));
+    out.summary += fmt::format("{}{} {}", out.summary.empty() ? "" : "; ", c.id, words);
+  }
+  out.details = {{"courses", data.courses.size()},
+                 {"coupons", data.coupons.size()},
+                 {"changed", std::move(changed)},
+                 {"added", std::move(added)}};
+  if (out.summary.empty()) out.summary = "no price change";
+  return out;
+}
+
+Status apply_seed(Store& store, const SeedData& data, const std::optional<SeedAudit>& audit) {
   // A coupon for a course that is neither in the file nor in the store sells nothing.
   for (size_t i = 0; i < data.coupons.size(); ++i) {
     const auto& course = data.coupons[i].course_id;
@@ -273,7 +332,15 @@ Status apply_seed(Store& store, const SeedData& data) {
                   fmt::format("coupons[{}]: course_id \"{}\" is not a course", i, *course));
     }
   }
-  return store.apply_catalog(data.courses, data.coupons, std::nullopt);
+  std::optional<AuditEntry> entry;
+  if (audit) {
+    auto changes = catalog_changes(store, data);
+    if (!changes) return std::unexpected(changes.error());
+    json details = std::move(changes->details);
+    details["summary"] = changes->summary;
+    entry = AuditEntry{audit->actor, "catalog.seed", audit->source, audit->reason, details.dump()};
+  }
+  return store.apply_catalog(data.courses, data.coupons, entry);
 }
 
 SeedData sample_seed(EpochMs now) {

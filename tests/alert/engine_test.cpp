@@ -103,12 +103,88 @@ TEST(AlertEngine, TossBurstFiresOnTheThirdWithinFiveMinutes) {
   ASSERT_EQ(burst.size(), 1u);
   EXPECT_EQ(burst[0].state, "firing");
   EXPECT_EQ(burst[0].at, kT0 + 10 * kMin);
-  EXPECT_EQ(burst[0].labels.at("count"), "3");
+  EXPECT_EQ(burst[0].annotations.at("count"), "3");
   // Quiet until the window has passed the first of the three: resolved then, not before.
   EXPECT_TRUE(of_rule(engine.advance(kT0 + 11 * kMin - 1), "toss_5xx_burst").empty());
   auto resolved = of_rule(engine.advance(kT0 + 11 * kMin + 2 * kS), "toss_5xx_burst");
   ASSERT_EQ(resolved.size(), 1u);
   EXPECT_EQ(resolved[0].state, "resolved");
+}
+
+// Alertmanager identifies an alert by its labels: the firing, its reminders and its resolve
+// carry the same set, and the figures that change are annotations. The burst's size is every
+// 5xx since it began, not the threshold of 3.
+TEST(AlertEngine, BurstKeepsItsLabelsAndReportsItsWholeSize) {
+  AlertsConfig c = quiet();
+  c.repeat_interval_s = 60;
+  AlertEngine engine(c, nullptr);
+  std::vector<AlertEvent> ev;
+  // 30 over 10 minutes: longer than the 5-minute window, which never holds more than 15.
+  for (int i = 0; i < 30; ++i) ev.push_back(confirm(kT0 + i * 20 * kS, "TOSS_API_ERROR", 1, 502));
+  auto t = of_rule(run(engine, ev), "toss_5xx_burst");
+  ASSERT_GE(t.size(), 2u);
+  EXPECT_EQ(t[0].state, "firing");
+  EXPECT_EQ(t[0].started, kT0 + 40 * kS);
+  EXPECT_TRUE(t[0].labels.empty());  // alertname and severity are the notifier's
+  EXPECT_EQ(t[0].annotations.at("count"), "3");
+  EXPECT_EQ(t[0].annotations.at("runbook"), "RUNBOOK 4.2");
+  // --since reaches back over the 5-minute window that made it fire.
+  EXPECT_EQ(t[0].annotations.at("next_command"),
+            "payedge logs errors --window 5m --fn confirm-payment --since " +
+                format_utc(kT0 + 40 * kS - 5 * kMin) + " \"$LOG\"");
+  const Transition& reminder = t.back();
+  EXPECT_TRUE(reminder.repeat);
+  EXPECT_EQ(reminder.labels, t[0].labels);
+  EXPECT_EQ(reminder.started, t[0].started);
+  auto resolved = of_rule(engine.advance(kT0 + 30 * kMin), "toss_5xx_burst");
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].state, "resolved");
+  EXPECT_EQ(resolved[0].labels, t[0].labels);
+  EXPECT_EQ(resolved[0].started, t[0].started);
+  EXPECT_EQ(resolved[0].annotations.at("burst_size"), "30");
+  EXPECT_NE(resolved[0].summary.find("30 confirms"), std::string::npos) << resolved[0].summary;
+  // The next burst counts from zero.
+  ev.clear();
+  for (int i = 0; i < 3; ++i)
+    ev.push_back(confirm(kT0 + 40 * kMin + i * kS, "TOSS_API_ERROR", 1, 502));
+  auto next = of_rule(run(engine, ev), "toss_5xx_burst");
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].annotations.at("burst_size"), "3");
+}
+
+// The mismatch alert that switched one course off is that course's alert: the course is a
+// label, kept on the reminder and on the resolve the operator's "back on" causes.
+TEST(AlertEngine, MismatchAlertOfOneCourseResolvesWithTheSameLabels) {
+  Recorder actions;
+  AlertsConfig c = quiet();
+  c.repeat_interval_s = 30;
+  AlertEngine engine(c, &actions);
+  std::vector<AlertEvent> ev;
+  for (int u = 0; u < 12; ++u)
+    ev.push_back(mismatch(kT0 + u * kS, "course-7", "b" + std::to_string(u)));
+  auto t = of_rule(run(engine, ev), "amount_mismatch_ratio");
+  ASSERT_GE(t.size(), 2u);
+  EXPECT_EQ(t[0].state, "firing");
+  const std::map<std::string, std::string> labels = {{"course_id", "course-7"}};
+  EXPECT_EQ(t[0].labels, labels);
+  EXPECT_EQ(t[0].annotations.at("mismatches"), "10");
+  EXPECT_NE(t[0].annotations.at("next_command").find("payedge logs mismatches --explain"),
+            std::string::npos);
+  // Later mismatches on other courses shift the figures, not the identity.
+  ev.clear();
+  for (int u = 0; u < 20; ++u) {
+    ev.push_back(mismatch(kT0 + 40 * kS + u * kS, "course-" + std::to_string(u % 4),
+                          "c" + std::to_string(u)));
+  }
+  auto later = of_rule(run(engine, ev), "amount_mismatch_ratio");
+  ASSERT_FALSE(later.empty());
+  for (const auto& r : later) EXPECT_EQ(r.labels, labels) << r.state;
+  // (were the labels recomputed now, course-7's 12 of 32 users would name no course at all)
+  auto back = of_rule(engine.operator_enabled(kT0 + 70 * kS, ""), "amount_mismatch_ratio");
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].state, "resolved");
+  EXPECT_EQ(back[0].labels, labels);
+  EXPECT_EQ(back[0].started, t[0].started);
 }
 
 TEST(AlertEngine, ResolvesOnlyAfterTheConditionStaysFalse) {
@@ -140,8 +216,8 @@ TEST(AlertEngine, RecoveredAfterThirtyQuietMinutes) {
   EXPECT_TRUE(of_rule(t, "recovered").empty());  // the last one is at r + 26.5 min
   auto rec = of_rule(engine.advance(r + 30 * kMin), "recovered");
   ASSERT_EQ(rec.size(), 1u);
-  EXPECT_EQ(rec[0].state, "firing");
-  EXPECT_EQ(rec[0].labels.at("confirms"), "200");
+  EXPECT_EQ(rec[0].state, "resolved");  // a notice that it ended, not an alert that lasts
+  EXPECT_EQ(rec[0].annotations.at("confirms"), "200");
   EXPECT_TRUE(of_rule(engine.advance(r + 90 * kMin), "recovered").empty());  // once
 }
 
@@ -169,9 +245,9 @@ TEST(AlertEngine, WebhookSignatureRatioNeedsVolumeAndNamesTheSenders) {
   auto t =
       of_rule(run(engine, {webhook(kT0 + 19 * kS, false, "9.9.9.9")}), "webhook_invalid_sig_ratio");
   ASSERT_EQ(t.size(), 1u);
-  EXPECT_EQ(t[0].labels.at("invalid"), "11");  // ids 0..9 invalid, plus this one
-  EXPECT_EQ(t[0].labels.at("requests"), "20");
-  EXPECT_EQ(t[0].labels.at("top_ips"), "1.2.3.4 (10), 9.9.9.9 (1)");
+  EXPECT_EQ(t[0].annotations.at("invalid"), "11");  // ids 0..9 invalid, plus this one
+  EXPECT_EQ(t[0].annotations.at("requests"), "20");
+  EXPECT_EQ(t[0].annotations.at("top_ips"), "1.2.3.4 (10), 9.9.9.9 (1)");
 }
 
 // Unsigned payment webhooks are refused only after their 200 (the re-fetch contradicts them):
@@ -193,10 +269,10 @@ TEST(AlertEngine, WebhookRefusalsFoundWhileProcessingCountWithTheirReason) {
   secret.error_detail = "deposit_secret";
   auto t = of_rule(run(engine, {secret}), "webhook_invalid_sig_ratio");
   ASSERT_FALSE(t.empty());
-  EXPECT_EQ(t.back().labels.at("requests"), "20");  // 19 answered 200 + the 401
-  EXPECT_EQ(t.back().labels.at("invalid"), "3");
-  EXPECT_EQ(t.back().labels.at("reasons"), "refetch_mismatch (2), deposit_secret (1)");
-  EXPECT_EQ(t.back().labels.at("top_ips"), "6.6.6.6 (3)");
+  EXPECT_EQ(t.back().annotations.at("requests"), "20");  // 19 answered 200 + the 401
+  EXPECT_EQ(t.back().annotations.at("invalid"), "3");
+  EXPECT_EQ(t.back().annotations.at("reasons"), "refetch_mismatch (2), deposit_secret (1)");
+  EXPECT_EQ(t.back().annotations.at("top_ips"), "6.6.6.6 (3)");
 }
 
 TEST(AlertEngine, WebhookRatioAtExactlyTwoPercentDoesNotFire) {
@@ -218,7 +294,7 @@ TEST(AlertEngine, LatencyP95IsNearestRankOverTheWindow) {
   EXPECT_TRUE(of_rule(run(engine, ev), "confirm_latency_p95").empty());  // 19 < min 20
   auto t = of_rule(run(engine, {confirm(kT0 + 19 * kS, "", 3000)}), "confirm_latency_p95");
   ASSERT_EQ(t.size(), 1u);
-  EXPECT_EQ(t[0].labels.at("p95_ms"), "3000");
+  EXPECT_EQ(t[0].annotations.at("p95_ms"), "3000");
   // One more fast: 21 values, rank ceil(0.95·21) = 20 → still 3000. Then 40 fast ones → 200.
   EXPECT_TRUE(engine.firing("confirm_latency_p95"));
   std::vector<AlertEvent> fast;
@@ -360,7 +436,7 @@ TEST(AlertEngine, OneUserMismatchingSwitchesNothingAndIsNamed) {
   auto single = of_rule(t, "amount_mismatch_single_user");
   ASSERT_EQ(single.size(), 1u);
   EXPECT_EQ(single[0].state, "firing");
-  EXPECT_EQ(single[0].labels.at("user_ids"), "attacker (10)");
+  EXPECT_EQ(single[0].annotations.at("user_ids"), "attacker (10)");
   EXPECT_TRUE(actions.calls.empty());
   EXPECT_TRUE(
       std::none_of(t.begin(), t.end(), [](const Transition& x) { return x.state == "action"; }));
@@ -459,7 +535,7 @@ TEST(AlertEngine, IdempotencyConflictsFireOnARiseOverTheHourBefore) {
   auto t = of_rule(run(engine, {confirm(start + 9 * kMin, "E_IDEMPOTENCY_CONFLICT")}),
                    "idempotency_conflicts");
   ASSERT_EQ(t.size(), 1u);
-  EXPECT_EQ(t[0].labels.at("count"), "10");
+  EXPECT_EQ(t[0].annotations.at("count"), "10");
 }
 
 TEST(AlertEngine, SteadyConflictsAreNotARise) {
@@ -526,7 +602,7 @@ TEST(TossAuthFailure, FiresAtTheFirstMerchantCodeAndResolvesWhenTheyStop) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].rule, "toss_auth_failure");
   EXPECT_EQ(out[0].state, "firing");
-  EXPECT_EQ(out[0].labels.at("toss_code"), "UNAUTHORIZED_KEY");
+  EXPECT_EQ(out[0].annotations.at("toss_code"), "UNAUTHORIZED_KEY");
   EXPECT_TRUE(engine.firing("toss_auth_failure"));
   // Out of the window and quiet for resolve_after_s: resolved.
   const EpochMs clear = kT0 + 2 * kS + cfg.toss_auth_window_s * kS;

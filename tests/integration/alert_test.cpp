@@ -4,6 +4,7 @@
 // `rules export` passes promtool; and `serve` runs the same engine on its own traffic.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -74,7 +75,7 @@ TEST(Watch, ReplayPrintsTransitionsInEventTimeAndChangesNothing) {
   EXPECT_EQ(lines[0]["rule"], "toss_5xx_burst");
   EXPECT_EQ(lines[0]["state"], "firing");
   EXPECT_EQ(lines[0]["at"], format_utc(kT0 + 2 * kMin));
-  EXPECT_EQ(lines[0]["labels"]["count"], "3");
+  EXPECT_EQ(lines[0]["annotations"]["count"], "3");
   EXPECT_EQ(lines[1]["rule"], "toss_5xx_burst");
   EXPECT_EQ(lines[1]["state"], "resolved");
   EXPECT_EQ(lines[1]["at"], format_utc(kT0 + 15 * kMin));
@@ -161,6 +162,80 @@ TEST(Watch, DeliversToSlackAndAlertmanagerOverTlsThroughRefusals) {
   EXPECT_EQ(alert["labels"]["alertname"], "toss_5xx_burst");
   EXPECT_EQ(alert["labels"]["severity"], "critical");
   EXPECT_EQ(alert["startsAt"], format_utc(kT0 + 2000));
+}
+
+// Alertmanager identifies an alert by its label set: the burst's firing and its resolve carry
+// the same set, so the simulator (holding alerts as Alertmanager does, one per label set) has
+// one alert, closed at the resolve. Values are annotations, with the runbook and the next
+// command; Slack speaks Korean by default and English with [alerts] lang = "en".
+TEST(Watch, AlertmanagerResolveClosesWhatTheFiringOpened) {
+  TempDir dir;
+  ChildProcess sim({"sim", "--listen", "127.0.0.1:0"}, test_env());
+  const int port = sim.wait_listening();
+  ASSERT_GT(port, 0);
+  std::string log;
+  for (int i = 0; i < 5; ++i) log += line(kT0 + i * 1000, "TOSS_API_ERROR", 502);
+  log += line(kT0 + 12 * kMin, "", 200);
+  log += line(kT0 + 15 * kMin, "", 200);
+  const auto path = write(dir, "app.log", log);
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  auto r = run_payedge({"watch", "--slack-url", base + "/__sim/slack", "--alertmanager-url", base},
+                       {}, path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json got = http_call(port, "GET", "/__sim/received").json();
+  ASSERT_EQ(got["alertmanager"].size(), 2u) << got.dump();
+  EXPECT_EQ(got["alertmanager"][0][0]["labels"], got["alertmanager"][1][0]["labels"]);
+  ASSERT_EQ(got["alertmanager_alerts"].size(), 1u) << got.dump();
+  const json& held = got["alertmanager_alerts"][0];
+  EXPECT_EQ(
+      held["labels"],
+      (json{{"alertname", "toss_5xx_burst"}, {"severity", "critical"}, {"service", "payedge"}}));
+  EXPECT_EQ(held["deliveries"], 2);
+  EXPECT_EQ(held["startsAt"], format_utc(kT0 + 2000));
+  EXPECT_EQ(held["endsAt"], format_utc(kT0 + 15 * kMin));  // closed by the resolve
+  EXPECT_EQ(held["annotations"]["burst_size"], "5");
+  EXPECT_EQ(held["annotations"]["runbook"], "RUNBOOK 4.2");
+  EXPECT_EQ(held["annotations"]["next_command"],
+            "payedge logs errors --window 5m --fn confirm-payment --since " +
+                format_utc(kT0 + 2000 - 5 * kMin) + " \"$LOG\"");
+  ASSERT_EQ(got["slack"].size(), 2u) << got.dump();
+  const std::string ko = got["slack"][0]["blocks"][0]["text"]["text"];
+  EXPECT_NE(ko.find("Toss 5xx·타임아웃 승인 3건"), std::string::npos) << ko;
+  EXPECT_NE(ko.find("런북: RUNBOOK 4.2"), std::string::npos) << ko;
+  EXPECT_NE(ko.find("payedge logs errors --window 5m"), std::string::npos) << ko;
+  const std::string over = got["slack"][1]["text"];
+  EXPECT_NE(over.find("모두 5건"), std::string::npos) << over;  // the whole burst, not "3"
+
+  // English on request.
+  TempDir dir2;
+  ChildProcess sim2({"sim", "--listen", "127.0.0.1:0"}, test_env());
+  const int port2 = sim2.wait_listening();
+  ASSERT_GT(port2, 0);
+  const auto config = write(dir2, "payedge.toml", "[alerts]\nlang = \"en\"\n");
+  r = run_payedge({"watch", "--config", config, "--slack-url",
+                   "http://127.0.0.1:" + std::to_string(port2) + "/__sim/slack"},
+                  {}, path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  got = http_call(port2, "GET", "/__sim/received").json();
+  ASSERT_EQ(got["slack"].size(), 2u) << got.dump();
+  const std::string en = got["slack"][1]["blocks"][0]["text"]["text"];
+  EXPECT_NE(en.find("Toss 5xx burst over: 5 confirms"), std::string::npos) << en;
+  EXPECT_NE(en.find("runbook: RUNBOOK 4.2"), std::string::npos) << en;
+}
+
+// The routing example in docs/ is a configuration Alertmanager accepts.
+TEST(Watch, AlertmanagerRoutingExampleInDocsPassesAmtool) {
+  ASSERT_EQ(std::system("command -v amtool >/dev/null"), 0)
+      << "amtool missing: scripts/install-deps.sh installs prometheus-alertmanager";
+  TempDir dir;
+  const std::string example =
+      (std::filesystem::path(PAYEDGE_SOURCE_DIR) / "docs/examples/alertmanager.yml").string();
+  const int rc =
+      std::system(("amtool check-config " + example + " > " + dir.file("out") + " 2>&1").c_str());
+  std::ifstream in(dir.file("out"));
+  std::stringstream out;
+  out << in.rdbuf();
+  EXPECT_EQ(rc, 0) << out.str();
 }
 
 // Without the CA the receivers' certificate is refused: nothing is delivered, nothing is sent
@@ -286,6 +361,150 @@ TEST(Incident, NewFillsTheTemplateFromLogsAlertsAndTheAuditLog) {
   EXPECT_NE(again.out.find("-2.md"), std::string::npos) << again.out;
   EXPECT_EQ(run_payedge({"incident", "new", "--dir", out_dir}).exit_code, 2);  // no --title
   EXPECT_EQ(run_payedge({"incident", "new", "--title", "x", "--since", "soon"}).exit_code, 2);
+}
+
+// Impact by final state: a staged Toss 5xx burst whose orders were all paid later — by the
+// buyer's retry (in the window and after it) or by the reconciler (a payment row, no success
+// line) — lost no money; a purchase a switch refused and never paid is counted apart. The
+// timeline puts the people first, folds the reconciler's rows into one line (keys masked),
+// and shows the price change `seed` made.
+TEST(Incident, FailedOrdersPaidLaterAreNotLostMoney) {
+  TempDir dir;
+  const std::string db = dir.file("payedge.db");
+  const std::string store = "sqlite://" + db;
+  std::ofstream(dir.file("seed.json")) << sample_seed_json();
+  ASSERT_EQ(run_payedge({"migrate", "--store", store}).exit_code, 0);
+  ASSERT_EQ(run_payedge({"seed", dir.file("seed.json"), "--store", store}).exit_code, 0);
+  // The price bug: course-sql's list price changes by a seed (audited, with the change).
+  json seed = json::parse(sample_seed_json());
+  for (auto& c : seed["courses"]) {
+    if (c["id"] == "course-sql") c["list_price"] = 59000;
+  }
+  std::ofstream(dir.file("seed2.json")) << seed.dump();
+  ASSERT_EQ(run_payedge({"seed", dir.file("seed2.json"), "--store", store, "--actor", "lee",
+                         "--reason", "가격 인상"})
+                .exit_code,
+            0);
+  auto order_line = [](EpochMs ts, const std::string& order, const std::string& code, int http) {
+    json j = json::parse(line(ts, code, http));
+    j["order_id"] = order;
+    j["amount"] = 49000;
+    return j.dump() + "\n";
+  };
+  std::string log;
+  for (int i = 1; i <= 3; ++i) {
+    log += order_line(kT0 + i * 1000, "o-" + std::to_string(i), "TOSS_API_ERROR", 502);
+  }
+  log += order_line(kT0 + 4 * kMin, "o-1", "", 200);                   // retried in the window
+  log += order_line(kT0 + 5 * kMin, "o-9", "E_COURSE_INACTIVE", 409);  // blocked, never paid
+  log += order_line(kT0 + 50 * kMin, "o-2", "", 200);                  // retried after the window
+  const auto path = write(dir, "app.log", log);
+  // o-3 was settled by the reconciler: a payment row, no success line.
+  Db d(db);
+  d.exec(
+      "INSERT INTO payments (provider_tx_id, order_id, user_id, course_id, amount, status, "
+      "source, created_at, updated_at) VALUES ('tkey-o3-abcdefgh', 'o-3', 'u-1', 'course-sql', "
+      "49000, 'DONE', 'reconcile', '" +
+      format_utc(kT0 + 6 * kMin) + "', '" + format_utc(kT0 + 6 * kMin) + "')");
+  for (int i = 0; i < 4; ++i) {
+    d.exec("INSERT INTO audit_log (at, actor, action, target, reason, details) VALUES ('" +
+           format_utc(kT0 + 6 * kMin + i) + "', 'serve', 'reconcile.settled', 'tkey-secret-key-" +
+           std::to_string(i) + "-wxyz', 'periodic reconcile', '{}')");
+  }
+  d.exec("INSERT INTO audit_log (at, actor, action, target, reason, details) VALUES ('" +
+         format_utc(kT0 + 6 * kMin + 500) +
+         "', 'park', 'flag.set', 'payment_banner', '4.2 공지', '{}')");
+  const std::string out_dir = dir.file("incidents");
+  auto r =
+      run_payedge({"incident", "new", "--title", "Toss 5xx", "--since", format_utc(kT0), "--until",
+                   format_utc(kT0 + 30 * kMin), "--store", store, "--dir", out_dir, path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(r.out.substr(0, r.out.find('\n')));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string md = ss.str();
+  EXPECT_NE(md.find("실패 후 끝내 결제되지 않은 주문 0건, 실패했지만 나중에 결제된 주문 3건"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("결제되지 않은 실패 주문 ₩0, 막힌 뒤 결제되지 않은 구매 ₩49,000"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("스위치로 막힌 구매(E_PAYMENTS_DISABLED, E_COURSE_INACTIVE): 주문 1건"),
+            std::string::npos)
+      << md;
+  // The reconciler's four rows are one line; no key in clear.
+  EXPECT_NE(md.find("serve 의 대사·입금 처리 4건"), std::string::npos) << md;
+  EXPECT_EQ(md.find("tkey-secret-key"), std::string::npos) << md;
+  // The person's action at the same minute comes before the machine's.
+  const auto person = md.find("[조치] park: flag.set payment_banner");
+  ASSERT_NE(person, std::string::npos) << md;
+  EXPECT_LT(person, md.find("serve 의 대사·입금 처리"));
+  // The seed that changed the price is in the audit log (the timeline shows it when it falls
+  // in the window).
+  const std::string details =
+      d.scalar("SELECT details FROM audit_log WHERE action = 'catalog.seed' AND actor = 'lee'");
+  EXPECT_NE(details.find("course-sql list_price 49000→59000"), std::string::npos) << details;
+  EXPECT_EQ(d.scalar("SELECT reason FROM audit_log WHERE actor = 'lee'"), "가격 인상");
+  auto recent = run_payedge(
+      {"incident", "new", "--title", "seed", "--since", "-1h", "--store", store, "--dir", out_dir});
+  ASSERT_EQ(recent.exit_code, 0) << recent.err;
+  std::ifstream in3(recent.out.substr(0, recent.out.find('\n')));
+  std::stringstream ss3;
+  ss3 << in3.rdbuf();
+  const std::string seeded = ss3.str();
+  const auto row = seeded.find("[조치] lee: catalog.seed seed2.json — 카탈로그 변경: ");
+  ASSERT_NE(row, std::string::npos) << seeded;
+  const std::string text = seeded.substr(row, seeded.find('\n', row) - row);
+  EXPECT_NE(text.find("course-sql list_price 49000→59000"), std::string::npos) << text;
+  EXPECT_NE(text.find("(사유: 가격 인상)"), std::string::npos) << text;
+
+  // Without the store, the log alone: o-3 has no success line, so it counts as unpaid.
+  auto logs_only = run_payedge({"incident", "new", "--title", "logs", "--since", format_utc(kT0),
+                                "--until", format_utc(kT0 + 30 * kMin), "--dir", out_dir, path});
+  ASSERT_EQ(logs_only.exit_code, 0) << logs_only.err;
+  std::ifstream in2(logs_only.out.substr(0, logs_only.out.find('\n')));
+  std::stringstream ss2;
+  ss2 << in2.rdbuf();
+  EXPECT_NE(ss2.str().find("끝내 결제되지 않은 주문 1건, 실패했지만 나중에 결제된 주문 2건"),
+            std::string::npos)
+      << ss2.str();
+}
+
+// After the incident, support writes to the buyers who saw a failure but were charged: the
+// payments a background path (reconciler, webhook) recorded in the window, masked.
+TEST(OpsCustomers, AffectedAreTheBuyersChargedAfterAFailure) {
+  TempDir dir;
+  const std::string db = dir.file("payedge.db");
+  const std::string store = "sqlite://" + db;
+  ASSERT_EQ(run_payedge({"migrate", "--store", store}).exit_code, 0);
+  Db d(db);
+  auto pay = [&](const std::string& key, const std::string& order, const std::string& user,
+                 const std::string& source, EpochMs at) {
+    d.exec(
+        "INSERT INTO payments (provider_tx_id, order_id, user_id, course_id, amount, status, "
+        "approved_at, source, created_at, updated_at) VALUES ('" +
+        key + "', '" + order + "', '" + user + "', 'course-sql', 49000, 'DONE', '" +
+        format_utc(at) + "', '" + source + "', '" + format_utc(at) + "', '" + format_utc(at) +
+        "')");
+  };
+  pay("tkey-reconciled-0001", "o-1", "kim@example.com", "reconcile", kT0 + kMin);
+  pay("tkey-webhooked-0002", "o-2", "u-2", "webhook", kT0 + 2 * kMin);
+  pay("tkey-confirmed-0003", "o-3", "u-3", "confirm", kT0 + 3 * kMin);      // saw the success
+  pay("tkey-reconciled-0004", "o-4", "u-4", "reconcile", kT0 + 90 * kMin);  // outside
+  auto r = run_payedge({"ops", "customers", "affected", "--since", format_utc(kT0), "--until",
+                        format_utc(kT0 + 60 * kMin), "--store", store, "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["count"], 2) << r.out;
+  EXPECT_EQ(j["customers"][0]["order_id"], "o-1");
+  EXPECT_EQ(j["customers"][0]["source"], "reconcile");
+  EXPECT_EQ(j["customers"][1]["order_id"], "o-2");
+  EXPECT_EQ(r.out.find("kim@example.com"), std::string::npos) << r.out;  // masked
+  EXPECT_EQ(r.out.find("tkey-reconciled-0001"), std::string::npos) << r.out;
+  EXPECT_EQ(j["customers"][0]["payment_key"], "tkey" + std::string(12, '*') + "0001");
+  EXPECT_EQ(
+      run_payedge({"ops", "customers", "affected", "--since", "soon", "--store", store}).exit_code,
+      2);
 }
 
 TEST(ServeAlerts, MismatchesSwitchOffTheCourseInProcess) {

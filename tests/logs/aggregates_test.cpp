@@ -197,3 +197,28 @@ TEST(Top, EmptyInput) {
 
 }  // namespace
 }  // namespace payedge::logs
+
+namespace payedge::logs {
+namespace {
+
+// The runbook's error rate is the server side's: Toss errors, timeouts, E_INTERNAL, 5xx (as the
+// success SLO counts them); a course switched off and the buyer's own mistakes are client
+// outcomes.
+TEST(ErrorSide, ServerSideFailures) {
+  EXPECT_TRUE(server_side_failure(502, "TOSS_API_ERROR"));
+  EXPECT_TRUE(server_side_failure(std::nullopt, "TOSS_API_ERROR"));
+  EXPECT_TRUE(server_side_failure(500, "E_INTERNAL"));
+  EXPECT_TRUE(server_side_failure(504, ""));                          // a bare gateway timeout
+  EXPECT_TRUE(server_side_failure(std::nullopt, "E_SOMETHING_NEW"));  // not hidden
+  for (const char* code :
+       {"E_AMOUNT_MISMATCH", "E_COURSE_INACTIVE", "E_COUPON_INVALID", "E_TOSS_REJECTED",
+        "E_IDEMPOTENCY_CONFLICT", "E_RATE_LIMITED", "E_UNAUTHORIZED", "E_ALREADY_ENROLLED"}) {
+    EXPECT_FALSE(server_side_failure(400, code)) << code;
+    EXPECT_FALSE(server_side_failure(std::nullopt, code)) << code;
+  }
+  EXPECT_TRUE(server_side_failure(503, "E_PAYMENTS_DISABLED"));  // as the success SLO: bad
+  EXPECT_FALSE(server_side_failure(409, "E_SOMETHING_NEW"));
+}
+
+}  // namespace
+}  // namespace payedge::logs

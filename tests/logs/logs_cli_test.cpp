@@ -155,7 +155,34 @@ TEST_F(LogsCli, ErrorsJsonShapeAndChart) {
     total += row["total"].get<std::uint64_t>();
   }
   EXPECT_EQ(total, records_);
-  EXPECT_EQ(j["rows"][0]["window_start"], "2026-11-25T14:30:00Z");
+  // The default zone is the runbook's (Asia/Seoul; [log] tz in payedge.toml); --tz UTC on ask.
+  EXPECT_EQ(j["rows"][0]["window_start"], "2026-11-25T23:30:00+09:00");
+  EXPECT_EQ(j["side"], "server");
+  auto utc =
+      run_payedge({"logs", "errors", "--window", "5m", "--tz", "UTC", "--format", "json", path_});
+  EXPECT_EQ(json::parse(utc.out)["rows"][0]["window_start"], "2026-11-25T14:30:00Z");
+  const std::string toml = dir_.write("payedge.toml", "[log]\ntz = \"+01:00\"\n");
+  auto configured = run_payedge(
+      {"logs", "errors", "--window", "5m", "--config", toml, "--format", "json", path_});
+  EXPECT_EQ(json::parse(configured.out)["rows"][0]["window_start"], "2026-11-25T15:30:00+01:00");
+  EXPECT_NE(configured.err.find("config: " + toml), std::string::npos) << configured.err;
+  // Server-side errors (TOSS_API_ERROR) by default; --client the rest; together all errors.
+  std::uint64_t toss = 0, errors = 0;
+  for (const auto& l : lines_) {
+    if (!l.record || l.record->status != "error") continue;
+    ++errors;
+    toss += l.record->error_code == "TOSS_API_ERROR";
+  }
+  auto sum = [](const json& out) {
+    std::uint64_t n = 0;
+    for (const auto& row : out["rows"]) n += row["errors"].get<std::uint64_t>();
+    return n;
+  };
+  EXPECT_EQ(sum(j), toss);
+  auto client = run_payedge({"logs", "errors", "--client", "--format", "json", path_});
+  EXPECT_EQ(sum(json::parse(client.out)), errors - toss);
+  auto all = run_payedge({"logs", "errors", "--all", "--format", "json", path_});
+  EXPECT_EQ(sum(json::parse(all.out)), errors);
 
   auto table = run_payedge({"logs", "errors", "--window", "30m", path_});
   EXPECT_NE(table.out.find("window_start"), std::string::npos);
@@ -164,6 +191,63 @@ TEST_F(LogsCli, ErrorsJsonShapeAndChart) {
   auto kst = run_payedge(
       {"logs", "errors", "--window", "1h", "--tz", "Asia/Seoul", "--format", "json", path_});
   EXPECT_EQ(json::parse(kst.out)["rows"][0]["window_start"], "2026-11-25T23:00:00+09:00");
+}
+
+// Runbook 4.3's questions without jq: replays and repeated paymentKeys; and the background
+// lines (the reconciler, the dashboard's polling) stay out of request statistics unless asked.
+TEST_F(LogsCli, TopByReplayedAndPaymentKeyWithoutBackgroundLines) {
+  std::string text;
+  auto add = [&](const std::string& fn, const std::string& key, bool replayed,
+                 const std::string& code) {
+    json j = {{"ts", "2026-11-26T01:00:00.000Z"},
+              {"fn", fn},
+              {"status", code.empty() ? "success" : "error"},
+              {"error_code", code.empty() ? json(nullptr) : json(code)},
+              {"http_status", code.empty() ? 200 : 502},
+              {"latency_ms", 100},
+              {"payment_key", key},
+              {"replayed", replayed}};
+    text += j.dump() + "\n";
+  };
+  add("confirm-payment", "tk01****aaaa", false, "");
+  add("confirm-payment", "tk01****aaaa", true, "");
+  add("confirm-payment", "tk01****aaaa", true, "");
+  add("confirm-payment", "tk02****bbbb", false, "TOSS_API_ERROR");
+  for (int i = 0; i < 5; ++i) add("reconciler", "tk02****bbbb", false, "TOSS_API_ERROR");
+  for (int i = 0; i < 7; ++i) add("admin-poll", "", false, "");
+  const std::string path = dir_.write("small.log", text);
+
+  auto replayed = run_payedge({"logs", "top", "--by", "replayed", "--format", "json", path});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  const json r = json::parse(replayed.out);
+  EXPECT_EQ(r["by"], "replayed");
+  EXPECT_EQ(r["total"], 4);  // the 12 background lines are not requests
+  ASSERT_EQ(r["rows"].size(), 2u);
+  EXPECT_EQ(r["rows"][0]["key"], "false");
+  EXPECT_EQ(r["rows"][0]["count"], 2);
+  EXPECT_EQ(r["rows"][1]["key"], "true");
+  EXPECT_EQ(r["rows"][1]["count"], 2);
+
+  auto keys = run_payedge({"logs", "top", "--by", "payment_key", "--format", "json", path});
+  ASSERT_EQ(keys.exit_code, 0) << keys.err;
+  const json k = json::parse(keys.out);
+  EXPECT_EQ(k["rows"][0]["key"], "tk01****aaaa");
+  EXPECT_EQ(k["rows"][0]["count"], 3);
+  EXPECT_EQ(k["rows"][1]["count"], 1);
+
+  auto with =
+      run_payedge({"logs", "top", "--by", "fn", "--include-background", "--format", "json", path});
+  EXPECT_EQ(json::parse(with.out)["total"], 16);
+  auto asked =
+      run_payedge({"logs", "top", "--by", "fn", "--fn", "reconciler", "--format", "json", path});
+  EXPECT_EQ(json::parse(asked.out)["total"], 5);  // --fn names them: counted
+  auto errors = run_payedge({"logs", "errors", "--format", "json", path});
+  const json e = json::parse(errors.out);
+  ASSERT_EQ(e["rows"].size(), 1u);
+  EXPECT_EQ(e["rows"][0]["total"], 4);
+  EXPECT_EQ(e["rows"][0]["errors"], 1);  // the confirm's TOSS_API_ERROR, not the reconciler's
+  auto latency = run_payedge({"logs", "latency", "--format", "json", path});
+  EXPECT_EQ(json::parse(latency.out)["count"], 4);
 }
 
 TEST_F(LogsCli, VerboseListsTheFirstMalformedLineNumbers) {
@@ -281,8 +365,14 @@ TEST_F(LogsCli, MismatchesExplainedFromTheStore) {
   EXPECT_EQ(row["today"]["expected"], 99000);
   EXPECT_NE(row["reason"].get<std::string>().find("sale window ended 7m before"), std::string::npos)
       << row["reason"];
-  auto table = run_payedge({"logs", "mismatches", "--explain", "--store", store, log});
-  EXPECT_NE(table.out.find("reason: sale window ended"), std::string::npos) << table.out;
+  EXPECT_NE(row["reason_ko"].get<std::string>().find("세일이 요청 7m 전에 끝남"), std::string::npos)
+      << row["reason_ko"];
+  // For people: Korean by default, English on request.
+  auto table =
+      run_payedge({"logs", "mismatches", "--explain", "--store", store, "--lang", "ko", log});
+  EXPECT_NE(table.out.find("이유: 세일이 요청 7m 전에 끝남"), std::string::npos) << table.out;
+  auto en = run_payedge({"logs", "mismatches", "--explain", "--store", store, "--lang", "en", log});
+  EXPECT_NE(en.out.find("reason: sale window ended"), std::string::npos) << en.out;
 }
 
 }  // namespace

@@ -214,7 +214,7 @@ TEST_F(ScanTest, ErrorsPerWindowMatchAPlainLoop) {
       ++w.by_code[*r->error_code];
     }
   }
-  const auto e = compute_errors(options(), window, TimeZone::utc());
+  const auto e = compute_errors(options(), window, TimeZone::utc(), ErrorSide::kAll);
   ASSERT_EQ(e.windows.size(), want.size());
   for (const auto& [start, w] : want) {
     SCOPED_TRACE(start);
@@ -224,7 +224,21 @@ TEST_F(ScanTest, ErrorsPerWindowMatchAPlainLoop) {
     EXPECT_EQ(it->second.errors, w.errors);
     EXPECT_EQ(it->second.by_code, w.by_code);
   }
-  const auto j = errors_json(e.windows, window, TimeZone::utc());
+  // The default is the server side: of the generated codes only TOSS_API_ERROR (sent with 400
+  // here, still Toss's failure); the client side is the rest.
+  const auto server = compute_errors(options(), window, TimeZone::utc());
+  const auto client = compute_errors(options(), window, TimeZone::utc(), ErrorSide::kClient);
+  for (const auto& [start, w] : want) {
+    SCOPED_TRACE(start);
+    const std::uint64_t toss =
+        w.by_code.contains("TOSS_API_ERROR") ? w.by_code.at("TOSS_API_ERROR") : 0;
+    EXPECT_EQ(server.windows.at(start).total, w.total);
+    EXPECT_EQ(server.windows.at(start).errors, toss);
+    EXPECT_EQ(client.windows.at(start).errors, w.errors - toss);
+    EXPECT_FALSE(client.windows.at(start).by_code.contains("TOSS_API_ERROR"));
+  }
+  const auto j = errors_json(e.windows, window, TimeZone::utc(), ErrorSide::kAll);
+  EXPECT_EQ(j["side"], "all");
   ASSERT_FALSE(j["rows"].empty());
   const auto& row = j["rows"][0];
   EXPECT_EQ(row["window_start"], testing::format_ts(want.begin()->first).substr(0, 19) + "Z");

@@ -31,6 +31,7 @@ struct SloLine {
   std::optional<double> latency_ms;
   std::optional<bool> replayed = false;
   std::optional<std::string> error_detail;  // e.g. "pending_deposit" on a virtual account
+  std::optional<std::string> order_id;      // absent: each line is its own confirm
 };
 
 inline std::string to_json(const SloLine& l, bool wrapped = false) {
@@ -47,6 +48,7 @@ inline std::string to_json(const SloLine& l, bool wrapped = false) {
   j["course_id"] = "course-sql";
   if (l.replayed) j["replayed"] = *l.replayed;
   if (l.error_detail) j["error_detail"] = *l.error_detail;
+  if (l.order_id) j["order_id"] = *l.order_id;
   const std::string text = j.dump();
   if (!wrapped) return text;
   return nlohmann::ordered_json{{"event_message", text}, {"timestamp", l.ts * 1000}}.dump();

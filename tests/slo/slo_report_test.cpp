@@ -184,6 +184,42 @@ TEST_F(SloReportTest, APendingDepositIsAGoodConfirmCountedApart) {
             std::string::npos);
 }
 
+// A buyer who retried through a Toss 5xx burst until the confirm went through is one good
+// confirm, not a failure per try; an order that never succeeded is one failure however often
+// it was tried; the replay of a paid order adds nothing.
+TEST_F(SloReportTest, RetriesOfOneOrderCountOnce) {
+  const EpochMs t = at("2026-11-26T03:00:00Z");
+  auto of = [](SloLine l, const char* order) {
+    l.order_id = order;
+    return l;
+  };
+  std::vector<SloLine> lines = {
+      of(err(t, "TOSS_API_ERROR", 502), "o-retried"),
+      of(err(t + 1000, "TOSS_API_ERROR", 502), "o-retried"),
+      of(ok(t + 60'000, 300), "o-retried"),
+      of(err(t + 2000, "TOSS_API_ERROR", 502), "o-lost"),
+      of(err(t + 3000, "E_INTERNAL", 500), "o-lost"),
+      of(ok(t + 4000, 200), "o-plain"),
+  };
+  SloLine replay = of(ok(t + 5000, 3), "o-plain");
+  replay.replayed = true;
+  lines.push_back(replay);
+  lines.push_back(err(t + 6000, "TOSS_API_ERROR", 502));  // no order id: counted as a line
+  // A client error of an order that later succeeded stays excluded.
+  lines.push_back(of(err(t + 7000, "E_AMOUNT_MISMATCH", 400), "o-mismatch"));
+  // Split over threads and chunks the same way.
+  for (unsigned threads : {1u, 3u}) {
+    SloOptions o = options(testing::join(lines), threads);
+    const SloReport r = compute_slo(o, zone("Asia/Seoul")).report;
+    EXPECT_EQ(r.success.good, 2u) << threads;    // o-retried, o-plain
+    EXPECT_EQ(r.success.failed, 2u) << threads;  // o-lost once, the bare line
+    EXPECT_EQ(r.success.excluded, 1u) << threads;
+    EXPECT_EQ(r.confirm_lines, lines.size()) << threads;
+    ASSERT_EQ(r.daily.size(), 1u);
+    EXPECT_EQ(r.daily[0].latency.count, 2u);  // every successful non-replayed line is timed
+  }
+}
+
 TEST_F(SloReportTest, NoValidLineIsNotAFailure) {
   const SloReport r = compute({err(at("2026-11-26T03:00:00Z"), "E_UNAUTHORIZED", 401)}).report;
   EXPECT_EQ(r.success.valid(), 0u);
