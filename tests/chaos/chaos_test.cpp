@@ -395,7 +395,7 @@ TEST_P(Chaos, ExactlyOnceUnderFaultsAndCrashes) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, Chaos,
                          ::testing::Values("sqlite", "postgresql", "postgresql_schema"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& p) { return p.param; });
 
 }  // namespace
 }  // namespace payedge::testing

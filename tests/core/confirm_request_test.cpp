@@ -160,7 +160,7 @@ TEST_P(RequiredStringField, RawControlCharacterIsRefused) {
 
 INSTANTIATE_TEST_SUITE_P(Fields, RequiredStringField,
                          testing::Values("paymentKey", "orderId", "courseId"),
-                         [](const auto& info) { return std::string(info.param); });
+                         [](const auto& p) { return std::string(p.param); });
 
 // --- paymentKey length -----------------------------------------------------------------------
 

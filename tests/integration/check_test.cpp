@@ -101,8 +101,12 @@ TEST_F(WeeklyCheck, EachItemFlagsItsOwnProblem) {
   EXPECT_EQ(s.at("docs"), "ATTENTION");
   EXPECT_EQ(s.at("secret_rotation"), "OK");
   for (const auto& item : report["items"]) {
-    if (item["name"] == "docs") EXPECT_EQ(item["data"]["unknown"][0], "E_NOT_A_CODE");
-    if (item["name"] == "ratios") EXPECT_EQ(item["data"]["failed"], 10);
+    if (item["name"] == "docs") {
+      EXPECT_EQ(item["data"]["unknown"][0], "E_NOT_A_CODE");
+    }
+    if (item["name"] == "ratios") {
+      EXPECT_EQ(item["data"]["failed"], 10);
+    }
   }
 }
 

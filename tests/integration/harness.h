@@ -117,21 +117,21 @@ std::string token_for(const std::string& user, int ttl_s = 3600);
 std::vector<nlohmann::json> read_json_lines(const std::string& path);
 
 struct StackOptions {
-  std::vector<std::string> sim_args;
+  std::vector<std::string> sim_args{};
   // The simulator speaks TLS (`sim --tls-self-signed DIR`) and serve trusts its CA
   // (`serve --toss-ca DIR/ca.pem`): the way payedge talks to the real Toss. false: plain HTTP.
   bool tls = true;
   // TLS with certificates a test made: the simulator serves sim_cert_dir/{cert,key}.pem and serve
   // trusts toss_ca (both empty: the fresh --tls-self-signed pair). toss_host names the simulator
   // in serve's --toss-url.
-  std::string sim_cert_dir;
-  std::string toss_ca;
+  std::string sim_cert_dir{};
+  std::string toss_ca{};
   std::string toss_host = "127.0.0.1";
-  std::string config_toml;                // extra payedge.toml for every serve instance
+  std::string config_toml{};              // extra payedge.toml for every serve instance
   int instances = 1;                      // serve processes sharing the one store
   bool postgres = false;                  // a fresh PostgreSQL database instead of a SQLite file
-  std::string pg_schema;                  // [store] schema for every command ("": public)
-  std::string pg_url;                     // this PostgreSQL URL instead of a fresh database
+  std::string pg_schema{};                // [store] schema for every command ("": public)
+  std::string pg_url{};                   // this PostgreSQL URL instead of a fresh database
   std::string admin_token = kAdminToken;  // PAYEDGE_ADMIN_TOKEN of serve ("": none)
 };
 

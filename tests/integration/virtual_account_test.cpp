@@ -151,7 +151,9 @@ TEST(TossKeys, ServeSaysTheModeAndProductionRefusesATestKey) {
                          test_env());
   const int rehearsal_port = rehearsal.wait_listening();
   EXPECT_GT(rehearsal_port, 0);
-  if (rehearsal_port > 0) EXPECT_EQ(http_call(rehearsal_port, "GET", "/healthz").status, 200);
+  if (rehearsal_port > 0) {
+    EXPECT_EQ(http_call(rehearsal_port, "GET", "/healthz").status, 200);
+  }
   rehearsal.stop();
 
   auto env = test_env();

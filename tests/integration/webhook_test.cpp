@@ -108,7 +108,9 @@ TEST_F(WebhookTest, UnsignedCancelIsAppliedOnceEvenWhenDeliveredThreeTimes) {
   ASSERT_EQ(static_cast<long long>(lines.size()), events);
   EXPECT_EQ(lines[0]["status"], "success");
   EXPECT_EQ(lines[0]["error_detail"], "applied:canceled");
-  if (events == 2) EXPECT_EQ(lines[1]["error_detail"], "unchanged:already_CANCELED");
+  if (events == 2) {
+    EXPECT_EQ(lines[1]["error_detail"], "unchanged:already_CANCELED");
+  }
   EXPECT_EQ(lines[0]["ip"], "127.0.0.1");
   EXPECT_EQ(lines[0]["ua"], "TossPayments-Webhook/sim");
 }

@@ -153,7 +153,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"event_message_bad_inner",
                 R"({"event_message":"{\"ts\":\"2026-11-26T01:02:03.123Z\",\"latency_ms\":\"x\"}"})",
                 "event_message: latency_ms: wrong type"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
 
 // --- The fast path and the simdjson path read every line the same way ---
 
@@ -548,7 +548,7 @@ INSTANTIATE_TEST_SUITE_P(
                 R"({"__REALTIME_TIMESTAMP":"1795654923123456","MESSAGE":"started"})", "MESSAGE: "},
         BadLine{"metadata_broken",
                 R"({"timestamp":1795654923123456,"metadata":[{"a":},"event_message":"{}"})", ""}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
 
 TEST(ExportRows, CsvRowsAreReadLikeJsonRows) {
   RecordParser p(FieldSet::all());

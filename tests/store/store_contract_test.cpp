@@ -585,7 +585,7 @@ TEST_P(StoreContract, AnAttemptMovesToItsNextIdempotencyKey) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
                          ::testing::Values("sqlite", "postgresql", "postgresql_schema"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& p) { return p.param; });
 
 }  // namespace
 }  // namespace payedge::testing
