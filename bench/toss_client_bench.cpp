@@ -24,6 +24,9 @@ constexpr const char* kSecret = "test_sk_bench_0000";
 
 // The simulator on 127.0.0.1, TLS or not, with one payment to fetch.
 struct SimFixture {
+  // Each fixture's CA gets a path of its own: client TLS contexts are cached by CA file path,
+  // and Google Benchmark builds the fixture again for every run of a benchmark.
+  static inline int fixtures = 0;
   std::string dir;
   asio::io_context ioc{1};
   std::unique_ptr<SimService> sim;
@@ -36,7 +39,7 @@ struct SimFixture {
     std::shared_ptr<ssl::context> ctx;
     if (tls) {
       dir = (std::filesystem::temp_directory_path() /
-             ("payedge-bench-tls-" + std::to_string(::getpid())))
+             ("payedge-bench-tls-" + std::to_string(::getpid()) + "-" + std::to_string(++fixtures)))
                 .string();
       if (auto st = write_self_signed(dir); !st) throw std::runtime_error(st.error().detail);
       ctx = *server_tls_context(dir + "/cert.pem", dir + "/key.pem");
