@@ -183,11 +183,12 @@ TEST(TossAnswers, MetricsCountAnswersByTheClassTable) {
         Case{"order-cls-3", "UNAUTHORIZED_KEY"}}) {
     const std::string key = stack.new_session(c.order, 49000);
     stack.set_faults({{"error_rate", 1}, {"error_code", c.code}});
-    stack.confirm(body_for(key, c.order, 49000, "course-sql"));
+    stack.confirm(body_for(key, c.order, 49000, "course-sql"), std::string("buyer-") + c.order);
   }
   stack.set_faults(json::object());
   const std::string key = stack.new_session("order-cls-4", 49000);
-  ASSERT_EQ(stack.confirm(body_for(key, "order-cls-4", 49000, "course-sql")).status, 200);
+  ASSERT_EQ(stack.confirm(body_for(key, "order-cls-4", 49000, "course-sql"), "buyer-ok").status,
+            200);
   auto m = http_call(stack.api_port(), "GET", "/metrics");
   ASSERT_EQ(m.status, 200);
   for (const char* cls : {"transient", "buyer", "merchant", "ok"}) {
