@@ -16,7 +16,7 @@ declare -A sources=(
   [confirm_request]="src/core/confirm_request.cpp src/core/error.cpp"
   [webhook_signature]="src/webhook/signature.cpp src/webhook/webhook_event.cpp src/toss/toss_payment.cpp src/core/codec.cpp src/core/time.cpp src/core/error.cpp"
   [jwt]="src/auth/jwt.cpp src/auth/jwk.cpp src/core/codec.cpp src/core/error.cpp"
-  [log_line]="src/logs/record_parser.cpp src/core/time.cpp src/core/error.cpp"
+  [log_line]="src/logs/record_parser.cpp src/logs/fast_path.cpp src/logs/simdjson_path.cpp src/logs/parse_keys.cpp src/logs/log_time.cpp src/core/time.cpp src/core/error.cpp"
 )
 case "${1:-build}" in
   build)

@@ -286,10 +286,9 @@ TEST(RulesExport, PassesPromtoolCheckRules) {
   TempDir dir;
   auto r = run_payedge({"rules", "export", "--format", "prometheus"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* rule :
-       {"toss_5xx_burst", "webhook_invalid_sig_ratio", "confirm_latency_p95",
-        "amount_mismatch_ratio", "amount_mismatch_single_user", "idempotency_conflicts",
-        "slo_burn_fast", "slo_burn_slow"}) {
+  for (const char* rule : {"toss_5xx_burst", "webhook_invalid_sig_ratio", "confirm_latency_p95",
+                           "amount_mismatch_ratio", "amount_mismatch_single_user",
+                           "idempotency_conflicts", "slo_burn_fast", "slo_burn_slow"}) {
     EXPECT_NE(r.out.find(std::string("alert: ") + rule), std::string::npos) << rule;
   }
   // The switch-worthy rule needs mismatch_min_users distinct users, as the in-process one does.
