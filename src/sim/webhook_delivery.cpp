@@ -8,6 +8,7 @@
 
 #include "core/codec.h"
 #include "net/client.h"
+#include "sim/sim_common.h"
 #include "sim/simulator.h"
 #include "toss/toss_client.h"
 #include "webhook/signature.h"
@@ -17,11 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kKst = 9 * 60;
-
-HttpResponse sim_error(int status, std::string_view code, std::string_view message) {
-  return json_response(status, json{{"code", code}, {"message", message}}.dump());
-}
+using sim_detail::kKst;
 
 // Toss's createdAt: local time (KST) without an offset, milliseconds.
 std::string created_at(EpochMs now) {
@@ -71,7 +68,7 @@ awaitable<HttpResponse> Simulator::deliver_webhook(const json& request) {
   // {"url", "paymentKey", "eventType"?, "signed"?, "secret"?, "transmissionTime"?,
   //  "signature"?, "body"?}: payment events go out unsigned unless a signature is asked for.
   if (!request.is_object() || !request.contains("url") || !request["url"].is_string())
-    co_return sim_error(400, "INVALID_REQUEST", "url is required");
+    co_return sim_detail::toss_error(400, "INVALID_REQUEST", "url is required");
   const std::string url = request["url"];
   const std::string type = request.contains("eventType") && request["eventType"].is_string()
                                ? request["eventType"].get<std::string>()
@@ -105,7 +102,7 @@ awaitable<HttpResponse> Simulator::deliver_webhook(const json& request) {
                     request.contains("signature") || request.contains("transmissionTime");
   json sent = co_await post_webhook(url, body, sign, request);
   if (sent.value("status", 0) == 0 && sent.contains("error") && !sent.contains("sent"))
-    co_return sim_error(400, "INVALID_REQUEST", sent["error"].get<std::string>());
+    co_return sim_detail::toss_error(400, "INVALID_REQUEST", sent["error"].get<std::string>());
   co_return json_response(200, sent.dump());
 }
 
@@ -113,9 +110,11 @@ awaitable<HttpResponse> Simulator::deposit(const json& request) {
   // {"paymentKey", "url"?, "secret"?}: the buyer pays into the virtual account.
   const std::string key = request.is_object() ? request.value("paymentKey", std::string()) : "";
   if (!payment_object(key))
-    co_return sim_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
+    co_return sim_detail::toss_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
   auto p = mark_deposited(key);
-  if (!p) co_return sim_error(400, "INVALID_REQUEST", "the payment is not waiting for a deposit");
+  if (!p)
+    co_return sim_detail::toss_error(400, "INVALID_REQUEST",
+                                     "the payment is not waiting for a deposit");
   const std::string url = request.value("url", options_.webhook_url);
   json out = {{"paymentKey", key}, {"status", "DONE"}};
   if (!url.empty()) {
@@ -136,12 +135,14 @@ awaitable<HttpResponse> Simulator::expire(const json& request) {
   // {"paymentKey", "url"?}: the due date passes without a deposit.
   const std::string key = request.is_object() ? request.value("paymentKey", std::string()) : "";
   if (!payment_object(key))
-    co_return sim_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
+    co_return sim_detail::toss_error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.");
   // "flag_only": the due date passes and Toss marks the account expired (virtualAccount.expired)
   // but leaves the status WAITING_FOR_DEPOSIT, and tells nobody: what the reconciler must catch.
   const bool flag_only = request.value("flag_only", false);
   auto p = flag_only ? mark_account_expired(key) : mark_expired(key);
-  if (!p) co_return sim_error(400, "INVALID_REQUEST", "the payment is not waiting for a deposit");
+  if (!p)
+    co_return sim_detail::toss_error(400, "INVALID_REQUEST",
+                                     "the payment is not waiting for a deposit");
   if (flag_only)
     co_return json_response(200, json{{"paymentKey", key}, {"status", (*p)["status"]}}.dump());
   const std::string url = request.value("url", options_.webhook_url);

@@ -24,7 +24,7 @@
 #include "auth/jwk.h"
 #include "auth/jwt.h"
 #include "core/codec.h"
-#include "openssl_b64url.h"
+#include "token_test_util.h"
 
 namespace payedge {
 namespace {
@@ -35,6 +35,7 @@ constexpr std::int64_t kNowS = 1'790'000'000;
 constexpr EpochMs kNow = kNowS * 1000;
 
 using test_util::b64url;
+using test_util::Refused;
 
 std::string unhex(std::string_view hex) {
   std::string out;
@@ -47,18 +48,6 @@ std::string unhex(std::string_view hex) {
 std::string claims(std::string_view sub = "user-es", std::int64_t exp = kNowS + 600) {
   return R"({"sub":")" + std::string(sub) +
          R"(","aud":"authenticated","role":"authenticated","exp":)" + std::to_string(exp) + "}";
-}
-
-testing::AssertionResult Refused(const Result<JwtClaims>& r, std::string_view needle = {}) {
-  if (r) return testing::AssertionFailure() << "accepted for sub " << r->sub;
-  if (r.error().code != ErrorCode::kUnauthorized) {
-    return testing::AssertionFailure() << "code " << r.error().name();
-  }
-  if (!needle.empty() && r.error().detail.find(needle) == std::string::npos) {
-    return testing::AssertionFailure()
-           << "detail \"" << r.error().detail << "\" lacks \"" << needle << "\"";
-  }
-  return testing::AssertionSuccess();
 }
 
 std::string bn_b64(EVP_PKEY* key, const char* name, int pad = 0) {

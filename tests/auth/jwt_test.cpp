@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "openssl_b64url.h"
+#include "token_test_util.h"
 
 namespace payedge {
 namespace {
@@ -19,6 +19,7 @@ constexpr std::int64_t kNowS = 1'790'000'000;  // 2026-09-21
 constexpr EpochMs kNow = kNowS * 1000;
 
 using test_util::b64url;
+using test_util::Refused;
 
 std::string hs256(std::string_view key, std::string_view msg) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -54,18 +55,6 @@ std::string claims(std::string_view sub, std::int64_t exp) {
 std::string good_token() { return make_token(kHs256Header, claims("user-1", kNowS + 3600)); }
 
 // The token must be refused with E_UNAUTHORIZED; `needle` (when given) must be in the detail.
-testing::AssertionResult Refused(const Result<JwtClaims>& r, std::string_view needle = {}) {
-  if (r) return testing::AssertionFailure() << "accepted for sub " << r->sub;
-  if (r.error().code != ErrorCode::kUnauthorized) {
-    return testing::AssertionFailure() << "code " << r.error().name();
-  }
-  if (!needle.empty() && r.error().detail.find(needle) == std::string::npos) {
-    return testing::AssertionFailure()
-           << "detail \"" << r.error().detail << "\" lacks \"" << needle << "\"";
-  }
-  return testing::AssertionSuccess();
-}
-
 TEST(Jwt, IndependentHelpersMatchRfc7515Example) {
   // RFC 7515 appendix A.1 uses JSON with CRLFs; the base64url of its header is fixed.
   EXPECT_EQ(b64url("{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}"),

@@ -271,11 +271,7 @@ TEST(GracefulStop, SigtermLetsAnInFlightConfirmFinish) {
   });
   // Wait until the confirm is inside the simulator (it holds it for 800 ms): polled with a
   // pause, bounded, and the test stops here if it never gets there.
-  bool inside = false;
-  for (int i = 0; i < 2000 && !inside; ++i) {
-    inside = stack.sim_stats()["in_flight"] != 0;
-    if (!inside) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  const bool inside = eventually([&] { return stack.sim_stats()["in_flight"] != 0; });
   if (!inside) client.join();
   ASSERT_TRUE(inside) << "the confirm never reached the simulator: " << reply.body;
   stack.stop_services();  // SIGTERM while the confirm waits on Toss

@@ -4,10 +4,12 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/sql.h"
@@ -191,5 +193,17 @@ class Stack {
 // course-sql 49,000, course-ml 129,000 (sale ended), course-old inactive; coupons WELCOME10,
 // SQL5000 (course-sql, 2 redemptions), SUMMER2026 (expired), ONCE (1 redemption).
 std::string sample_seed_json();
+
+// Polls `done` every 20 ms until it holds or `limit` passes: a wait on a condition (a
+// background effect of what the service answered), bounded in time; never a timed assertion.
+template <class Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 }  // namespace payedge::testing

@@ -36,17 +36,6 @@ deadline_ms = 9000
 reconcile_interval_s = 0
 )";
 
-// Polls `pred` until it holds or `limit` passes: a wait on a condition, bounded in time.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
-
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 void settle_after_crash(Stack& stack) {

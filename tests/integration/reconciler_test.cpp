@@ -14,16 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-template <class Pred>
-bool eventually(Pred done, int seconds = 30) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 TEST(PeriodicReconciler, SurvivesAMistypedTossBodyAndSettlesTheNextPayment) {
   // One try per confirm; the reconciler runs every second on every open attempt.
   Stack stack({.config_toml = "[toss]\nmax_attempts = 1\n[idempotency]\nreconcile_interval_s = "

@@ -18,17 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-// Polls `done` (bounded in time) while the service processes what it answered 200 for.
-template <class Pred>
-bool eventually(Pred done, int seconds = 20) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 const std::string kFastRetries = "[webhook]\nretry_base_ms = 100\npoll_interval_ms = 100\n";
 
 class WebhookTest : public ::testing::Test {
