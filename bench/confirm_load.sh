@@ -201,13 +201,19 @@ if selected sqlite; then
   load_at_start=$(load)
   from=$(($(log_lines sqlite) + 1))
   if [ -n "$profile_dir" ]; then
-    perf record -g --call-graph dwarf,16384 -F 499 -o "$profile_dir/perf.data" -p "$sqlite_pid" \
+    # On-CPU samples with DWARF call stacks (RelWithDebInfo has no frame pointers), and the
+    # syscalls' count and time (fdatasync: the time a commit waits off-CPU, which sampling
+    # does not see). Both slow serve down: a profiled run's rate is not a figure to record.
+    perf record -g --call-graph dwarf,16384 -F 999 -o "$profile_dir/perf.data" -p "$sqlite_pid" \
       -- sleep "$duration" >"$profile_dir/perf-record.log" 2>&1 &
     perf_pid=$!
-    pids+=("$perf_pid")
+    perf trace -s -p "$sqlite_pid" -o "$profile_dir/syscalls.txt" -- sleep "$duration" \
+      >/dev/null 2>&1 &
+    trace_pid=$!
+    pids+=("$perf_pid" "$trace_pid")
   fi
   run_wrk sqlite "http://$sqlite_api" "$connections" "$work/sqlite.req"
-  if [ -n "$profile_dir" ]; then wait "$perf_pid" || true; fi
+  if [ -n "$profile_dir" ]; then wait "$perf_pid" "$trace_pid" || true; fi
   paid=$(sqlite3 "$work/sqlite.db" "SELECT COUNT(*) FROM payments")
   row "3. payedge new purchases, SQLite" "$connections" sqlite "$(answers sqlite "$from"); $paid payments written"
   sqlite_rps=$(field sqlite rps)
@@ -348,9 +354,18 @@ fi
 echo "load average at end: $(load)"
 
 if [ -n "$profile_dir" ]; then
-  perf report -i "$profile_dir/perf.data" --stdio --no-children --percent-limit 1 \
-    --sort symbol >"$profile_dir/self.txt" 2>/dev/null || true
-  perf report -i "$profile_dir/perf.data" --stdio --children --percent-limit 2 \
-    --sort symbol -g none >"$profile_dir/inclusive.txt" 2>/dev/null || true
-  echo "profile: $profile_dir/perf.data, self.txt (self time), inclusive.txt (with callees)"
+  # --no-inline: resolving inlined frames of DWARF stacks takes minutes instead of seconds.
+  perf report -i "$profile_dir/perf.data" --stdio --no-inline --no-children -g none \
+    --percent-limit 0.5 --sort dso,symbol 2>/dev/null | cut -c1-220 >"$profile_dir/self.txt" || true
+  perf report -i "$profile_dir/perf.data" --stdio --no-inline --children -g none \
+    --percent-limit 1 --sort symbol 2>/dev/null | cut -c1-220 >"$profile_dir/inclusive.txt" || true
+  bench/profile_categories.sh "$profile_dir/perf.data" >"$profile_dir/categories.md" || true
+  echo
+  echo "profile of serve during the sqlite run ($profile_dir):"
+  cat "$profile_dir/categories.md"
+  echo
+  echo "syscalls of serve in that run (perf trace -s; fdatasync is the commits' wait):"
+  grep -E '^ +(syscall|-+|fdatasync|fsync|pwrite64|write|sendmsg|recvfrom|epoll_wait|futex) ' \
+    "$profile_dir/syscalls.txt" | sort -u -k1,1 || true
+  echo "files: perf.data, self.txt (self time), inclusive.txt (with callees), categories.md, syscalls.txt"
 fi
