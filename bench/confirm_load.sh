@@ -365,7 +365,13 @@ if [ -n "$profile_dir" ]; then
   cat "$profile_dir/categories.md"
   echo
   echo "syscalls of serve in that run (perf trace -s; fdatasync is the commits' wait):"
-  grep -E '^ +(syscall|-+|fdatasync|fsync|pwrite64|write|sendmsg|recvfrom|epoll_wait|futex) ' \
-    "$profile_dir/syscalls.txt" | sort -u -k1,1 || true
+  # perf trace -s prints one table per thread: summed here over serve's threads.
+  # (clock_nanosleep in a store thread is SQLite's busy handler waiting for the write lock.)
+  printf '| syscall | calls | total ms | avg ms | threads |\n|---|---:|---:|---:|---:|\n'
+  awk '/ events, / { threads++ } $1 ~ /^[a-z_0-9]+$/ && $2 ~ /^[0-9]+$/ && NF >= 8 {
+      calls[$1] += $2; ms[$1] += $4; seen[$1] = seen[$1] + 1 }
+    END { for (c in calls) if (calls[c] >= 100 || ms[c] >= 10)
+        printf "| %s | %d | %.0f | %.3f | %d |\n", c, calls[c], ms[c], ms[c] / calls[c], seen[c] }' \
+    "$profile_dir/syscalls.txt" | sort -t'|' -k4,4nr || true
   echo "files: perf.data, self.txt (self time), inclusive.txt (with callees), categories.md, syscalls.txt"
 fi
