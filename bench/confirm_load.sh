@@ -23,7 +23,7 @@ bench-only payedge.toml):
 --only LIST   comma-separated names from above (default: all, in the order above)
 --profile DIR perf record -g on `serve` during `sqlite` (make profile-confirm); report in DIR
 Environment: DURATION (10), CONNECTIONS (32), THREADS (2), INFLIGHT (1000), TOSS_DELAY_MS
-(800), PAYEDGE (build/payedge).
+(800), PAYEDGE (build/payedge); KEEP_WORK=1 keeps the temp folder (logs, databases).
 EOF
 }
 
@@ -75,7 +75,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   if [ "$pg_started" = 1 ]; then scripts/pg-test-server.sh stop "$work/pg" >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept: $work (logs, databases, requests)" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -140,14 +140,17 @@ rows=()
 row() {
   local wraps note=${4:-}
   wraps=$(field "$3" wrapped)
-  [ "$wraps" != 0 ] && note="$note (file wrapped $wraps×: later requests were repeats)"
+  # The replay run cycles through its paid orders on purpose; elsewhere a wrap is a repeat.
+  if [ "$wraps" != 0 ] && [ "$3" != replay ]; then
+    note="$note (file wrapped $wraps×: later requests were repeats)"
+  fi
   rows+=("| $1 | $2 | $(field "$3" rps) | $(field "$3" p50_ms) | $(field "$3" p99_ms) | $(field "$3" non2xx) | $note | ${load_at_start} |")
 }
 
 # --- the pre-generated requests (one line: PATH<tab>AUTHORIZATION<tab>BODY) ---
 per_run=$((duration * 4000))           # new purchases: far above today's rate (wraps are reported)
 inflight_n=$((duration * inflight * 1000 * 2 / toss_delay_ms + 1000))
-tokens_n=$((per_run * 4 + inflight_n))  # sqlite, overhead, pg one, pg two, inflight: distinct users
+tokens_n=$((per_run * 5 + inflight_n))  # sqlite, overhead, pg one, pg two, inflight, traced
 basic="Basic $(printf '%s:' "$TOSS_SECRET_KEY" | base64 -w0)"
 echo "generating requests in $work (tokens for $tokens_n users) ..." >&2
 "$bin" token --user bench-user --count "$tokens_n" --ttl 7200 >"$work/tokens.txt"
@@ -166,6 +169,9 @@ confirm_lines ov $((per_run + 1)) "$per_run" >"$work/overhead.req"
 confirm_lines p1 $((2 * per_run + 1)) "$per_run" >"$work/pg1.req"
 confirm_lines p2 $((3 * per_run + 1)) "$per_run" >"$work/pg2.req"
 confirm_lines if $((4 * per_run + 1)) "$inflight_n" >"$work/inflight.req"
+if [ -n "$profile_dir" ]; then  # the traced run: users after all others
+  confirm_lines tr $((4 * per_run + inflight_n + 1)) "$per_run" >"$work/traced.req"
+fi
 toss_lines /v1/payments/confirm "$basic" sim $((duration * 30000)) >"$work/sim.req"
 toss_lines /confirm "" ex $((duration * 8000)) >"$work/express.req"
 
@@ -201,22 +207,32 @@ if selected sqlite; then
   load_at_start=$(load)
   from=$(($(log_lines sqlite) + 1))
   if [ -n "$profile_dir" ]; then
-    # On-CPU samples with DWARF call stacks (RelWithDebInfo has no frame pointers), and the
-    # syscalls' count and time (fdatasync: the time a commit waits off-CPU, which sampling
-    # does not see). Both slow serve down: a profiled run's rate is not a figure to record.
+    # On-CPU samples with DWARF call stacks (RelWithDebInfo has no frame pointers). It slows
+    # serve down: a profiled run's rate is not a figure to record.
     perf record -g --call-graph dwarf,16384 -F 999 -o "$profile_dir/perf.data" -p "$sqlite_pid" \
       -- sleep "$duration" >"$profile_dir/perf-record.log" 2>&1 &
     perf_pid=$!
-    perf trace -s -p "$sqlite_pid" -o "$profile_dir/syscalls.txt" -- sleep "$duration" \
-      >/dev/null 2>&1 &
-    trace_pid=$!
-    pids+=("$perf_pid" "$trace_pid")
+    pids+=("$perf_pid")
   fi
   run_wrk sqlite "http://$sqlite_api" "$connections" "$work/sqlite.req"
-  if [ -n "$profile_dir" ]; then wait "$perf_pid" "$trace_pid" || true; fi
+  if [ -n "$profile_dir" ]; then wait "$perf_pid" || true; fi
   paid=$(sqlite3 "$work/sqlite.db" "SELECT COUNT(*) FROM payments")
   row "3. payedge new purchases, SQLite" "$connections" sqlite "$(answers sqlite "$from"); $paid payments written"
   sqlite_rps=$(field sqlite rps)
+  if [ -n "$profile_dir" ]; then
+    # A second run of the same load (other users) under perf trace -s: each syscall's count
+    # and time, which sampling does not see (a commit waiting in fdatasync is off-CPU). Apart
+    # from perf record, whose samples the tracing would fill with its own overhead.
+    perf trace -s -p "$sqlite_pid" -o "$profile_dir/syscalls.txt" -- sleep "$duration" \
+      >/dev/null 2>&1 &
+    trace_pid=$!
+    pids+=("$trace_pid")
+    load_at_start=$(load)
+    from=$(($(log_lines sqlite) + 1))
+    run_wrk traced "http://$sqlite_api" "$connections" "$work/traced.req"
+    wait "$trace_pid" || true
+    row "3. (again under perf trace -s, not a figure)" "$connections" traced "$(answers sqlite "$from")"
+  fi
 fi
 
 if selected replay; then
