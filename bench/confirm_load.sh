@@ -81,6 +81,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 # 1,000 connections to serve and as many from serve to the simulator, in one process each.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if selected inflight && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((2 * ${INFLIGHT:-1000} + 100)) ]; then
+  echo "warning: ulimit -n is $(ulimit -n): the in-flight run needs about $((2 * ${INFLIGHT:-1000} + 100)) descriptors" >&2
+fi
 
 export TOSS_SECRET_KEY=bench_sk SUPABASE_JWT_SECRET=bench-jwt-secret WEBHOOK_SECRET=bench-webhook-secret
 # Bench only: no per-client rate limit (wrk is one client), no reconciler sweeping meanwhile.
