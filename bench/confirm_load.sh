@@ -23,7 +23,10 @@ bench-only payedge.toml):
 --only LIST   comma-separated names from above (default: all, in the order above)
 --profile DIR perf record -g on `serve` during `sqlite` (make profile-confirm); report in DIR
 Environment: DURATION (10), CONNECTIONS (32), THREADS (2), INFLIGHT (1000), TOSS_DELAY_MS
-(800), PAYEDGE (build/payedge); KEEP_WORK=1 keeps the temp folder (logs, databases).
+(800), PAYEDGE (build/payedge); KEEP_WORK=1 keeps the temp folder (logs, databases);
+SERVE_WRAPPER runs serve under a command (where perf is forbidden:
+SERVE_WRAPPER="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out" DURATION=5
+bench/confirm_load.sh --only sqlite, then callgrind_annotate --inclusive=yes /tmp/cg.out).
 EOF
 }
 
@@ -93,7 +96,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # wait_listening FILE PID: the "listening on HOST:PORT" line of a process's stderr, bounded.
 wait_listening() {
-  for _ in $(seq 1 400); do
+  for _ in $(seq 1 1200); do  # 60 s at most (serve under valgrind starts slowly)
     if grep -q "listening on" "$1" 2>/dev/null; then
       sed -n 's/.*listening on //p' "$1" | head -1
       return 0
@@ -108,7 +111,9 @@ wait_listening() {
 
 # start_serve NAME STORE_URL: a `serve` on a free port; sets serve_pid and serve_addr.
 start_serve() {
-  "$bin" serve --config "$work/payedge.toml" --listen 127.0.0.1:0 --store "$2" \
+  # SERVE_WRAPPER: a command to run serve under, e.g. valgrind --tool=callgrind (no perf).
+  # shellcheck disable=SC2086
+  ${SERVE_WRAPPER:-} "$bin" serve --config "$work/payedge.toml" --listen 127.0.0.1:0 --store "$2" \
     --toss-url "http://$sim" --log-file "$work/$1.log" 2>"$work/$1.err" &
   serve_pid=$!
   pids+=("$serve_pid")
