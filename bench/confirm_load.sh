@@ -316,6 +316,7 @@ if selected pg; then
   wa=$!
   run_wrk pg2b "http://$pgb_api" "$half" "$work/pg2.req" SLICE=1 SLICES=2 &
   wb=$!
+  pids+=("$wa" "$wb")
   wait "$wa"
   wait "$wb"
   threads=$threads_saved
@@ -335,6 +336,7 @@ if selected inflight; then
   load_at_start=$(load)
   run_wrk inflight "http://$serve_addr" "$inflight" "$work/inflight.req" &
   w=$!
+  pids+=("$w")
   max_threads=0
   for _ in $(seq 1 $((duration * 5 + 50))); do  # every 0.2 s while wrk runs (bounded)
     kill -0 "$w" 2>/dev/null || break
