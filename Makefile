@@ -76,6 +76,20 @@ bench: build
 	$(BUILD)/bench/mask_bench
 	$(BUILD)/bench/toss_client_bench --benchmark_min_time=3
 
+# The confirm path under wrk (issue 15): /healthz, the simulator alone, new purchases on SQLite
+# and PostgreSQL (one and two serve), replays, the Express forwarder of bench/peer, 1,000 in
+# flight at 800 ms and the overhead at half load, in one run with one summary table
+# (docs/PERFORMANCE.md). DURATION (10 s per run) and CONNECTIONS (32) may be overridden.
+.PHONY: bench-confirm profile-confirm
+bench-confirm: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target payedge
+	bench/confirm_load.sh
+
+# perf record -g on `serve` during the SQLite new-purchase load; reports in $(BUILD)/profile-confirm.
+profile-confirm: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target payedge
+	bench/confirm_load.sh --only sqlite --profile $(BUILD)/profile-confirm
+
 # `payedge logs` against jq and `wc -l` on a generated 1 GiB log kept in /tmp (docs/PERFORMANCE.md).
 .PHONY: bench-logs
 bench-logs: build

@@ -1,37 +1,71 @@
--- wrk script: every request is a new purchase (its own user, paymentKey and orderId), or,
--- with REPLAY=1, the same confirm again (the stored-result path).
-local tokens = {}
+-- wrk script for bench/confirm_load.sh: sends the pre-generated requests of the file $REQUESTS,
+-- one line each: PATH <tab> AUTHORIZATION (may be empty) <tab> JSON BODY, as POSTs. Each wrk
+-- thread takes every Nth line (N = threads of this process x $SLICES processes), so two wrk
+-- processes against two instances never send the same confirm. A thread that reaches the end
+-- of its share starts again from its first line (those are then replays, not new purchases):
+-- done() says how often that happened, so a too-short file is seen, not hidden.
+-- Without $REQUESTS it sends wrk's own request (GET of the URL: /healthz).
+-- $DELAY_MS > 0: each connection waits that long after an answer before its next request
+-- (wrk has no fixed-rate mode; bench/confirm_load.sh uses it to run at about half the max rate).
+-- done() prints one line for the script: "BENCH requests=… duration_s=… rps=… p50_ms=…".
+local threads = {}
+local n_threads = tonumber(os.getenv("WRK_THREADS") or "2")
+local slice = tonumber(os.getenv("SLICE") or "0")    -- this process: 0 .. SLICES-1
+local slices = tonumber(os.getenv("SLICES") or "1")
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
 local counter = 0
-local thread_id = 0
 
 function setup(thread)
-  thread:set("id", thread_id)
-  thread_id = thread_id + 1
+  thread:set("id", #threads)
+  table.insert(threads, thread)
 end
 
+local requests = {}
+local next_index = 1
+wrapped = 0
+
 function init(args)
-  for line in io.lines(os.getenv("TOKENS") or "tokens.txt") do tokens[#tokens + 1] = line end
+  local file = os.getenv("REQUESTS")
+  if not file or file == "" then return end
+  local stride = n_threads * slices
+  local mine = slice * n_threads + id  -- 0-based position of this thread's first line
+  local n = 0
+  for line in io.lines(file) do
+    if n % stride == mine then
+      local path, auth, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
+      local headers = {["Content-Type"] = "application/json"}
+      if auth ~= "" then headers["Authorization"] = auth end
+      requests[#requests + 1] = wrk.format("POST", path, headers, body)
+    end
+    n = n + 1
+  end
+  if #requests == 0 then error("no requests for thread " .. id .. " in " .. file) end
 end
 
 function request()
-  counter = counter + 1
-  local n = (id or 0) * 1000000 + counter
-  local replay = os.getenv("REPLAY") == "1"
-  if replay then n = 1 end
-  local token = replay and tokens[1] or tokens[(((id or 0) * 100000 + counter) % #tokens) + 1]
-  local body = string.format(
-    '{"paymentKey":"bench-key-%d","orderId":"bench-order-%d","amount":49000,"courseId":"course-sql","couponCode":null}',
-    n, n)
-  return wrk.format("POST", "/functions/v1/confirm-payment",
-    {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
+  if #requests == 0 then return wrk.format() end
+  if next_index > #requests then
+    next_index = 1
+    wrapped = wrapped + 1
+  end
+  local r = requests[next_index]
+  next_index = next_index + 1
+  return r
 end
 
-local statuses = {}
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+if delay_ms > 0 then
+  function delay() return delay_ms end
 end
 
 function done(summary, latency, requests)
-  io.write(string.format("p50 %.1f ms, p95 %.1f ms, p99 %.1f ms\n",
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+  local wraps = 0
+  for _, t in ipairs(threads) do wraps = wraps + (t:get("wrapped") or 0) end
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_s=%.3f rps=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f " ..
+    "max_ms=%.2f non2xx=%d connect_err=%d read_err=%d write_err=%d timeouts=%d wrapped=%d\n",
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000, e.status, e.connect, e.read, e.write,
+    e.timeout, wraps))
 end

@@ -11,6 +11,7 @@ packages=(
   clang-16 libclang-rt-16-dev prometheus ccache
   libsystemd-dev systemd dpkg-dev prometheus-alertmanager
   chromium fonts-nanum
+  wrk linux-perf  # make bench-confirm, make profile-confirm (bench/peer: npm ci there)
 )
 missing=()
 for p in "${packages[@]}"; do
