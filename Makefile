@@ -35,7 +35,7 @@ asan-test: deps
 	cmake -S . -B build-asan $(SAN_FLAGS) -DPAYEDGE_SANITIZE=address,undefined >/dev/null
 	cmake --build build-asan -j $(JOBS) --target payedge $(ASAN_SUITES)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 600 -L '^(unit|store|alert|logs|slo)$$'
+	  ctest --output-on-failure -j $(JOBS) --timeout 600 -L '^(unit|store|store-pg|alert|logs|slo)$$'
 
 tsan: deps
 	cmake -S . -B build-tsan $(SAN_FLAGS) -DPAYEDGE_SANITIZE=thread >/dev/null

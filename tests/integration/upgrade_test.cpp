@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-TEST(Upgrade, AnOlderBuildServesBesideANewerOneDuringAMigration) {
+TEST(Upgrade, OnPostgresAnOlderBuildServesBesideANewerOneDuringAMigration) {
   const int newest = latest_schema_version();
   const int older = newest - 1;
   ASSERT_GE(older, kExpandColumnVersion - 1);
