@@ -234,6 +234,7 @@ awaitable<HttpAnswer> Simulator::handle(HttpRequest& req) {
                          "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.");
   }
   if (path == "/v1/payments/confirm" && method == http::verb::post) co_return co_await confirm(req);
+  if (path == "/v1/transactions" && method == http::verb::get) co_return list_transactions(req);
 
   constexpr std::string_view kPayments = "/v1/payments/";
   constexpr std::string_view kOrders = "/v1/payments/orders/";

@@ -169,7 +169,8 @@ class Stack {
   void kill_service(size_t instance = 0);  // SIGKILL
   void stop_services();
   ChildProcess& service(size_t instance = 0) { return *services_.at(instance); }
-  RunResult ops(std::vector<std::string> args);  // `payedge ops ...` against this stack
+  // `payedge ops ...` against this stack, in English (LANG=en_US.UTF-8)
+  RunResult ops(std::vector<std::string> args);
 
  private:
   void start_service(size_t instance);
