@@ -91,10 +91,10 @@ awaitable<Result<std::vector<json>>> list_toss_transactions(TossClient& toss, Ep
                                                             EpochMs until) {
   std::vector<json> all;
   std::string after;
-  // endDate is inclusive at Toss; our window ends before `until`.
-  const std::string base =
-      fmt::format("/v1/transactions?startDate={}&endDate={}&limit={}", toss_date(since),
-                  toss_date(until - 1000), kTransactionsPage);
+  // Toss's dates are whole seconds and endDate is inclusive: the window asked for is [since,
+  // until] to the second (a transaction in until's own second may be before `until`).
+  const std::string base = fmt::format("/v1/transactions?startDate={}&endDate={}&limit={}",
+                                       toss_date(since), toss_date(until), kTransactionsPage);
   for (int page = 0; page < kMaxTransactionPages; ++page) {
     const std::string target =
         after.empty() ? base : base + "&startingAfter=" + url_encode_path(after);

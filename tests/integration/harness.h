@@ -169,8 +169,7 @@ class Stack {
   void kill_service(size_t instance = 0);  // SIGKILL
   void stop_services();
   ChildProcess& service(size_t instance = 0) { return *services_.at(instance); }
-  // `payedge ops ...` against this stack, in English (LANG=en_US.UTF-8)
-  RunResult ops(std::vector<std::string> args);
+  RunResult ops(std::vector<std::string> args);  // `payedge ops ...` against this stack
 
  private:
   void start_service(size_t instance);
