@@ -61,6 +61,8 @@ const std::map<std::string, std::string, std::less<>>& korean_help() {
       {"Print a signed development JWT for a user", "사용자용 개발 JWT를 서명해 출력합니다"},
       {"user id (the token's sub)", "사용자 ID (토큰의 sub)"},
       {"seconds until it expires", "만료까지 남은 초"},
+      {"print N tokens, for users ID-1 … ID-N (load tests)",
+       "토큰 N개를 출력합니다, 사용자 ID-1 … ID-N 용 (부하 테스트)"},
       {"HS256 (SUPABASE_JWT_SECRET) or ES256 (--keys)",
        "HS256 (SUPABASE_JWT_SECRET) 또는 ES256 (--keys)"},
       {"folder of `token --init-keys` (ES256)", "`token --init-keys` 로 만든 폴더 (ES256)"},

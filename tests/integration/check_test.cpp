@@ -72,7 +72,9 @@ TEST_F(WeeklyCheck, AHealthyWeekIsAllOk) {
   // Without --toss-url the week is not verified at Toss (tests/integration/verify_test.cpp).
   EXPECT_EQ(s.at("toss_verify"), "SKIPPED");
   for (const auto& [name, status] : s) {
-    if (name != "toss_verify") EXPECT_EQ(status, "OK") << name;
+    if (name != "toss_verify") {
+      EXPECT_EQ(status, "OK") << name;
+    }
   }
   // 50 of the 120 lines, masked (IPv4 to /24).
   std::ifstream in(dir_.file("sample.jsonl"));

@@ -139,7 +139,8 @@ TEST(OpsVerify, TheWindowFindsAPaymentDoneAtTossButMissingHere) {
       test_env());
   EXPECT_EQ(week.exit_code, 1) << week.out << week.err;
   bool found = false;
-  for (const auto& item : json::parse(week.out)["items"]) {
+  const json week_report = json::parse(week.out);
+  for (const auto& item : week_report["items"]) {
     if (item["name"] != "toss_verify") continue;
     found = true;
     EXPECT_EQ(item["status"], "ATTENTION");
