@@ -24,12 +24,14 @@ CheckItem sample_item(const WeeklyOptions& o) {
   item.title = "로그 샘플 50건 수동 검수 / read 50 sampled log lines";
   if (o.inputs.empty()) {
     item.detail = "no log files given";
+    item.detail_ko = "로그 파일이 주어지지 않음";
     return item;
   }
   std::FILE* out = std::fopen(o.sample_path.c_str(), "w");
   if (!out) {
     item.status = ItemStatus::kAttention;
     item.detail = "cannot write " + o.sample_path;
+    item.detail_ko = o.sample_path + " 에 쓸 수 없음";
     return item;
   }
   logs::LogsOptions lo;
@@ -50,6 +52,11 @@ CheckItem sample_item(const WeeklyOptions& o) {
   item.detail = rc == 0 ? fmt::format("{} masked lines in {} (seed {}): read them for odd patterns",
                                       lines, o.sample_path, o.seed)
                         : "a log input could not be read";
+  item.detail_ko = rc == 0 ? fmt::format(
+                                 "{} 에 마스킹된 {}줄 (시드 {}): 이상한 패턴이 없는지 읽어 "
+                                 "보세요",
+                                 o.sample_path, lines, o.seed)
+                           : "읽을 수 없는 로그 입력이 있음";
   return item;
 }
 
@@ -59,6 +66,7 @@ CheckItem ratios_item(const WeeklyOptions& o) {
   item.title = "비율 지표 검토 / success and error ratios";
   if (o.inputs.empty()) {
     item.detail = "no log files given";
+    item.detail_ko = "로그 파일이 주어지지 않음";
     return item;
   }
   slo::SloOptions so;
@@ -93,6 +101,12 @@ CheckItem ratios_item(const WeeklyOptions& o) {
       r.confirm_lines, success ? fmt::format("{:.3f}%", *success * 100) : "-",
       o.config.slo.success_rate * 100, mismatch_rate * 100, o.config.slo.mismatch_rate * 100,
       slow_days, malformed);
+  item.detail_ko = fmt::format(
+      "승인 {}건; 성공률 {} (목표 {}%); 금액 불일치 {:.3f}% (목표 < {}%); 지연 목표를 넘긴 날 "
+      "{}일; 깨진 로그 {}줄",
+      r.confirm_lines, success ? fmt::format("{:.3f}%", *success * 100) : "-",
+      o.config.slo.success_rate * 100, mismatch_rate * 100, o.config.slo.mismatch_rate * 100,
+      slow_days, malformed);
   return item;
 }
 
@@ -102,12 +116,14 @@ CheckItem rotation_item(const WeeklyOptions& o) {
   item.title = "시그니처 회전 준비 / webhook secret rotation schedule";
   if (!o.store) {
     item.detail = "no --store given";
+    item.detail_ko = "--store 가 주어지지 않음";
     return item;
   }
   auto secrets = o.store->webhook_secrets(1);
   if (!secrets) {
     item.status = ItemStatus::kAttention;
     item.detail = "cannot read webhook_secrets: " + secrets.error().detail;
+    item.detail_ko = "webhook_secrets 를 읽을 수 없음: " + secrets.error().detail;
     return item;
   }
   const int period = o.config.webhook.rotation_period_days;
@@ -116,6 +132,10 @@ CheckItem rotation_item(const WeeklyOptions& o) {
     item.detail = fmt::format(
         "no rotation recorded (WEBHOOK_SECRET from the environment only): rotate with `payedge "
         "ops secret rotate` so the schedule ({} days) can be tracked",
+        period);
+    item.detail_ko = fmt::format(
+        "교체 기록 없음 (환경 변수 WEBHOOK_SECRET 만 사용): 주기({}일)를 추적하려면 `payedge ops "
+        "secret rotate` 로 교체하세요",
         period);
     return item;
   }
@@ -132,6 +152,10 @@ CheckItem rotation_item(const WeeklyOptions& o) {
           ? fmt::format("rotation overdue by {} days (last {})", -days_left, o.tz->format(last))
           : fmt::format("next rotation due {} ({} days){}", o.tz->format(due), days_left,
                         days_left <= 14 ? ": prepare it this week" : "");
+  item.detail_ko = days_left < 0
+                       ? fmt::format("교체가 {}일 늦음 (마지막 {})", -days_left, o.tz->format(last))
+                       : fmt::format("다음 교체 예정 {} ({}일 남음){}", o.tz->format(due),
+                                     days_left, days_left <= 14 ? ": 이번 주에 준비하세요" : "");
   return item;
 }
 
@@ -141,6 +165,7 @@ CheckItem docs_item(const WeeklyOptions& o) {
   item.title = "문서 최신화 / docs match the binary's error codes";
   if (o.docs_dir.empty()) {
     item.detail = "no --docs given";
+    item.detail_ko = "--docs 가 주어지지 않음";
     return item;
   }
   const std::string path = o.docs_dir + "/error-codes.md";
@@ -148,6 +173,7 @@ CheckItem docs_item(const WeeklyOptions& o) {
   if (!in) {
     item.status = ItemStatus::kAttention;
     item.detail = "cannot read " + path;
+    item.detail_ko = path + " 을 읽을 수 없음";
     return item;
   }
   std::stringstream ss;
@@ -172,6 +198,10 @@ CheckItem docs_item(const WeeklyOptions& o) {
                     ? fmt::format("all {} error codes documented in {}", known.size(), path)
                     : fmt::format("{} undocumented, {} documented but unknown", missing.size(),
                                   unknown.size());
+  item.detail_ko = item.status == ItemStatus::kOk
+                       ? fmt::format("오류 코드 {}개 모두 {} 에 문서화됨", known.size(), path)
+                       : fmt::format("문서에 없는 코드 {}개, 문서에만 있는 코드 {}개",
+                                     missing.size(), unknown.size());
   return item;
 }
 
@@ -181,12 +211,14 @@ CheckItem store_item(const WeeklyOptions& o) {
   item.title = "저장소 불변식 / store invariants (local, without Toss)";
   if (!o.store) {
     item.detail = "no --store given";
+    item.detail_ko = "--store 가 주어지지 않음";
     return item;
   }
   auto v = o.store->local_violations();
   if (!v) {
     item.status = ItemStatus::kAttention;
     item.detail = "cannot check: " + v.error().detail;
+    item.detail_ko = "확인할 수 없음: " + v.error().detail;
     return item;
   }
   // The reconciler settles open attempts within minutes; one older than 10 min is stuck.
@@ -198,13 +230,46 @@ CheckItem store_item(const WeeklyOptions& o) {
   item.detail = fmt::format(
       "{} violation(s), {} confirm attempt(s) open for over 10 min{}", v->size(), stale_count,
       ok ? "" : ": run `payedge ops reconcile` and `ops verify` (--toss-url)");
+  item.detail_ko =
+      fmt::format("위반 {}건, 10분 넘게 열린 승인 시도 {}건{}", v->size(), stale_count,
+                  ok ? "" : ": `payedge ops reconcile` 과 `ops verify` (--toss-url) 를 실행하세요");
+  return item;
+}
+
+// `ops verify --since --until` over the week: the payments approved in it against Toss, and
+// Toss's transaction list for it against the store (a payment DONE at Toss but absent here).
+CheckItem toss_item(const WeeklyOptions& o) {
+  CheckItem item;
+  item.name = "toss_verify";
+  item.title = "토스 대조 / the week's payments against Toss (ops verify --since)";
+  if (!o.verify) {
+    item.detail = "no --toss-url given (or no --store)";
+    item.detail_ko = "--toss-url (또는 --store) 가 주어지지 않음";
+    return item;
+  }
+  const VerifyReport& r = *o.verify;
+  std::set<std::string> kinds;
+  for (const auto& v : r.violations) kinds.insert(v.kind);
+  std::string kind_list;
+  for (const auto& k : kinds) kind_list += (kind_list.empty() ? "" : ", ") + k;
+  item.data = r.to_json();
+  item.status = r.violations.empty() ? ItemStatus::kOk : ItemStatus::kAttention;
+  item.detail = fmt::format("{} checked, {} violation(s){}; Toss listed {} transactions{}",
+                            r.checked, r.violations.size(),
+                            kind_list.empty() ? "" : " (" + kind_list + ")", r.toss_transactions,
+                            r.violations.empty() ? "" : ": see `payedge ops verify --since`");
+  item.detail_ko =
+      fmt::format("확인 {}건, 위반 {}건{}; 토스 거래 {}건 조회{}", r.checked, r.violations.size(),
+                  kind_list.empty() ? "" : " (" + kind_list + ")", r.toss_transactions,
+                  r.violations.empty() ? "" : ": `payedge ops verify --since` 로 살펴보세요");
   return item;
 }
 
 }  // namespace
 
 std::vector<CheckItem> run_weekly(const WeeklyOptions& o) {
-  return {sample_item(o), ratios_item(o), rotation_item(o), docs_item(o), store_item(o)};
+  return {sample_item(o), ratios_item(o), rotation_item(o),
+          docs_item(o),   store_item(o),  toss_item(o)};
 }
 
 std::string_view to_string(ItemStatus s) {
@@ -233,10 +298,20 @@ nlohmann::ordered_json weekly_json(const std::vector<CheckItem>& items) {
   return {{"ok", ok}, {"items", arr}};
 }
 
-std::string weekly_table(const std::vector<CheckItem>& items) {
+std::string weekly_table(const std::vector<CheckItem>& items, bool english) {
   std::string out;
   for (const auto& i : items) {
-    out += fmt::format("{:<9}  {}\n           {}\n", to_string(i.status), i.title, i.detail);
+    if (english) {
+      out += fmt::format("{:<9}  {}\n           {}\n", to_string(i.status), i.title, i.detail);
+      continue;
+    }
+    // The title's Korean half, the status in words of the runbook.
+    const std::string title = i.title.substr(0, i.title.find(" / "));
+    const char* status = i.status == ItemStatus::kOk          ? "정상     "
+                         : i.status == ItemStatus::kAttention ? "확인 필요"
+                                                              : "건너뜀   ";
+    out += fmt::format("{}  {}\n           {}\n", status, title,
+                       i.detail_ko.empty() ? i.detail : i.detail_ko);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include "check/weekly_check.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "confirm/verifier.h"
 #include "logs/filter.h"
 #include "logs/input.h"
 #include "store/store.h"
@@ -17,6 +18,7 @@ struct CheckOptions {
   std::vector<std::string> inputs;
   std::string since = "-7d", until, store, config, docs, sample_out = "weekly-sample.jsonl",
               format = "table", tz;  // tz empty: [log] tz
+  std::string toss_url, toss_ca;     // the week's `ops verify --since` (skipped without a URL)
   std::uint64_t seed = 0;
 };
 
@@ -56,9 +58,32 @@ void run_check(const CheckOptions& o, int& exit_code) {
     store = std::move(*opened);
     w.store = store.get();
   }
+  if (store && !o.toss_url.empty()) {
+    Config c = *config;
+    c.toss.base_url = o.toss_url;
+    if (!o.toss_ca.empty()) c.toss.ca_file = o.toss_ca;
+    auto ep = parse_toss_url(c.toss.base_url);
+    if (!ep) return print_error(ep.error()), void(exit_code = 2);
+    if (auto st = ep->tls ? check_ca_file(c.toss.ca_file) : Status{}; !st)
+      return print_error(st.error()), void(exit_code = 2);
+    asio::io_context ioc{1};
+    asio::thread_pool pool{1};
+    TossClient toss(*ep, c.toss, c.secrets.toss_secret_key);
+    VerifyOptions vo;
+    vo.since = since;
+    vo.until = until;
+    asio::co_spawn(ioc, verify_against_toss(pool, *store, toss, vo),
+                   [&](std::exception_ptr e, VerifyReport r) {
+                     if (e) std::rethrow_exception(e);
+                     w.verify = std::move(r);
+                   });
+    ioc.run();
+    pool.join();
+  }
   const auto items = check::run_weekly(w);
   const auto json = check::weekly_json(items);
-  const std::string text = o.format == "json" ? json.dump() + "\n" : check::weekly_table(items);
+  const std::string text =
+      o.format == "json" ? json.dump() + "\n" : check::weekly_table(items, run_english());
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (!json["ok"].get<bool>()) exit_code = 1;
 }
@@ -81,6 +106,10 @@ void add_check(CLI::App& app, int& exit_code) {
       ->check(store_url_check());
   weekly->add_option("--config", o->config, "payedge.toml ([slo] targets, [webhook] period)");
   weekly->add_option("--docs", o->docs, "the docs folder to check (error-codes.md)");
+  weekly->add_option("--toss-url", o->toss_url,
+                     "Toss API base URL: also verify the week's payments against Toss's "
+                     "transaction list");
+  weekly->add_option("--toss-ca", o->toss_ca, "PEM CA file to trust for the Toss API");
   weekly->add_option("--sample-out", o->sample_out,
                      "where the masked sample goes (default weekly-sample.jsonl)");
   weekly->add_option("--seed", o->seed, "sample seed (default: the week number)");

@@ -23,16 +23,36 @@ inline void print_error(const Error& e) {
 // it read, if any: a config picked up from the working directory must not act unannounced.
 Result<Config> load_cli_config(const std::string& path);
 
-// The language of a command's words for people (alerts, reasons): --lang, else English when
-// LANG starts with "en", else the config's [alerts] lang (Korean by default, as the runbook).
+// The language of a command's words for people (alerts, reasons, reports, `ops` and `check`
+// lines, --help): --lang, else English when the locale's language is English, else Korean, as
+// the runbook is. The locale is the first of LC_ALL, LC_MESSAGES and LANG that is set and names
+// a language (POSIX's order; "C" and "POSIX" name none). JSON output has no language.
 inline bool cli_english(const std::string& flag) {
   if (!flag.empty()) return flag.starts_with("en");
-  const char* lang = std::getenv("LANG");
-  return lang && std::string_view(lang).starts_with("en");
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);
+    if (!value || !*value) continue;
+    const std::string_view v(value);
+    if (v == "C" || v == "POSIX" || v.starts_with("C.")) continue;
+    return v.starts_with("en");
+  }
+  return false;
 }
 inline bool cli_english(const std::string& flag, const Config& config) {
   return cli_english(flag) || (flag.empty() && config.alerts.lang == "en");
 }
+
+// The --lang of the command line (main finds it before the app is built, so --help speaks it
+// too; every leaf command accepts --lang). Empty when not given.
+std::string& cli_lang_flag();
+// The language of this run: cli_english(cli_lang_flag()).
+inline bool run_english() { return cli_english(cli_lang_flag()); }
+// Words for people in this run's language.
+inline const char* tr(const char* ko, const char* en) { return run_english() ? en : ko; }
+
+// Builds --help in this run's language: Korean descriptions (cli/help_ko.cpp) unless English,
+// and --lang ko|en on every leaf command that lacks it.
+void localize_app(CLI::App& app, bool english);
 
 // The time zone of a command: its --tz, else the config's [log] tz (default Asia/Seoul).
 inline std::string cli_tz(const std::string& flag, const Config& config) {

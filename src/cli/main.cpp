@@ -1,10 +1,28 @@
 // payedge: the confirm-payment service, the Toss simulator and the on-call toolkit.
 #include <cstdio>
+#include <string_view>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "obs/build_info.h"
 
+namespace {
+
+// --lang of the command line, found before the app is built so that --help speaks it too.
+std::string find_lang_flag(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--") break;
+    if (a == "--lang" && i + 1 < argc) return argv[i + 1];
+    if (a.starts_with("--lang=")) return std::string(a.substr(7));
+  }
+  return "";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  payedge::cli::cli_lang_flag() = find_lang_flag(argc, argv);
   CLI::App app{"payedge — Toss payment confirmation service and on-call toolkit"};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] {
@@ -26,6 +44,7 @@ int main(int argc, char** argv) {
   payedge::cli::add_check(app, exit_code);
   payedge::cli::add_slo(app, exit_code);
   payedge::cli::add_deploy_commands(app, exit_code);
+  payedge::cli::localize_app(app, payedge::cli::run_english());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,6 +12,7 @@
 #include "confirm/reconciler.h"
 #include "confirm/verifier.h"
 #include "core/codec.h"
+#include "logs/timezone.h"
 #include "ops/affected.h"
 #include "ops/manual_ops.h"
 #include "ops/switches.h"
@@ -28,6 +29,8 @@ struct OpsOptions {
   bool dry_run = false;
   bool break_leases = false;
   bool force = false;
+  int concurrency = 16;                    // ops verify: Toss requests at once
+  std::string verify_since, verify_until;  // ops verify --since/--until: the window at Toss
 };
 
 std::string login_name() {
@@ -128,7 +131,33 @@ void report_manual_op(const ManualOpResult& r, const std::string& format, int& e
     exit_code = 1;
     return;
   }
-  if (format != "json") std::printf("%s\n", r.message.c_str());
+  if (format != "json") std::printf("%s\n", r.text(run_english()).c_str());
+}
+
+// A time for people, in the one time zone of every command ([log] tz, Asia/Seoul by default);
+// JSON keeps UTC.
+std::string local_time(const Config& config, EpochMs t) {
+  auto tz = logs::TimeZone::load(config.log.tz);
+  return tz ? tz->format(t) : format_utc(t);
+}
+
+// The report of `ops verify` for people; the JSON is VerifyReport::to_json.
+void print_verify_report(const VerifyReport& report, const Config& config, bool en) {
+  if (report.since && report.until) {
+    std::printf(en ? "window %s .. %s: Toss listed %d transactions\n"
+                   : "구간 %s .. %s: 토스 거래 %d건 조회\n",
+                local_time(config, *report.since).c_str(),
+                local_time(config, *report.until).c_str(), report.toss_transactions);
+  }
+  std::printf(en ? "checked %d, violations %zu\n" : "확인 %d건, 위반 %zu건\n", report.checked,
+              report.violations.size());
+  for (const auto& v : report.violations) {
+    std::printf("  %-28s %s  %s\n", v.kind.c_str(), v.payment_key.c_str(), v.text(en).c_str());
+  }
+  for (const auto& v : report.allowed) {
+    std::printf(en ? "  allowed: %-19s %s  %s\n" : "  허용: %-22s %s  %s\n", v.kind.c_str(),
+                v.payment_key.c_str(), v.text(en).c_str());
+  }
 }
 
 }  // namespace
@@ -167,28 +196,35 @@ void add_ops(CLI::App& app, int& exit_code) {
     if (o->format == "json") {
       std::printf("%s\n", report.to_json().dump().c_str());
     } else {
-      std::printf("examined %d open attempts%s; held by a live serve: %d\n", report.examined,
-                  o->dry_run ? " (dry run)" : "", report.leased_elsewhere);
+      const bool en = run_english();
+      std::printf(en ? "examined %d open attempts%s; held by a live serve: %d\n"
+                     : "열린 승인 시도 %d건 확인%s; 살아 있는 serve가 잡고 있는 것: %d\n",
+                  report.examined, o->dry_run ? tr(" (시험 실행)", " (dry run)") : "",
+                  report.leased_elsewhere);
       // Which instance holds each one: a live serve finishes it itself, a dead one's is taken
       // here once its heartbeat is stale ([server] heartbeat_stale_ms).
       for (const auto& h : report.held) {
         const std::string who = h.value("instance_id", "");
         if (who.empty()) {
-          std::printf("  %-10s %s  order %s  lease until %s (a command or an older serve)\n",
+          std::printf(en ? "  %-10s %s  order %s  lease until %s (a command or an older serve)\n"
+                         : "  %-10s %s  주문 %s  임대 만료 %s (명령 또는 이전 serve)\n",
                       "held", h.value("payment_key", "").c_str(), h.value("order_id", "").c_str(),
                       h.value("lease_until", "").c_str());
           continue;
         }
-        std::printf("  %-10s %s  order %s  by instance %s (host %s, pid %lld, heartbeat %s)\n",
+        std::printf(en ? "  %-10s %s  order %s  by instance %s (host %s, pid %lld, heartbeat %s)\n"
+                       : "  %-10s %s  주문 %s  인스턴스 %s (호스트 %s, pid %lld, 하트비트 %s)\n",
                     "held", h.value("payment_key", "").c_str(), h.value("order_id", "").c_str(),
                     who.c_str(), h.value("host", "?").c_str(), h.value("pid", 0LL),
                     h.value("heartbeat_at", "?").c_str());
       }
       for (const auto& a : report.actions) {
-        std::printf(
-            "  %-10s %s  order %s  %s KRW  Toss: %s\n", a["action"].get<std::string>().c_str(),
-            a["payment_key"].get<std::string>().c_str(), a["order_id"].get<std::string>().c_str(),
-            a["amount"].dump().c_str(), a["toss_status"].get<std::string>().c_str());
+        std::printf(en ? "  %-10s %s  order %s  %s KRW  Toss: %s\n"
+                       : "  %-10s %s  주문 %s  %s원  토스: %s\n",
+                    a["action"].get<std::string>().c_str(),
+                    a["payment_key"].get<std::string>().c_str(),
+                    a["order_id"].get<std::string>().c_str(), a["amount"].dump().c_str(),
+                    a["toss_status"].get<std::string>().c_str());
       }
     }
     if (report.by_action.contains("unresolved")) exit_code = 1;
@@ -220,11 +256,12 @@ void add_ops(CLI::App& app, int& exit_code) {
     auto change = switches.set_flag(o->name, o->value, {actor, o->reason}, o->dry_run);
     if (!change) return print_error(change.error()), void(exit_code = 1);
     if (o->dry_run) {
-      std::printf("dry run: %s %s → %s\n", o->name.c_str(), change->from.c_str(), o->value.c_str());
+      std::printf(tr("시험 실행: %s %s → %s\n", "dry run: %s %s → %s\n"), o->name.c_str(),
+                  change->from.c_str(), o->value.c_str());
       return;
     }
-    std::printf("%s: %s → %s (by %s: %s)\n", o->name.c_str(), change->from.c_str(),
-                o->value.c_str(), actor.c_str(), o->reason.c_str());
+    std::printf(tr("%s: %s → %s (%s: %s)\n", "%s: %s → %s (by %s: %s)\n"), o->name.c_str(),
+                change->from.c_str(), o->value.c_str(), actor.c_str(), o->reason.c_str());
   });
 
   auto* course = ops->add_subcommand("course", "Per-course sales toggle (courses.active)");
@@ -245,12 +282,13 @@ void add_ops(CLI::App& app, int& exit_code) {
       auto change = switches.set_course_active(o->name, active, {actor, o->reason}, o->dry_run);
       if (!change) return print_error(change.error()), void(exit_code = 1);
       if (o->dry_run) {
-        std::printf("dry run: course %s active %s → %s\n", o->name.c_str(), change->from.c_str(),
-                    change->to.c_str());
+        std::printf(
+            tr("시험 실행: 강의 %s active %s → %s\n", "dry run: course %s active %s → %s\n"),
+            o->name.c_str(), change->from.c_str(), change->to.c_str());
         return;
       }
-      std::printf("course %s: active=%s (by %s: %s)\n", o->name.c_str(), change->to.c_str(),
-                  actor.c_str(), o->reason.c_str());
+      std::printf(tr("강의 %s: active=%s (%s: %s)\n", "course %s: active=%s (by %s: %s)\n"),
+                  o->name.c_str(), change->to.c_str(), actor.c_str(), o->reason.c_str());
     });
   }
 
@@ -293,13 +331,16 @@ void add_ops(CLI::App& app, int& exit_code) {
         switches.rotate_webhook_secret(fresh, *grace, config->secrets.webhook_secret,
                                        env_secret && *env_secret, {actor, o->reason}, o->dry_run);
     if (!rotated) return print_error(rotated.error()), void(exit_code = 1);
-    const std::string until = format_utc(rotated->previous_valid_until);
+    const std::string until = local_time(*config, rotated->previous_valid_until);
     if (o->dry_run) {
-      std::printf("dry run: new secret %s… would become current; the previous one valid until %s\n",
+      std::printf(tr("시험 실행: 새 시크릿 %s…이 현재 값이 됩니다; 이전 시크릿은 %s까지 유효\n",
+                     "dry run: new secret %s… would become current; the previous one valid until "
+                     "%s\n"),
                   rotated->fingerprint.c_str(), until.c_str());
       return;
     }
-    std::printf("rotated: secret %s… is current; the previous one is accepted until %s\n",
+    std::printf(tr("교체 완료: 시크릿 %s…이 현재 값; 이전 시크릿은 %s까지 받아들입니다\n",
+                   "rotated: secret %s… is current; the previous one is accepted until %s\n"),
                 rotated->fingerprint.c_str(), until.c_str());
   });
 
@@ -366,23 +407,35 @@ void add_ops(CLI::App& app, int& exit_code) {
   auto* verify =
       ops->add_subcommand("verify", "Cross-check the store against Toss; exit 1 on any violation");
   add_common(verify, *o);
+  verify
+      ->add_option("--concurrency", o->concurrency,
+                   "ask Toss about this many payments at once (default 16)")
+      ->check(CLI::Range(1, 256));
+  verify->add_option("--since", o->verify_since,
+                     "also ask Toss's transaction list from this time (RFC 3339, a date, or "
+                     "relative to --until like -7d): a payment DONE at Toss but absent here is "
+                     "reported; only payments approved in the window are checked");
+  verify->add_option("--until", o->verify_until, "end of the --since window (default now)");
   verify->callback([o, &exit_code] {
     if (!operator_args_ok(*o, false, exit_code)) return;
+    VerifyOptions vo;
+    vo.concurrency = o->concurrency;
+    if (!o->verify_since.empty() || !o->verify_until.empty()) {
+      std::string why;
+      const auto w = parse_window(o->verify_since.empty() ? "-24h" : o->verify_since,
+                                  o->verify_until, SystemClock::instance().now_ms(), why);
+      if (!w) return print_error(make_error(ErrorCode::kInvalidRequest, why)), void(exit_code = 2);
+      vo.since = w->since;
+      vo.until = w->until;
+    }
     auto ctx = OpsContext::open(*o, true);
     if (!ctx) return print_error(ctx.error()), void(exit_code = 1);
     VerifyReport report =
-        (*ctx)->run(verify_against_toss((*ctx)->pool, *(*ctx)->store, *(*ctx)->toss));
+        (*ctx)->run(verify_against_toss((*ctx)->pool, *(*ctx)->store, *(*ctx)->toss, vo));
     if (o->format == "json") {
       std::printf("%s\n", report.to_json().dump().c_str());
     } else {
-      std::printf("checked %d, violations %zu\n", report.checked, report.violations.size());
-      for (const auto& v : report.violations) {
-        std::printf("  %-28s %s  %s\n", v.kind.c_str(), v.payment_key.c_str(), v.detail.c_str());
-      }
-      for (const auto& v : report.allowed) {
-        std::printf("  allowed: %-19s %s  %s\n", v.kind.c_str(), v.payment_key.c_str(),
-                    v.detail.c_str());
-      }
+      print_verify_report(report, (*ctx)->config, run_english());
     }
     if (!report.violations.empty()) exit_code = 1;
   });
@@ -420,8 +473,10 @@ void add_ops(CLI::App& app, int& exit_code) {
       std::printf("%s\n", affected_json(*rows).dump().c_str());
       return;
     }
-    std::printf("%zu buyers charged after a failed or unanswered confirm (%s .. %s)\n",
-                rows->size(), format_utc(w->since).c_str(), format_utc(w->until).c_str());
+    std::printf(tr("승인이 실패하거나 응답을 못 받은 뒤 결제된 구매자 %zu명 (%s .. %s)\n",
+                   "%zu buyers charged after a failed or unanswered confirm (%s .. %s)\n"),
+                rows->size(), local_time(*config, w->since).c_str(),
+                local_time(*config, w->until).c_str());
     for (const auto& r : *rows) {
       std::printf("  %-25s  %-36s  %-24s  %-12s  %8lld  %-9s  %s\n", r.approved_at.c_str(),
                   r.user_id.c_str(), r.order_id.c_str(), r.payment_key.c_str(),

@@ -51,6 +51,7 @@ void run_report(const SloFlags& f, int& exit_code) {
   }
   o.targets = config->slo;
   o.format = *slo::parse_report_format(f.format);
+  o.english = run_english();
   o.verbose = f.verbose;
   o.scan.threads = f.threads;
   o.scan.progress = isatty(STDERR_FILENO) == 1;

@@ -84,6 +84,9 @@ awaitable<ManualOpResult> refund_part(ManualOpContext ctx, const EnrollmentCance
     r.message =
         fmt::format("dry run: would refund {} of {} KRW of {} at Toss; the enrollment stays",
                     amount, payment.amount, payment.provider_tx_id);
+    r.message_ko =
+        fmt::format("시험 실행: 토스에서 {}의 {}원 중 {}원을 환불합니다; 수강 등록은 유지",
+                    payment.provider_tx_id, payment.amount, amount);
     co_return r;
   }
   TossReply reply = co_await ctx.toss.cancel(payment.provider_tx_id, req.reason, amount,
@@ -134,6 +137,12 @@ awaitable<ManualOpResult> refund_part(ManualOpContext ctx, const EnrollmentCance
                         "order {}: {} KRW refunded at Toss, {} KRW left; the enrollment "
                         "of {} in {} stays ACTIVE",
                         req.order_id, amount, balance, payment.user_id, payment.course_id);
+  r.message_ko =
+      status == "CANCELED"
+          ? fmt::format("주문 {}: 남은 {}원 환불: 결제 CANCELED, 수강 등록 CANCELLED", req.order_id,
+                        amount)
+          : fmt::format("주문 {}: 토스에서 {}원 환불, {}원 남음; {}의 {} 수강 등록은 ACTIVE 유지",
+                        req.order_id, amount, balance, payment.user_id, payment.course_id);
   co_return r;
 }
 
@@ -183,6 +192,8 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
       r.outcome = "nothing_to_do";
       r.message =
           fmt::format("order {}: payment already CANCELED and no ACTIVE enrollment", req.order_id);
+      r.message_ko = fmt::format("주문 {}: 결제는 이미 CANCELED 이고 ACTIVE 수강 등록이 없습니다",
+                                 req.order_id);
       co_return r;
     }
     // A half state (the old manual SQL cancelled the payment but not the enrollment).
@@ -192,6 +203,10 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
           "dry run: payment {} is already CANCELED; its ACTIVE enrollment would be CANCELLED "
           "(no Toss call)",
           payment.provider_tx_id);
+      r.message_ko = fmt::format(
+          "시험 실행: 결제 {}는 이미 CANCELED; ACTIVE 수강 등록을 CANCELLED 로 바꿉니다 (토스 호출 "
+          "없음)",
+          payment.provider_tx_id);
       co_return r;
     }
     auto changed = co_await cancel_locally("enrollment_only");
@@ -200,6 +215,8 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
     r.message =
         fmt::format("order {}: payment was already CANCELED; enrollment of {} in {} CANCELLED",
                     req.order_id, payment.user_id, payment.course_id);
+    r.message_ko = fmt::format("주문 {}: 결제는 이미 CANCELED; {}의 {} 수강 등록 CANCELLED",
+                               req.order_id, payment.user_id, payment.course_id);
     co_return r;
   }
 
@@ -216,6 +233,10 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
           "dry run: payment {} was injected with --force: it and its enrollment would be "
           "cancelled locally only (no Toss call; refund outside payedge)",
           payment.provider_tx_id);
+      r.message_ko = fmt::format(
+          "시험 실행: 결제 {}는 --force 로 기록됨: 결제와 수강 등록을 로컬에서만 취소합니다 (토스 "
+          "호출 없음; 환불은 payedge 밖에서)",
+          payment.provider_tx_id);
       co_return r;
     }
     auto changed = co_await cancel_locally("local_only");
@@ -224,6 +245,10 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
     r.message = fmt::format(
         "order {}: payment {} (injected with --force) CANCELED locally only — Toss was not "
         "called; refund outside payedge; enrollment CANCELLED",
+        req.order_id, payment.provider_tx_id);
+    r.message_ko = fmt::format(
+        "주문 {}: 결제 {} (--force 로 기록됨) 로컬에서만 CANCELED — 토스는 호출하지 않음; 환불은 "
+        "payedge 밖에서; 수강 등록 CANCELLED",
         req.order_id, payment.provider_tx_id);
     co_return r;
   }
@@ -236,6 +261,11 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
     r.message = fmt::format(
         "dry run: would cancel {} at Toss ({} KRW, Toss status {}), then payment CANCELED and "
         "enrollment CANCELLED",
+        payment.provider_tx_id, payment.amount,
+        now.payment() ? now.payment()->status : toss_says(now));
+    r.message_ko = fmt::format(
+        "시험 실행: 토스에서 {}를 취소하고 ({}원, 토스 상태 {}), 결제 CANCELED 와 수강 등록 "
+        "CANCELLED 로 바꿉니다",
         payment.provider_tx_id, payment.amount,
         now.payment() ? now.payment()->status : toss_says(now));
     co_return r;
@@ -280,7 +310,13 @@ awaitable<ManualOpResult> cancel_enrollment(ManualOpContext ctx, EnrollmentCance
       "order {}: canceled at Toss ({} KRW refunded), payment CANCELED, enrollment "
       "of {} in {} CANCELLED",
       req.order_id, payment.amount, payment.user_id, payment.course_id);
-  if (!*changed) r.message += " (the local rows had already followed, e.g. by the webhook)";
+  r.message_ko =
+      fmt::format("주문 {}: 토스에서 취소 ({}원 환불), 결제 CANCELED, {}의 {} 수강 등록 CANCELLED",
+                  req.order_id, payment.amount, payment.user_id, payment.course_id);
+  if (!*changed) {
+    r.message += " (the local rows had already followed, e.g. by the webhook)";
+    r.message_ko += " (로컬 행은 이미 반영되어 있었음, 예: 웹훅)";
+  }
   co_return r;
 }
 
@@ -402,6 +438,10 @@ awaitable<ManualOpResult> inject_payment(ManualOpContext ctx, PaymentInjectReque
         "enrollment of {} in {}",
         req.payment_key, req.force ? " (forced, Toss not checked)" : "", req.user_id,
         req.course_id);
+    r.message_ko = fmt::format(
+        "시험 실행: {}를 수동 DONE 결제{}로 기록하고 {}의 {} 수강 등록을 ACTIVE 로 만듭니다",
+        req.payment_key, req.force ? " (--force, 토스 확인 안 함)" : "", req.user_id,
+        req.course_id);
     co_return r;
   }
   const EpochMs now = ctx.clock.now_ms();
@@ -433,6 +473,10 @@ awaitable<ManualOpResult> inject_payment(ManualOpContext ctx, PaymentInjectReque
       req.payment_key, req.order_id, req.amount,
       req.force ? " WITHOUT a Toss check (--force)" : " (DONE at Toss)", req.user_id,
       req.course_id);
+  r.message_ko = fmt::format("{} (주문 {}, {}원)를 수동 결제{}로 기록; {}는 {}에 수강 등록됨",
+                             req.payment_key, req.order_id, req.amount,
+                             req.force ? " (--force: 토스 확인 없이)" : " (토스에서 DONE)",
+                             req.user_id, req.course_id);
   co_return r;
 }
 

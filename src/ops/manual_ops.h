@@ -18,7 +18,11 @@ namespace payedge {
 struct ManualOpResult {
   std::string action;   // "enrollment.cancel" | "payment.inject"
   std::string outcome;  // e.g. "canceled", "enrollment_only", "local_only", "injected", "refused"
-  std::string message;  // one line for the operator
+  std::string message;  // one line for the operator (English; JSON's "message")
+  std::string message_ko;  // the same line in Korean (empty: a refusal, said by its error)
+  const std::string& text(bool english) const {
+    return english || message_ko.empty() ? message : message_ko;
+  }
   std::optional<Error> error;
   nlohmann::json details = nlohmann::json::object();  // what was seen at Toss and in the store
   nlohmann::json to_json() const;

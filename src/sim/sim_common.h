@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "core/time.h"
@@ -19,5 +20,9 @@ constexpr EpochMs kSessionTtlMs = 10 * 60 * 1000;
 inline HttpResponse toss_error(int status, std::string_view code, std::string_view message) {
   return json_response(status, nlohmann::json{{"code", code}, {"message", message}}.dump());
 }
+
+// %XX escapes decoded (Boost 1.74 has no Boost.URL); a '%' not followed by two hex digits
+// stays as it is.
+std::string url_decode(std::string_view s);
 
 }  // namespace payedge::sim_detail

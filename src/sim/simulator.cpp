@@ -9,14 +9,12 @@
 #include "toss/toss_errors.h"
 
 namespace payedge {
-namespace {
 
 using nlohmann::json;
 using sim_detail::toss_error;
+using sim_detail::url_decode;
 
-// A path segment's %XX escapes (Boost 1.74 has no Boost.URL); a '%' not followed by two hex
-// digits stays as it is.
-std::string url_decode(std::string_view s) {
+std::string sim_detail::url_decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned byte = 0;
@@ -33,8 +31,6 @@ std::string url_decode(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 int toss_status_for(std::string_view code) { return toss_http_status_for(code); }
 
@@ -94,6 +90,7 @@ awaitable<HttpAnswer> Simulator::handle(HttpRequest& req) {
                          "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다.");
   }
   if (path == "/v1/payments/confirm" && method == http::verb::post) co_return co_await confirm(req);
+  if (path == "/v1/transactions" && method == http::verb::get) co_return list_transactions(req);
 
   constexpr std::string_view kPayments = "/v1/payments/";
   constexpr std::string_view kOrders = "/v1/payments/orders/";

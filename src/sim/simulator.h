@@ -77,6 +77,8 @@ class Simulator {
   awaitable<HttpAnswer> confirm(HttpRequest& req);
   HttpResponse cancel(HttpRequest& req, const std::string& payment_key);
   HttpResponse get_payment(const std::string& payment_key);
+  // GET /v1/transactions (sim/transactions.cpp): Toss's transaction list for a window.
+  HttpResponse list_transactions(const HttpRequest& req);
   HttpResponse receive(const std::string& kind, const std::string& body);
   HttpResponse received() const;
   HttpResponse create_session(const nlohmann::json& body);

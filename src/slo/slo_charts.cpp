@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/text.h"
 #include "obs/svg_chart.h"
 #include "slo/slo_report.h"
 
@@ -33,7 +34,7 @@ double floor_for(const std::vector<std::optional<double>>& values, double target
 
 }  // namespace
 
-std::string slo_charts_html(const SloReport& r) {
+std::string slo_charts_html(const SloReport& r, bool en) {
   if (r.daily.empty()) return {};
   std::vector<std::string> days;
   std::vector<std::optional<double>> p95, mean, rate, budget;
@@ -59,30 +60,35 @@ std::string slo_charts_html(const SloReport& r) {
                                  : std::optional<double>());
   }
 
-  std::string h = "<h2>Charts</h2>\n<div class=\"charts\">\n";
+  std::string h =
+      en ? "<h2>Charts</h2>\n<div class=\"charts\">\n" : "<h2>차트</h2>\n<div class=\"charts\">\n";
   {
     ChartSpec c;
-    c.title = "Daily confirm time (ms)";
+    c.title = en ? "Daily confirm time (ms)" : "일별 승인 시간 (ms)";
     c.x_labels = days;
     c.unit = "";
-    c.series = {{"p95", "#1d4ed8", p95}, {"mean", "#05603a", mean}};
+    c.series = {{"p95", "#1d4ed8", p95}, {en ? "mean" : "평균", "#05603a", mean}};
     c.thresholds = {
-        {r.targets.p95_confirm_ms, fmt::format("p95 target {:g} ms", r.targets.p95_confirm_ms)},
-        {r.targets.mean_confirm_ms, fmt::format("mean target {:g} ms", r.targets.mean_confirm_ms),
+        {r.targets.p95_confirm_ms,
+         tr_format(en, "p95 target {:g} ms", "p95 목표 {:g} ms", r.targets.p95_confirm_ms)},
+        {r.targets.mean_confirm_ms,
+         tr_format(en, "mean target {:g} ms", "평균 목표 {:g} ms", r.targets.mean_confirm_ms),
          "#93370d"}};
-    h += figure(c, "Successful, non-replayed confirms per day; dashed lines are the targets.");
+    h += figure(c, en ? "Successful, non-replayed confirms per day; dashed lines are the targets."
+                      : "하루의 성공한 (재응답이 아닌) 승인; 점선은 목표입니다.");
   }
   {
     ChartSpec c;
-    c.title = "Success rate, cumulative (%)";
+    c.title = en ? "Success rate, cumulative (%)" : "누적 성공률 (%)";
     c.x_labels = days;
     c.unit = "%";
-    c.series = {{"success rate", "#05603a", rate}};
-    c.thresholds = {
-        {100 * r.targets.success_rate, fmt::format("target {:g}%", 100 * r.targets.success_rate)}};
+    c.series = {{en ? "success rate" : "성공률", "#05603a", rate}};
+    c.thresholds = {{100 * r.targets.success_rate,
+                     tr_format(en, "target {:g}%", "목표 {:g}%", 100 * r.targets.success_rate)}};
     c.y_min = floor_for(rate, 100 * r.targets.success_rate);
     c.y_max = 100;
-    h += figure(c, "good / (good + failed) from the first day to each day.");
+    h += figure(c, en ? "good / (good + failed) from the first day to each day."
+                      : "첫날부터 그날까지 성공 / (성공 + 실패).");
   }
   {
     double lo = 0;
@@ -90,20 +96,24 @@ std::string slo_charts_html(const SloReport& r) {
       if (v) lo = std::min(lo, *v);
     }
     ChartSpec c;
-    c.title = r.month.empty() ? "Error budget left (%)" : "Error budget left this month (%)";
+    c.title = en ? (r.month.empty() ? "Error budget left (%)" : "Error budget left this month (%)")
+                 : (r.month.empty() ? "남은 오류 예산 (%)" : "이번 달 남은 오류 예산 (%)");
     c.x_labels = days;
     c.unit = "%";
-    c.series = {{"budget left", "#1d4ed8", budget}};
-    c.thresholds = {{0, "spent"}};
+    c.series = {{en ? "budget left" : "남은 예산", "#1d4ed8", budget}};
+    c.thresholds = {{0, en ? "spent" : "소진"}};
     c.y_min = lo < 0 ? -100 * std::ceil(-lo / 100) : 0;
     c.y_max = 100;
-    h += figure(c, fmt::format("1 − failed / ({:g}% of valid confirms), cumulative: below 0 the "
-                               "month's budget is spent.",
-                               100 * allowed));
+    h += figure(c, tr_format(en,
+                             "1 − failed / ({:g}% of valid confirms), cumulative: below 0 "
+                             "the month's budget is spent.",
+                             "누적 1 − 실패 / (유효 승인의 {:g}%): 0 아래면 그 달의 "
+                             "예산을 다 쓴 것입니다.",
+                             100 * allowed));
   }
   if (!r.weekly.empty()) {
     ChartSpec c;
-    c.title = "Weekly amount-mismatch rate (%)";
+    c.title = en ? "Weekly amount-mismatch rate (%)" : "주별 금액 불일치율 (%)";
     c.unit = "%";
     std::vector<std::optional<double>> weekly;
     for (const auto& w : r.weekly) {
@@ -111,10 +121,11 @@ std::string slo_charts_html(const SloReport& r) {
       weekly.push_back(w.mismatch_rate ? std::optional<double>(100 * *w.mismatch_rate)
                                        : std::nullopt);
     }
-    c.series = {{"mismatch rate", "#b54708", weekly, true}};
+    c.series = {{en ? "mismatch rate" : "불일치율", "#b54708", weekly, true}};
     c.thresholds = {{100 * r.targets.mismatch_rate,
-                     fmt::format("target {:g}%", 100 * r.targets.mismatch_rate)}};
-    h += figure(c, "E_AMOUNT_MISMATCH / confirm lines per week (from Monday).");
+                     tr_format(en, "target {:g}%", "목표 {:g}%", 100 * r.targets.mismatch_rate)}};
+    h += figure(c, en ? "E_AMOUNT_MISMATCH / confirm lines per week (from Monday)."
+                      : "주별 (월요일부터) E_AMOUNT_MISMATCH / 승인 로그 줄.");
   }
   h += "</div>\n";
   return h;

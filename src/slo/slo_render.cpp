@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "logs/filter.h"
 #include "logs/table.h"
 #include "obs/svg_chart.h"
@@ -48,24 +49,27 @@ std::string ms_floor(double v) { return fmt::format("{:.1f}", std::floor(v * 10)
 
 std::string target_percent(double fraction) { return fmt::format("{:g}%", fraction * 100); }
 
-std::string verdict(bool pass) { return pass ? "PASS" : "FAIL"; }
+std::string verdict(bool pass, bool en) {
+  return en ? (pass ? "PASS" : "FAIL") : (pass ? "통과" : "실패");
+}
 
-std::string inputs_text(const std::vector<std::string>& inputs) {
+std::string inputs_text(const std::vector<std::string>& inputs, bool en) {
   std::string s;
   for (const auto& in : inputs) {
     if (!s.empty()) s += ", ";
-    s += in == "-" ? "stdin" : in;
+    s += in == "-" ? (en ? "stdin" : "표준 입력") : in;
   }
   return s;
 }
 
-std::string period_text(const SloReport& r) {
-  if (!r.month.empty()) return fmt::format("month {} ({})", r.month, r.tz);
+std::string period_text(const SloReport& r, bool en) {
+  if (!r.month.empty()) return tr_format(en, "month {} ({})", "{} 월간 ({})", r.month, r.tz);
   if (r.since_label.empty() && r.until_label.empty()) {
-    return fmt::format("all input (days in {})", r.tz);
+    return tr_format(en, "all input (days in {})", "입력 전체 (날짜 기준 {})", r.tz);
   }
-  return fmt::format("{} .. {} (days in {})", r.since_label.empty() ? "start" : r.since_label,
-                     r.until_label.empty() ? "end" : r.until_label, r.tz);
+  return tr_format(en, "{} .. {} (days in {})", "{} .. {} (날짜 기준 {})",
+                   r.since_label.empty() ? (en ? "start" : "처음") : r.since_label,
+                   r.until_label.empty() ? (en ? "end" : "끝") : r.until_label, r.tz);
 }
 
 }  // namespace
@@ -121,63 +125,80 @@ ojson slo_json(const SloReport& r, const logs::ScanStats& stats) {
           {"malformed_lines", stats.malformed}};
 }
 
-std::string slo_table(const SloReport& r, const logs::ScanStats& stats) {
-  std::string text = fmt::format("SLO report: {}\n", period_text(r));
-  text += fmt::format("{} confirm-payment lines from {}", r.confirm_lines, inputs_text(r.inputs));
+std::string slo_table(const SloReport& r, const logs::ScanStats& stats, bool en) {
+  std::string text = tr_format(en, "SLO report: {}\n", "SLO 보고서: {}\n", period_text(r, en));
+  text += tr_format(en, "{} confirm-payment lines from {}", "confirm-payment 로그 {}줄 ({})",
+                    r.confirm_lines, inputs_text(r.inputs, en));
   if (stats.malformed) {
-    text += fmt::format(" ({} malformed line{} skipped)", stats.malformed,
-                        stats.malformed == 1 ? "" : "s");
+    text += en ? fmt::format(" ({} malformed line{} skipped)", stats.malformed,
+                             stats.malformed == 1 ? "" : "s")
+               : fmt::format(" (깨진 줄 {}개 건너뜀)", stats.malformed);
   }
   text += "\n\n";
 
   const auto& s = r.success;
-  text += fmt::format("Success rate (target >= {})\n", target_percent(s.target));
-  text += fmt::format("  {}  good {} / valid {}  (failed {}, excluded {})  {}\n",
-                      percent_floor(s.good, s.valid()), s.good, s.valid(), s.failed, s.excluded,
-                      verdict(s.pass()));
+  text += tr_format(en, "Success rate (target >= {})\n", "성공률 (목표 >= {})\n",
+                    target_percent(s.target));
+  text += tr_format(en, "  {}  good {} / valid {}  (failed {}, excluded {})  {}\n",
+                    "  {}  성공 {} / 유효 {}  (실패 {}, 제외 {})  {}\n",
+                    percent_floor(s.good, s.valid()), s.good, s.valid(), s.failed, s.excluded,
+                    verdict(s.pass(), en));
   if (s.pending_deposits) {
-    text += fmt::format("  of the good: {} virtual-account deposit{} awaited at confirm\n",
-                        s.pending_deposits, s.pending_deposits == 1 ? "" : "s");
+    text += en ? fmt::format("  of the good: {} virtual-account deposit{} awaited at confirm\n",
+                             s.pending_deposits, s.pending_deposits == 1 ? "" : "s")
+               : fmt::format("  성공 중 가상계좌 입금 대기로 승인된 건: {}\n", s.pending_deposits);
   }
   text += "\n";
 
-  text += fmt::format("Daily confirm time (mean < {:g} ms, p95 < {:g} ms)\n",
-                      r.targets.mean_confirm_ms, r.targets.p95_confirm_ms);
-  logs::TextTable daily({"day", "count", "mean_ms", "p95_ms", "result"});
+  text += tr_format(en, "Daily confirm time (mean < {:g} ms, p95 < {:g} ms)\n",
+                    "일별 승인 시간 (평균 < {:g} ms, p95 < {:g} ms)\n", r.targets.mean_confirm_ms,
+                    r.targets.p95_confirm_ms);
+  logs::TextTable daily(en ? std::vector<std::string>{"day", "count", "mean_ms", "p95_ms", "result"}
+                           : std::vector<std::string>{"날짜", "건수", "평균_ms", "p95_ms", "결과"});
   for (std::size_t c = 1; c <= 3; ++c) daily.align_right(c);
   for (const auto& d : r.daily) {
     const bool any = d.latency.count > 0;
     daily.add_row({d.day, std::to_string(d.latency.count), any ? ms_floor(d.latency.mean) : "-",
-                   any ? number_text(d.latency.p95) : "-", verdict(d.pass)});
+                   any ? number_text(d.latency.p95) : "-", verdict(d.pass, en)});
   }
-  text += daily.empty() ? "  (no confirm lines)\n" : daily.render();
+  const char* none = en ? "  (no confirm lines)\n" : "  (승인 로그 없음)\n";
+  text += daily.empty() ? none : daily.render();
   text += "\n";
 
-  text += fmt::format("Weekly amount-mismatch rate (target < {}, weeks from Monday)\n",
-                      target_percent(r.targets.mismatch_rate));
-  logs::TextTable weekly({"week_start", "confirms", "mismatches", "rate", "result"});
+  text += tr_format(en, "Weekly amount-mismatch rate (target < {}, weeks from Monday)\n",
+                    "주별 금액 불일치율 (목표 < {}, 주는 월요일부터)\n",
+                    target_percent(r.targets.mismatch_rate));
+  logs::TextTable weekly(
+      en ? std::vector<std::string>{"week_start", "confirms", "mismatches", "rate", "result"}
+         : std::vector<std::string>{"주_시작", "승인", "불일치", "비율", "결과"});
   for (std::size_t c = 1; c <= 3; ++c) weekly.align_right(c);
   for (const auto& w : r.weekly) {
     weekly.add_row({w.week_start, std::to_string(w.confirms), std::to_string(w.mismatches),
-                    percent_floor(w.mismatches, w.confirms), verdict(w.pass)});
+                    percent_floor(w.mismatches, w.confirms), verdict(w.pass, en)});
   }
-  text += weekly.empty() ? "  (no confirm lines)\n" : weekly.render();
+  text += weekly.empty() ? none : weekly.render();
   text += "\n";
 
   const std::size_t failed = count_failed_rows(r);
-  text += failed == 0
-              ? "Overall: PASS\n"
-              : fmt::format("Overall: FAIL ({} line{} failed)\n", failed, failed == 1 ? "" : "s");
+  if (en) {
+    text += failed == 0
+                ? "Overall: PASS\n"
+                : fmt::format("Overall: FAIL ({} line{} failed)\n", failed, failed == 1 ? "" : "s");
+  } else {
+    text += failed == 0 ? "종합: 통과\n" : fmt::format("종합: 실패 ({}개 항목 미달)\n", failed);
+  }
   return text;
 }
 
-std::string slo_html(const SloReport& r, const logs::ScanStats& stats) {
+std::string slo_html(const SloReport& r, const logs::ScanStats& stats, bool en) {
   const auto cls = [](bool pass) { return pass ? "pass" : "fail"; };
   const auto e = [](std::string_view s) { return html_escape(s); };
   std::string h;
-  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  h += fmt::format("<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n",
+                   en ? "en" : "ko");
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  h += fmt::format("<title>payedge SLO report: {}</title>\n", e(period_text(r)));
+  h += tr_format(en, "<title>payedge SLO report: {}</title>\n",
+                 "<title>payedge SLO 보고서: {}</title>\n", e(period_text(r, en)));
   h += R"(<style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:60em}
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}
@@ -195,54 +216,71 @@ table{display:block;max-width:100%;overflow-x:auto}
 <body>
 )";
   const std::size_t failed = count_failed_rows(r);
-  h += fmt::format("<h1>SLO report: {} <span class=\"{}\">{}</span></h1>\n", e(period_text(r)),
-                   cls(failed == 0), verdict(failed == 0));
-  h += fmt::format(
-      "<p class=\"meta\">{} confirm-payment lines from {}; {} malformed line{} "
-      "skipped.</p>\n",
-      r.confirm_lines, e(inputs_text(r.inputs)), stats.malformed, stats.malformed == 1 ? "" : "s");
-  h += slo_charts_html(r);
+  h += tr_format(en, "<h1>SLO report: {} <span class=\"{}\">{}</span></h1>\n",
+                 "<h1>SLO 보고서: {} <span class=\"{}\">{}</span></h1>\n", e(period_text(r, en)),
+                 cls(failed == 0), verdict(failed == 0, en));
+  h += en ? fmt::format(
+                "<p class=\"meta\">{} confirm-payment lines from {}; {} malformed line{} "
+                "skipped.</p>\n",
+                r.confirm_lines, e(inputs_text(r.inputs, en)), stats.malformed,
+                stats.malformed == 1 ? "" : "s")
+          : fmt::format(
+                "<p class=\"meta\">confirm-payment 로그 {}줄 ({}); 깨진 줄 {}개 "
+                "건너뜀.</p>\n",
+                r.confirm_lines, e(inputs_text(r.inputs, en)), stats.malformed);
+  h += slo_charts_html(r, en);
 
   const auto& s = r.success;
-  h += fmt::format("<h2>Success rate (target &gt;= {})</h2>\n", e(target_percent(s.target)));
-  h += "<table>\n<tr><th>rate</th><th>good</th><th>valid</th><th>failed</th><th>excluded</th>"
-       "<th>result</th></tr>\n";
+  h += tr_format(en, "<h2>Success rate (target &gt;= {})</h2>\n",
+                 "<h2>성공률 (목표 &gt;= {})</h2>\n", e(target_percent(s.target)));
+  h += en ? "<table>\n<tr><th>rate</th><th>good</th><th>valid</th><th>failed</th><th>excluded</th>"
+            "<th>result</th></tr>\n"
+          : "<table>\n<tr><th>성공률</th><th>성공</th><th>유효</th><th>실패</th><th>제외</th>"
+            "<th>결과</th></tr>\n";
   h += fmt::format(
       "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
       "class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n</table>\n",
       e(percent_floor(s.good, s.valid())), s.good, s.valid(), s.failed, s.excluded, cls(s.pass()),
-      verdict(s.pass()));
+      verdict(s.pass(), en));
   if (s.pending_deposits) {
-    h += fmt::format(
-        "<p class=\"meta\">Of the good: {} virtual-account deposit{} awaited at "
-        "confirm.</p>\n",
-        s.pending_deposits, s.pending_deposits == 1 ? "" : "s");
+    h += en ? fmt::format(
+                  "<p class=\"meta\">Of the good: {} virtual-account deposit{} awaited at "
+                  "confirm.</p>\n",
+                  s.pending_deposits, s.pending_deposits == 1 ? "" : "s")
+            : fmt::format("<p class=\"meta\">성공 중 가상계좌 입금 대기로 승인된 건: {}.</p>\n",
+                          s.pending_deposits);
   }
 
-  h += fmt::format("<h2>Daily confirm time (mean &lt; {:g} ms, p95 &lt; {:g} ms)</h2>\n",
-                   r.targets.mean_confirm_ms, r.targets.p95_confirm_ms);
-  h += "<table>\n<tr><th>day</th><th>count</th><th>mean_ms</th><th>p95_ms</th><th>result</th>"
-       "</tr>\n";
+  h += tr_format(en, "<h2>Daily confirm time (mean &lt; {:g} ms, p95 &lt; {:g} ms)</h2>\n",
+                 "<h2>일별 승인 시간 (평균 &lt; {:g} ms, p95 &lt; {:g} ms)</h2>\n",
+                 r.targets.mean_confirm_ms, r.targets.p95_confirm_ms);
+  h += en ? "<table>\n<tr><th>day</th><th>count</th><th>mean_ms</th><th>p95_ms</th><th>result</th>"
+            "</tr>\n"
+          : "<table>\n<tr><th>날짜</th><th>건수</th><th>평균_ms</th><th>p95_ms</th><th>결과</th>"
+            "</tr>\n";
   for (const auto& d : r.daily) {
     const bool any = d.latency.count > 0;
     h += fmt::format(
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
         "<td class=\"{}\">{}</td></tr>\n",
         e(d.day), d.latency.count, any ? ms_floor(d.latency.mean) : "-",
-        any ? number_text(d.latency.p95) : "-", cls(d.pass), verdict(d.pass));
+        any ? number_text(d.latency.p95) : "-", cls(d.pass), verdict(d.pass, en));
   }
   h += "</table>\n";
 
-  h += fmt::format("<h2>Weekly amount-mismatch rate (target &lt; {}, weeks from Monday)</h2>\n",
-                   e(target_percent(r.targets.mismatch_rate)));
-  h += "<table>\n<tr><th>week_start</th><th>confirms</th><th>mismatches</th><th>rate</th>"
-       "<th>result</th></tr>\n";
+  h += tr_format(en, "<h2>Weekly amount-mismatch rate (target &lt; {}, weeks from Monday)</h2>\n",
+                 "<h2>주별 금액 불일치율 (목표 &lt; {}, 주는 월요일부터)</h2>\n",
+                 e(target_percent(r.targets.mismatch_rate)));
+  h += en ? "<table>\n<tr><th>week_start</th><th>confirms</th><th>mismatches</th><th>rate</th>"
+            "<th>result</th></tr>\n"
+          : "<table>\n<tr><th>주_시작</th><th>승인</th><th>불일치</th><th>비율</th>"
+            "<th>결과</th></tr>\n";
   for (const auto& w : r.weekly) {
     h += fmt::format(
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
         "<td class=\"{}\">{}</td></tr>\n",
         e(w.week_start), w.confirms, w.mismatches, e(percent_floor(w.mismatches, w.confirms)),
-        cls(w.pass), verdict(w.pass));
+        cls(w.pass), verdict(w.pass, en));
   }
   h += "</table>\n</body>\n</html>\n";
   return h;
@@ -259,10 +297,10 @@ int run_slo_report(const SloOptions& o, const logs::TimeZone& tz) {
       text += "\n";
       break;
     case ReportFormat::kTable:
-      text = slo_table(s.report, s.stats);
+      text = slo_table(s.report, s.stats, o.english);
       break;
     case ReportFormat::kHtml:
-      text = slo_html(s.report, s.stats);
+      text = slo_html(s.report, s.stats, o.english);
       break;
   }
   std::fwrite(text.data(), 1, text.size(), o.out);

@@ -60,6 +60,7 @@ struct SloOptions {
   logs::ScanOptions scan;
   bool verbose = false;
   ReportFormat format = ReportFormat::kTable;
+  bool english = false;  // words of the table and the page: Korean unless asked (JSON has none)
   std::FILE* out = stdout;
   std::FILE* err = stderr;
 };
@@ -113,12 +114,13 @@ struct SloOutcome {
 SloOutcome compute_slo(const SloOptions& o, const logs::TimeZone& tz);
 
 nlohmann::ordered_json slo_json(const SloReport& r, const logs::ScanStats& stats);
-std::string slo_table(const SloReport& r, const logs::ScanStats& stats);
-std::string slo_html(const SloReport& r, const logs::ScanStats& stats);
+// `english`: the words for people (Korean by default, as the runbook); the figures are the same.
+std::string slo_table(const SloReport& r, const logs::ScanStats& stats, bool english = false);
+std::string slo_html(const SloReport& r, const logs::ScanStats& stats, bool english = false);
 // The HTML report's charts (slo_charts.cpp): daily p95 and mean against their targets, the
 // success rate with the error budget left (burn-down over the report's days), the weekly
 // mismatch rate against its target; inline SVG sections.
-std::string slo_charts_html(const SloReport& r);
+std::string slo_charts_html(const SloReport& r, bool english = false);
 
 // Prints the report; returns 0 when it was produced (whether or not the SLOs pass), 1 when an
 // input could not be read.

@@ -1,7 +1,11 @@
 // The CLI contracts of SPEC section 8 that need no server: exit codes, token, seed, price.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "harness.h"
 
@@ -15,6 +19,84 @@ TEST(Cli, UsageErrorsExitWithTwo) {
   EXPECT_EQ(run_payedge({"no-such-command"}).exit_code, 2);
   EXPECT_EQ(run_payedge({"token"}).exit_code, 2);  // --user is required
   EXPECT_EQ(run_payedge({"--help"}).exit_code, 0);
+}
+
+// A Korean locale whatever the runner's (LC_ALL and LC_MESSAGES blanked).
+const std::map<std::string, std::string> kKorean = {
+    {"LANG", "ko_KR.UTF-8"}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}};
+
+bool has_hangul(const std::string& s) {
+  // U+AC00..U+D7A3 in UTF-8 start with 0xEA..0xED.
+  for (unsigned char c : s) {
+    if (c >= 0xEA && c <= 0xED) return true;
+  }
+  return false;
+}
+
+// Every command's --help in Korean by default: every description line of every command and
+// option (found by walking the "하위 명령" lists from the top), and the CLI11 labels; English
+// with --lang en or an English locale.
+TEST(Cli, HelpIsKoreanByDefaultForEveryCommand) {
+  std::vector<std::vector<std::string>> todo = {{}};
+  std::set<std::string> seen;
+  int commands = 0;
+  while (!todo.empty()) {
+    auto path = todo.back();
+    todo.pop_back();
+    auto args = path;
+    args.push_back("--help");
+    auto r = run_payedge(args, kKorean);
+    std::string name;
+    for (const auto& p : path) name += p + " ";
+    SCOPED_TRACE(name);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ++commands;
+    EXPECT_NE(r.out.find("사용법:"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("Usage"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("Options:"), std::string::npos) << r.out;
+    // One entry per option or command: CLI11 puts a description after a long name on the next
+    // line, indented.
+    std::vector<std::string> entries;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("          ", 0) == 0 && !entries.empty()) {
+        entries.back() += line;
+      } else {
+        entries.push_back(line);
+      }
+    }
+    bool in_subcommands = false;
+    for (const std::string& line : entries) {
+      if (line == "하위 명령:") {
+        in_subcommands = true;
+        continue;
+      }
+      if (line.empty() || line.back() == ':') {
+        in_subcommands = false;
+        continue;
+      }
+      if (line.rfind("  ", 0) != 0) continue;  // the description and usage lines
+      // "  --flag TYPE   description" or "  name   description": the description is Korean.
+      EXPECT_TRUE(has_hangul(line)) << "not translated: " << line;
+      static const std::regex sub(R"(^  (\S+)\s)");
+      std::smatch m;
+      if (in_subcommands && std::regex_search(line, m, sub)) {
+        auto next = path;
+        next.push_back(m[1]);
+        if (seen.insert(name + m[1].str()).second) todo.push_back(next);
+      }
+    }
+  }
+  EXPECT_GT(commands, 40);  // every command was reached
+  auto en = run_payedge({"ops", "verify", "--help", "--lang", "en"}, kKorean);
+  EXPECT_NE(en.out.find("Usage:"), std::string::npos) << en.out;
+  EXPECT_NE(en.out.find("Cross-check the store against Toss"), std::string::npos) << en.out;
+  auto locale =
+      run_payedge({"ops", "verify", "--help"},
+                  {{"LANG", "ko_KR.UTF-8"}, {"LC_ALL", ""}, {"LC_MESSAGES", "en_US.UTF-8"}});
+  EXPECT_NE(locale.out.find("Cross-check the store against Toss"), std::string::npos) << locale.out;
+  // --lang takes only ko or en.
+  EXPECT_EQ(run_payedge({"ops", "verify", "--lang", "fr"}, kKorean).exit_code, 2);
 }
 
 TEST(Cli, SeedRefusesABadFileAndWritesNothing) {
@@ -103,6 +185,20 @@ TEST(Cli, DemoRunsAndStopsByItself) {
   EXPECT_GE(payments, 2);
   EXPECT_EQ(db.count("payments", "status = 'CANCELED'"), 1);
   EXPECT_EQ(db.count("enrollments", "status = 'ACTIVE'"), payments - 1);
+  // The incident story (issue 16's "done when"): the 5xx burst fired its alert, the mismatch
+  // wave switched a course off automatically, the on-call turned it back on, and the demo ends
+  // with a postmortem written from the staged incident, its path printed.
+  EXPECT_GE(db.count("alerts", "rule = 'toss_5xx_burst' AND state = 'firing'"), 1);
+  EXPECT_GE(db.count("audit_log", "action = 'course.deactivate' AND actor = 'payedge-alert'"), 1)
+      << r.out;
+  EXPECT_GE(db.count("audit_log", "action = 'course.activate' AND actor = 'oncall-demo'"), 1);
+  std::vector<std::string> postmortems;
+  for (const auto& e : std::filesystem::directory_iterator(dir.file("incidents"))) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("PM-", 0) == 0 && name.ends_with(".md")) postmortems.push_back(e.path());
+  }
+  ASSERT_EQ(postmortems.size(), 1u);
+  EXPECT_NE(r.out.find(postmortems[0]), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -455,7 +455,11 @@ RunResult Stack::ops(std::vector<std::string> args) {
       args.push_back(toss_ca());
     }
   }
-  return run_payedge(args, test_env());
+  // The tests read the English lines; Korean (the default) is tested on its own.
+  auto env = test_env();
+  env["LANG"] = "en_US.UTF-8";
+  env["LC_ALL"] = env["LC_MESSAGES"] = "";
+  return run_payedge(args, env);
 }
 
 std::string Stack::new_session(const std::string& order_id, long long amount) {

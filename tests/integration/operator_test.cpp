@@ -249,10 +249,10 @@ TEST(Reconcile, ExitsOneNamingAStoreItCannotWrite) {
                   open_attempt("pk-open-1", "u1", "2026-01-01T00:00:00.000Z"));
   const auto config = write_file(stack.dir(), "busy.toml", "[store]\nbusy_timeout_ms = 100\n");
   stack.db().exec("BEGIN EXCLUSIVE");
-  auto r =
-      run_payedge({"ops", "reconcile", "--older-than", "0s", "--config", config, "--store",
-                   stack.store_url(), "--toss-url", stack.toss_url(), "--toss-ca", stack.toss_ca()},
-                  test_env());
+  auto r = run_payedge(
+      {"ops", "reconcile", "--older-than", "0s", "--config", config, "--store", stack.store_url(),
+       "--toss-url", stack.toss_url(), "--toss-ca", stack.toss_ca(), "--lang", "en"},
+      test_env());
   stack.db().exec("ROLLBACK");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_EQ(r.out.find("held by a live serve: 1"), std::string::npos) << r.out;

@@ -225,9 +225,11 @@ struct Run {
 };
 
 #ifdef PAYEDGE_BINARY
-// Runs the real binary with `stdin_path` as its standard input.
+// Runs the real binary with `stdin_path` as its standard input and `env` added to (or, with
+// an empty value, blanked in) the environment.
 inline Run run_payedge(const std::vector<std::string>& args,
-                       const std::string& stdin_path = "/dev/null") {
+                       const std::string& stdin_path = "/dev/null",
+                       const std::map<std::string, std::string>& env = {}) {
   TempDir tmp;
   const std::string out_path = tmp.file("out"), err_path = tmp.file("err");
   const pid_t pid = fork();
@@ -239,6 +241,7 @@ inline Run run_payedge(const std::vector<std::string>& args,
     dup2(in, STDIN_FILENO);
     dup2(out, STDOUT_FILENO);
     dup2(err, STDERR_FILENO);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<std::string> copy = args;
     std::string binary = PAYEDGE_BINARY;
     std::vector<char*> argv{binary.data()};

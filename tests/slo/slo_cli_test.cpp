@@ -92,7 +92,7 @@ TEST_F(SloCli, JsonHasTheSpecShapeAndTheNumbers) {
 }
 
 TEST_F(SloCli, TableSaysPassOrFailPerLine) {
-  const auto r = run_payedge({"slo", "report", path_});
+  const auto r = run_payedge({"slo", "report", "--lang", "en", path_});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("99.492%"), std::string::npos) << r.out;  // 196/197, rounded down
   EXPECT_NE(r.out.find("2026-11-24"), std::string::npos);
@@ -108,7 +108,7 @@ TEST_F(SloCli, TableSaysPassOrFailPerLine) {
 
 TEST_F(SloCli, HtmlIsOneEscapedSelfContainedPage) {
   const std::string odd = dir_.write("a<b>&\"c\".log", logs::testing::slurp(path_));
-  const auto r = run_payedge({"slo", "report", "--format", "html", odd});
+  const auto r = run_payedge({"slo", "report", "--format", "html", "--lang", "en", odd});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(r.out.find("<style>"), std::string::npos);
@@ -122,6 +122,39 @@ TEST_F(SloCli, HtmlIsOneEscapedSelfContainedPage) {
     EXPECT_NE(r.out.find(number), std::string::npos) << number;
   }
   EXPECT_NE(r.out.find("class=\"fail\">FAIL"), std::string::npos);
+}
+
+// Korean by default, as the runbook is (whatever the test runner's locale): the same figures.
+TEST_F(SloCli, TableAndHtmlAreKoreanByDefault) {
+  const std::map<std::string, std::string> korean = {
+      {"LANG", "ko_KR.UTF-8"}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}};
+  const auto r = run_payedge({"slo", "report", path_}, "/dev/null", korean);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("SLO 보고서"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("성공률 (목표 >= 99%)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("99.492%"), std::string::npos);
+  EXPECT_NE(r.out.find("종합: 실패 (2개 항목 미달)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Overall"), std::string::npos);
+  const auto html = run_payedge({"slo", "report", "--format", "html", path_}, "/dev/null", korean);
+  EXPECT_NE(html.out.find("<html lang=\"ko\">"), std::string::npos);
+  EXPECT_NE(html.out.find("class=\"fail\">실패"), std::string::npos);
+  // An English locale, or --lang en over a Korean one; JSON has no language.
+  const auto en = run_payedge({"slo", "report", path_}, "/dev/null",
+                              {{"LANG", "en_US.UTF-8"}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}});
+  EXPECT_NE(en.out.find("Overall: FAIL"), std::string::npos) << en.out;
+  const auto flag = run_payedge({"slo", "report", "--lang", "en", path_}, "/dev/null", korean);
+  EXPECT_NE(flag.out.find("Overall: FAIL"), std::string::npos) << flag.out;
+  const auto json_ko =
+      run_payedge({"slo", "report", "--format", "json", path_}, "/dev/null", korean);
+  const auto json_en = run_payedge({"slo", "report", "--format", "json", "--lang", "en", path_});
+  EXPECT_EQ(json_ko.out, json_en.out);
+  // --help speaks the same language.
+  const auto help = run_payedge({"slo", "report", "--help"}, "/dev/null", korean);
+  EXPECT_NE(help.out.find("사용법"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("출력 형식 table|json|html"), std::string::npos) << help.out;
+  const auto help_en =
+      run_payedge({"slo", "report", "--help", "--lang", "en"}, "/dev/null", korean);
+  EXPECT_NE(help_en.out.find("Usage"), std::string::npos) << help_en.out;
 }
 
 TEST_F(SloCli, TargetsComeFromTheConfig) {

@@ -178,10 +178,13 @@ TEST_F(SloReportTest, APendingDepositIsAGoodConfirmCountedApart) {
   EXPECT_EQ(r.daily[0].latency.count, 3u);  // timed like any first answer
   const auto j = slo_json(r, {});
   EXPECT_EQ(j["success_rate"]["pending_deposits"], 2);
-  EXPECT_NE(slo_table(r, {}).find("of the good: 2 virtual-account deposits awaited at confirm"),
+  EXPECT_NE(
+      slo_table(r, {}, true).find("of the good: 2 virtual-account deposits awaited at confirm"),
+      std::string::npos);
+  EXPECT_NE(slo_html(r, {}, true).find("Of the good: 2 virtual-account deposits awaited"),
             std::string::npos);
-  EXPECT_NE(slo_html(r, {}).find("Of the good: 2 virtual-account deposits awaited"),
-            std::string::npos);
+  // Korean by default, as the runbook is; the figures are the same.
+  EXPECT_NE(slo_table(r, {}).find("성공 중 가상계좌 입금 대기로 승인된 건: 2"), std::string::npos);
 }
 
 // A buyer who retried through a Toss 5xx burst until the confirm went through is one good
@@ -453,6 +456,7 @@ TEST_F(SloReportTest, MalformedLinesAreCountedNotFatal) {
           "\n";
   text += testing::to_json(ok(at("2026-11-26T03:00:01Z"), 300), true) + "\n";  // Supabase
   SloOptions o = options(text);
+  o.english = true;
   std::FILE* out = o.out;
   EXPECT_EQ(run_slo_report(o, zone("Asia/Seoul")), 0);
   const SloOutcome s = compute_slo(o, zone("Asia/Seoul"));
@@ -490,7 +494,7 @@ TEST_F(SloReportTest, HtmlHasChartsAViewportAndPrintStyles) {
   r.daily.back().failed = 1;
   r.daily.push_back({"2026-11-27", {}, true, 98, 2});
   r.weekly.push_back({"2026-11-23", 200, 1, 0.005, false});
-  const std::string html = slo_html(r, {});
+  const std::string html = slo_html(r, {}, true);
   EXPECT_NE(html.find("<meta name=\"viewport\""), std::string::npos);
   EXPECT_NE(html.find("@media print"), std::string::npos);
   // Four inline charts: latency, success rate, error budget, weekly mismatches.
@@ -505,6 +509,12 @@ TEST_F(SloReportTest, HtmlHasChartsAViewportAndPrintStyles) {
   // Day 1: 1 failure of the 1 allowed for 100 confirms: budget 0% left; day 2: 3 of 2 → −50%.
   EXPECT_NE(html.find("spent"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
+  // The same page in Korean (the default): the charts' words too.
+  const std::string ko = slo_html(r, {});
+  EXPECT_NE(ko.find("<html lang=\"ko\">"), std::string::npos);
+  EXPECT_NE(ko.find("p95 목표 1500 ms"), std::string::npos);
+  EXPECT_NE(ko.find("남은 오류 예산"), std::string::npos);
+  EXPECT_EQ(ko.find("Error budget left"), std::string::npos);
 }
 
 }  // namespace
