@@ -13,7 +13,7 @@ struct ServerConfig {
   std::string environment = "development";  // or "production" (SPEC 10)
   std::string listen = "127.0.0.1:8080";
   int io_threads = 1;
-  int store_threads = 2;
+  int store_threads = 16;  // blocked store calls: as many writes as may share one commit
   size_t max_body_bytes = 16 * 1024;
   int read_timeout_ms = 10'000;  // per request: header and body
   int idle_timeout_ms = 30'000;  // keep-alive between requests

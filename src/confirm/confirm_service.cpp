@@ -85,37 +85,27 @@ awaitable<ConfirmOutcome> ConfirmService::confirm(const ConfirmRequest& req,
                                                   const std::string& user_id) {
   // 1. A known paymentKey is a replay, a wait, a takeover or a conflict — before any price check,
   //    so a successful confirm is replayed even after the price or the switches changed.
-  auto existing = co_await blocking([&] { return store_.find_attempt(req.payment_key); });
-  if (!existing) co_return outcome_error(existing.error());
-  if (*existing) co_return co_await handle_existing(**existing, req, user_id);
-  auto by_order = co_await blocking([&] { return store_.find_attempt_by_order(req.order_id); });
-  if (!by_order) co_return outcome_error(by_order.error());
-  if (*by_order) {
+  //    One hop to the store for every look-up before the Toss call (one read transaction).
+  auto ctx = co_await blocking([&] {
+    return store_.confirm_context(req.payment_key, req.order_id, req.course_id, req.coupon_code);
+  });
+  if (!ctx) co_return outcome_error(ctx.error());
+  if (ctx->attempt) co_return co_await handle_existing(*ctx->attempt, req, user_id);
+  if (ctx->attempt_by_order) {
     // Inserted by a concurrent request between the two look-ups: the same attempt after all.
-    if ((*by_order)->payment_key == req.payment_key)
-      co_return co_await handle_existing(**by_order, req, user_id);
+    if (ctx->attempt_by_order->payment_key == req.payment_key)
+      co_return co_await handle_existing(*ctx->attempt_by_order, req, user_id);
     co_return outcome_error(conflict("orderId belongs to another paymentKey", false));
   }
 
   // 2. Switches, course, price.
-  auto flag = co_await blocking([&] { return store_.find_flag("payments_enabled"); });
-  if (!flag) co_return outcome_error(flag.error());
-  if (*flag && (*flag)->value == "off")
+  if (ctx->payments_flag && ctx->payments_flag->value == "off")
     co_return outcome_error(make_error(ErrorCode::kPaymentsDisabled));
-
-  auto course = co_await blocking([&] { return store_.find_course(req.course_id); });
-  if (!course) co_return outcome_error(course.error());
-  if (!*course) co_return outcome_error(make_error(ErrorCode::kCourseNotFound));
-  if (!(*course)->active) co_return outcome_error(make_error(ErrorCode::kCourseInactive));
-
-  std::optional<Coupon> coupon;
-  if (req.coupon_code) {
-    auto found = co_await blocking([&] { return store_.find_coupon(*req.coupon_code); });
-    if (!found) co_return outcome_error(found.error());
-    coupon = std::move(*found);
-  }
+  if (!ctx->course) co_return outcome_error(make_error(ErrorCode::kCourseNotFound));
+  if (!ctx->course->active) co_return outcome_error(make_error(ErrorCode::kCourseInactive));
+  const std::optional<Coupon>& coupon = ctx->coupon;
   const EpochMs now = clock_.now_ms();
-  const PriceQuote quote = quote_price(**course, req.coupon_code, coupon, now);
+  const PriceQuote quote = quote_price(*ctx->course, req.coupon_code, coupon, now);
   if (req.coupon_code && !quote.coupon_applied) {
     co_return outcome_error(make_error(ErrorCode::kCouponInvalid, quote.coupon_error));
   }

@@ -3,6 +3,7 @@
 // PostgreSQL each implement it; `SqlStore` holds every query and transaction once.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +41,11 @@ struct SqlDialect {
   std::string_view begin_write;     // "BEGIN IMMEDIATE" takes SQLite's write lock up front
   std::string_view id_column;       // the auto-increment key of audit_log and alerts
   std::string_view migration_lock;  // run first inside the migration transaction ("" for none)
+  // A read-only transaction whose statements all see one snapshot.
+  std::string_view begin_read;
+  // The most writes one group commit batches (PostgreSQL: each member's savepoint is a
+  // subtransaction, and a backend caches 64 of them before snapshots slow down).
+  size_t max_batch = 64;
 };
 
 // One execution of a statement: bind parameters in order, then read the rows.

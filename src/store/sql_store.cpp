@@ -20,11 +20,15 @@ using Connection = SqlConnection;
 
 namespace {
 
-constexpr SqlDialect kSqliteDialect{"sqlite", "BEGIN IMMEDIATE",
-                                    "INTEGER PRIMARY KEY AUTOINCREMENT", ""};
+constexpr SqlDialect kSqliteDialect{
+    "sqlite", "BEGIN IMMEDIATE", "INTEGER PRIMARY KEY AUTOINCREMENT", "", "BEGIN", 64};
 // The advisory lock serialises migrations of instances that start together.
-constexpr SqlDialect kPostgresDialect{"postgresql", "BEGIN", "BIGSERIAL PRIMARY KEY",
-                                      "SELECT pg_advisory_xact_lock(7277334)"};
+constexpr SqlDialect kPostgresDialect{"postgresql",
+                                      "BEGIN",
+                                      "BIGSERIAL PRIMARY KEY",
+                                      "SELECT pg_advisory_xact_lock(7277334)",
+                                      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                                      48};
 
 constexpr std::string_view kAttemptColumns =
     "payment_key, order_id, user_id, course_id, amount, coupon_code, fingerprint, "
@@ -406,7 +410,7 @@ class SqlStore::Lease {
 };
 
 SqlStore::SqlStore(SqlDialect dialect, std::vector<std::unique_ptr<SqlConnection>> connections)
-    : dialect_(dialect), idle_(std::move(connections)) {}
+    : dialect_(dialect), idle_(std::move(connections)), group_(dialect, dialect.max_batch) {}
 
 SqlStore::Lease SqlStore::acquire() {
   std::unique_lock lock(mu_);
@@ -422,6 +426,26 @@ void SqlStore::give_back(std::unique_ptr<Connection> conn) {
     idle_.push_back(std::move(conn));
   }
   cv_.notify_one();
+}
+
+// Every write but the migration goes through the group commit (group_commit.h): `body` runs
+// in the next batch, on the leader's connection, inside its own savepoint.
+template <class F>
+auto SqlStore::write(F&& body) -> std::invoke_result_t<F&, SqlConnection&> {
+  using R = std::invoke_result_t<F&, SqlConnection&>;
+  std::optional<R> out;
+  GroupCommit::Member member;
+  member.body = [&](Connection& c) -> Status {
+    out.emplace(body(c));
+    if (!*out) return std::unexpected(out->error());
+    return {};
+  };
+  group_.run(member, [this](const std::function<void(Connection&)>& fn) {
+    auto lease = acquire();
+    fn(*lease);
+  });
+  if (!member.result) return std::unexpected(member.result.error());
+  return std::move(*out);
 }
 
 Status SqlStore::migrate() {
@@ -532,9 +556,7 @@ Status SqlStore::register_instance(const InstanceRecord& self, EpochMs stale_aft
     stale_after_ms_ = stale_after_ms;
   }
   const EpochMs now = self.heartbeat_at;
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     // Rows of instances dead for over a week tell nobody anything any more.
     Query prune(c, "DELETE FROM instances WHERE heartbeat_at < ?");
     prune.bind(format_utc(now - 7 * 24 * 3600 * 1000LL));
@@ -570,9 +592,7 @@ Status SqlStore::ping() {
     anon.heartbeat_at = now;
     return register_instance(anon, stale_after);
   }
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     Query q(c, kUpsertInstance);
     q.bind(self->instance_id).bind(self->host).bind(static_cast<std::int64_t>(self->pid));
     q.bind(format_utc(self->started_at)).bind(format_utc(now)).bind(format_utc(now + stale_after));
@@ -584,10 +604,11 @@ Status SqlStore::ping() {
 Status SqlStore::deregister_instance(EpochMs now) {
   const std::string id = owner_id();
   if (id.empty()) return {};
-  auto lease = acquire();
-  Query q(*lease, "UPDATE instances SET stopped_at = ? WHERE instance_id = ?");
-  q.bind(format_utc(now)).bind(id);
-  return q.run();
+  return write([&](Connection& c) -> Status {
+    Query q(c, "UPDATE instances SET stopped_at = ? WHERE instance_id = ?");
+    q.bind(format_utc(now)).bind(id);
+    return q.run();
+  });
 }
 
 Result<std::vector<InstanceRecord>> SqlStore::list_instances() {
@@ -677,9 +698,7 @@ Status upsert_coupon_on(Connection& c, const Coupon& coupon);
 Status SqlStore::apply_catalog(const std::vector<Course>& courses,
                                const std::vector<Coupon>& coupons,
                                const std::optional<AuditEntry>& audit) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     for (size_t i = 0; i < courses.size(); ++i) {
       if (auto st = upsert_course_on(c, courses[i]); !st) {
         return fail(st.error().code,
@@ -698,13 +717,11 @@ Status SqlStore::apply_catalog(const std::vector<Course>& courses,
 }
 
 Status SqlStore::upsert_course(const Course& c) {
-  auto lease = acquire();
-  return upsert_course_on(*lease, c);
+  return write([&](Connection& conn) -> Status { return upsert_course_on(conn, c); });
 }
 
 Status SqlStore::upsert_coupon(const Coupon& c) {
-  auto lease = acquire();
-  return upsert_coupon_on(*lease, c);
+  return write([&](Connection& conn) -> Status { return upsert_coupon_on(conn, c); });
 }
 
 namespace {
@@ -733,20 +750,24 @@ Status upsert_coupon_on(Connection& lease, const Coupon& c) {
 
 }  // namespace
 
-Result<std::optional<Flag>> SqlStore::find_flag(const std::string& name) {
-  auto lease = acquire();
-  Query q(*lease, kSelectFlag);
+namespace {
+Result<std::optional<Flag>> select_flag(Connection& c, const std::string& name) {
+  Query q(c, kSelectFlag);
   q.bind(name);
   return query_one(q, [](const Query& r) {
     return Flag{r.text(0), r.text(1), r.opt_text(2).value_or(""), r.opt_text(3).value_or(""),
                 time_or_zero(r, 4)};
   });
 }
+}  // namespace
+
+Result<std::optional<Flag>> SqlStore::find_flag(const std::string& name) {
+  auto lease = acquire();
+  return select_flag(*lease, name);
+}
 
 Status SqlStore::set_flag(const Flag& flag, const AuditEntry& audit) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     Query q(c, kUpsertFlag);
     q.bind(flag.name)
         .bind(flag.value)
@@ -759,10 +780,8 @@ Status SqlStore::set_flag(const Flag& flag, const AuditEntry& audit) {
 }
 
 Status SqlStore::set_course_active(const std::string& id, bool active, const AuditEntry& audit) {
-  auto lease = acquire();
-  Connection& c = *lease;
   const EpochMs now = SystemClock::instance().now_ms();
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     Query q(c, kSetCourseActive);
     q.bind(active).bind(format_utc(now)).bind(id);
     if (auto st = q.run(); !st) return st;
@@ -779,6 +798,58 @@ Result<std::optional<ConfirmAttempt>> SqlStore::find_attempt(const std::string& 
 Result<std::optional<ConfirmAttempt>> SqlStore::find_attempt_by_order(const std::string& order_id) {
   auto lease = acquire();
   return select_attempt(*lease, kSelectAttemptByOrder, order_id);
+}
+
+namespace {
+// confirm_context's look-ups, in order, stopping where the confirm would.
+Status read_confirm_context(Connection& c, ConfirmContext& ctx, const std::string& payment_key,
+                            const std::string& order_id, const std::string& course_id,
+                            const std::optional<std::string>& coupon_code) {
+  auto by_key = select_attempt(c, kSelectAttemptByKey, payment_key);
+  if (!by_key) return std::unexpected(by_key.error());
+  if ((ctx.attempt = std::move(*by_key))) return {};
+  auto by_order = select_attempt(c, kSelectAttemptByOrder, order_id);
+  if (!by_order) return std::unexpected(by_order.error());
+  if ((ctx.attempt_by_order = std::move(*by_order))) return {};
+  auto flag = select_flag(c, "payments_enabled");
+  if (!flag) return std::unexpected(flag.error());
+  ctx.payments_flag = std::move(*flag);
+  if (ctx.payments_flag && ctx.payments_flag->value == "off") return {};
+  {
+    Query q(c, kSelectCourse);
+    q.bind(course_id);
+    auto course = query_one(q, read_course);
+    if (!course) return std::unexpected(course.error());
+    ctx.course = std::move(*course);
+  }
+  if (!ctx.course || !ctx.course->active || !coupon_code) return {};
+  Query q(c, kSelectCoupon);
+  q.bind(*coupon_code);
+  auto coupon = query_one(q, read_coupon);
+  if (!coupon) return std::unexpected(coupon.error());
+  ctx.coupon = std::move(*coupon);
+  return {};
+}
+}  // namespace
+
+Result<ConfirmContext> SqlStore::confirm_context(const std::string& payment_key,
+                                                 const std::string& order_id,
+                                                 const std::string& course_id,
+                                                 const std::optional<std::string>& coupon_code) {
+  auto lease = acquire();
+  Connection& c = *lease;
+  // One snapshot for all of them (SQLite: one WAL read mark; PostgreSQL: REPEATABLE READ).
+  if (auto st = c.exec(std::string(dialect_.begin_read)); !st) return std::unexpected(st.error());
+  ConfirmContext ctx;
+  if (auto st = read_confirm_context(c, ctx, payment_key, order_id, course_id, coupon_code); !st) {
+    (void)c.exec("ROLLBACK");
+    return std::unexpected(st.error());
+  }
+  if (auto st = c.exec("COMMIT"); !st) {
+    (void)c.exec("ROLLBACK");
+    return std::unexpected(st.error());
+  }
+  return ctx;
 }
 
 Result<bool> SqlStore::has_active_enrollment(const std::string& user_id,
@@ -800,9 +871,7 @@ Result<BeginResult> SqlStore::begin_attempt(const ConfirmAttempt& a) {
 }
 
 Result<BeginResult> SqlStore::begin_attempt_once(const ConfirmAttempt& a) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Result<BeginResult> {
+  return write([&](Connection& c) -> Result<BeginResult> {
     auto existing = select_attempt(c, kSelectAttemptByKey, a.payment_key);
     if (!existing) return std::unexpected(existing.error());
     if (*existing) return BeginResult{BeginOutcome::kExisting, std::move(*existing)};
@@ -869,9 +938,7 @@ Result<BeginResult> SqlStore::begin_attempt_once(const ConfirmAttempt& a) {
 
 Result<bool> SqlStore::claim_attempt(const std::string& payment_key, EpochMs now,
                                      EpochMs lease_until, bool break_lease) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+  return write([&](Connection& c) -> Result<bool> {
     Query q(c, kClaimAttempt);
     // A broken lease compares against the end of time, so any holder loses it.
     const std::string cutoff =
@@ -884,18 +951,17 @@ Result<bool> SqlStore::claim_attempt(const std::string& payment_key, EpochMs now
 }
 
 Status SqlStore::release_attempt(const std::string& payment_key, int toss_calls) {
-  auto lease = acquire();
-  Query q(*lease, kReleaseAttempt);
-  q.bind(format_utc(0)).bind(toss_calls).bind(payment_key);
-  return q.run();
+  return write([&](Connection& c) -> Status {
+    Query q(c, kReleaseAttempt);
+    q.bind(format_utc(0)).bind(toss_calls).bind(payment_key);
+    return q.run();
+  });
 }
 
 Status SqlStore::complete_attempt(const std::string& payment_key, const Payment& p, int http_status,
                                   const std::string& response, EpochMs now, int toss_calls) {
-  auto lease = acquire();
-  Connection& c = *lease;
   const std::string at = format_utc(now);
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     {
       Query q(c, kInsertPayment);
       q.bind(p.provider_tx_id).bind(p.order_id).bind(p.user_id).bind(p.course_id).bind(p.amount);
@@ -917,10 +983,8 @@ Status SqlStore::complete_attempt(const std::string& payment_key, const Payment&
 Status SqlStore::fail_attempt(const std::string& payment_key, const std::string& error_code,
                               int http_status, const std::string& response, EpochMs now,
                               int toss_calls) {
-  auto lease = acquire();
-  Connection& c = *lease;
   const std::string at = format_utc(now);
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     auto attempt = select_attempt(c, kSelectAttemptByKey, payment_key);
     if (!attempt) return std::unexpected(attempt.error());
     if (!*attempt || (*attempt)->state != AttemptState::kInProgress) return {};
@@ -984,10 +1048,8 @@ Result<std::optional<Enrollment>> SqlStore::find_enrollment(const std::string& p
 
 Result<InjectOutcome> SqlStore::inject_payment(const Payment& p, EpochMs now,
                                                const AuditEntry& audit) {
-  auto lease = acquire();
-  Connection& c = *lease;
   const std::string at = format_utc(now);
-  return in_write_transaction(c, dialect_, [&]() -> Result<InjectOutcome> {
+  return write([&](Connection& c) -> Result<InjectOutcome> {
     auto exists = [&](std::string_view sql, auto&&... args) -> Result<bool> {
       Query q(c, sql);
       (q.bind(args), ...);
@@ -1040,8 +1102,7 @@ Result<bool> SqlStore::forced_injection(const std::string& payment_key) {
 }
 
 Status SqlStore::append_audit(const AuditEntry& entry, EpochMs now) {
-  auto lease = acquire();
-  return insert_audit(*lease, entry, now);
+  return write([&](Connection& c) -> Status { return insert_audit(c, entry, now); });
 }
 
 Result<std::vector<AuditRow>> SqlStore::list_audit(int limit) {
@@ -1052,10 +1113,11 @@ Result<std::vector<AuditRow>> SqlStore::list_audit(int limit) {
 }
 
 Status SqlStore::record_alert(const AlertRow& row) {
-  auto lease = acquire();
-  Query q(*lease, kInsertAlert);
-  q.bind(format_utc(row.at)).bind(row.rule).bind(row.state).bind(row.summary).bind(row.labels);
-  return q.run();
+  return write([&](Connection& c) -> Status {
+    Query q(c, kInsertAlert);
+    q.bind(format_utc(row.at)).bind(row.rule).bind(row.state).bind(row.summary).bind(row.labels);
+    return q.run();
+  });
 }
 
 Result<std::vector<AlertRow>> SqlStore::list_alerts(EpochMs since, int limit) {
@@ -1171,9 +1233,7 @@ std::string_view to_string(WebhookState s) {
 }
 
 Result<WebhookInsert> SqlStore::insert_webhook_event(const WebhookEvent& e) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Result<WebhookInsert> {
+  return write([&](Connection& c) -> Result<WebhookInsert> {
     Query ins(c,
               "INSERT INTO webhook_events (id, event_type, payment_key, order_id, "
               "transmission_time, body, request_id, ip, ua, state, outcome, attempts, "
@@ -1215,9 +1275,7 @@ Result<std::vector<WebhookEvent>> SqlStore::due_webhook_events(EpochMs now, int 
 
 Result<bool> SqlStore::claim_webhook_event(const std::string& id, EpochMs now,
                                            EpochMs lease_until) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+  return write([&](Connection& c) -> Result<bool> {
     Query q(c,
             "UPDATE webhook_events SET attempts = attempts + 1, next_attempt_at = ? "
             "WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?");
@@ -1229,9 +1287,7 @@ Result<bool> SqlStore::claim_webhook_event(const std::string& id, EpochMs now,
 
 Status SqlStore::finish_webhook_event(const std::string& id, WebhookState state,
                                       const std::string& outcome, EpochMs now) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     Query q(c, "UPDATE webhook_events SET state = ?, outcome = ?, processed_at = ? WHERE id = ?");
     q.bind(to_string(state)).bind(outcome).bind(format_utc(now)).bind(id);
     return q.run();
@@ -1240,9 +1296,7 @@ Status SqlStore::finish_webhook_event(const std::string& id, WebhookState state,
 
 Status SqlStore::retry_webhook_event(const std::string& id, const std::string& outcome,
                                      EpochMs next_attempt_at) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     Query q(c, "UPDATE webhook_events SET outcome = ?, next_attempt_at = ? WHERE id = ?");
     q.bind(outcome).bind(format_utc(next_attempt_at)).bind(id);
     return q.run();
@@ -1251,9 +1305,7 @@ Status SqlStore::retry_webhook_event(const std::string& id, const std::string& o
 
 Result<bool> SqlStore::record_partial_cancel(const std::string& payment_key, Krw balance_amount,
                                              EpochMs now, const AuditEntry& audit) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+  return write([&](Connection& c) -> Result<bool> {
     Query pay(c,
               "UPDATE payments SET status = 'PARTIAL_CANCELED', balance_amount = ?, updated_at = ? "
               "WHERE provider_tx_id = ? AND status IN ('DONE', 'PARTIAL_CANCELED') AND "
@@ -1270,10 +1322,8 @@ Result<bool> SqlStore::record_partial_cancel(const std::string& payment_key, Krw
 
 Result<bool> SqlStore::cancel_payment(const std::string& payment_key, const std::string& status,
                                       EpochMs now, const AuditEntry& audit) {
-  auto lease = acquire();
-  Connection& c = *lease;
   const std::string at = format_utc(now);
-  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+  return write([&](Connection& c) -> Result<bool> {
     Query pay(
         c,
         "UPDATE payments SET status = ?, updated_at = ? WHERE provider_tx_id = ? AND status <> ?");
@@ -1294,9 +1344,7 @@ Result<bool> SqlStore::cancel_payment(const std::string& payment_key, const std:
 }
 
 Result<int> SqlStore::advance_attempt_key(const std::string& payment_key) {
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Result<int> {
+  return write([&](Connection& c) -> Result<int> {
     Query up(c,
              "UPDATE confirm_attempts SET key_seq = key_seq + 1 WHERE payment_key = ? AND state = "
              "'IN_PROGRESS'");
@@ -1314,10 +1362,8 @@ Result<int> SqlStore::advance_attempt_key(const std::string& payment_key) {
 Result<bool> SqlStore::settle_deposit(const std::string& payment_key,
                                       const std::string& approved_at, EpochMs now,
                                       const AuditEntry& audit) {
-  auto lease = acquire();
-  Connection& c = *lease;
   const std::string at = format_utc(now);
-  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+  return write([&](Connection& c) -> Result<bool> {
     Query pay(c,
               "UPDATE payments SET status = 'DONE', approved_at = ?, updated_at = ? WHERE "
               "provider_tx_id = ? AND status = 'WAITING_FOR_DEPOSIT'");
@@ -1339,10 +1385,8 @@ Result<bool> SqlStore::close_deposit(const std::string& payment_key, const std::
                                      EpochMs now, const AuditEntry& audit) {
   if (status != "EXPIRED" && status != "CANCELED")
     return fail(ErrorCode::kInternal, "close_deposit: status must be EXPIRED or CANCELED");
-  auto lease = acquire();
-  Connection& c = *lease;
   const std::string at = format_utc(now);
-  return in_write_transaction(c, dialect_, [&]() -> Result<bool> {
+  return write([&](Connection& c) -> Result<bool> {
     Query pay(c,
               "UPDATE payments SET status = ?, updated_at = ? WHERE provider_tx_id = ? AND status "
               "= 'WAITING_FOR_DEPOSIT'");
@@ -1437,9 +1481,7 @@ Status SqlStore::add_webhook_secret(const std::string& secret, EpochMs now,
   // Sealed when a key is set; without one (development) stored as it is — DEPLOY.md says why
   // production sets the key.
   const std::string stored = *key ? seal_secret(**key, secret) : secret;
-  auto lease = acquire();
-  Connection& c = *lease;
-  return in_write_transaction(c, dialect_, [&]() -> Status {
+  return write([&](Connection& c) -> Status {
     Query retire(c, "UPDATE webhook_secrets SET retire_at = ? WHERE retire_at IS NULL");
     retire.bind(format_utc(previous_retire_at));
     if (auto st = retire.run(); !st) return st;

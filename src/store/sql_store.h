@@ -6,8 +6,10 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
+#include "store/group_commit.h"
 #include "store/sql.h"
 #include "store/store.h"
 
@@ -37,6 +39,9 @@ class SqlStore final : public Store {
   Status set_course_active(const std::string& id, bool active, const AuditEntry& audit) override;
   Result<std::optional<ConfirmAttempt>> find_attempt(const std::string& payment_key) override;
   Result<std::optional<ConfirmAttempt>> find_attempt_by_order(const std::string& order_id) override;
+  Result<ConfirmContext> confirm_context(const std::string& payment_key,
+                                         const std::string& order_id, const std::string& course_id,
+                                         const std::optional<std::string>& coupon_code) override;
   Result<bool> has_active_enrollment(const std::string& user_id,
                                      const std::string& course_id) override;
   Result<BeginResult> begin_attempt(const ConfirmAttempt& attempt) override;
@@ -87,6 +92,9 @@ class SqlStore final : public Store {
   Status add_webhook_secret(const std::string& secret, EpochMs now, EpochMs previous_retire_at,
                             const AuditEntry& audit) override;
 
+  // The group commit that every write goes through (its statistics; tests set its hooks).
+  GroupCommit& group_commit() { return group_; }
+
  private:
   class Lease;
   Result<BeginResult> begin_attempt_once(const ConfirmAttempt& attempt);
@@ -94,11 +102,15 @@ class SqlStore final : public Store {
   Status check_newer_schema(SqlConnection& c, int current);
   Lease acquire();
   void give_back(std::unique_ptr<SqlConnection> conn);
+  // One write transaction of `body(connection)`, group-committed with concurrent writes.
+  template <class F>
+  auto write(F&& body) -> std::invoke_result_t<F&, SqlConnection&>;
 
   std::mutex mu_;
   std::condition_variable cv_;
   SqlDialect dialect_;
   std::vector<std::unique_ptr<SqlConnection>> idle_;
+  GroupCommit group_;
   // The instance this store speaks for (register_instance); owner of what it begins or claims.
   std::mutex self_mu_;
   std::optional<InstanceRecord> self_;

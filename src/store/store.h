@@ -123,6 +123,17 @@ struct BeginResult {
   std::optional<ConfirmAttempt> existing;
 };
 
+// What a new confirm reads before it calls Toss (`confirm_context`): read in order, and only
+// as far as needed — an attempt found by key or by order ends the look-ups, and so does a
+// payments switch that is off or a course that is missing or inactive.
+struct ConfirmContext {
+  std::optional<ConfirmAttempt> attempt;           // by paymentKey
+  std::optional<ConfirmAttempt> attempt_by_order;  // by orderId (when none by key)
+  std::optional<Flag> payments_flag;               // the "payments_enabled" switch
+  std::optional<Course> course;
+  std::optional<Coupon> coupon;  // when a coupon code was given
+};
+
 struct StoreCounts {
   long long payments = 0;
   long long active_enrollments = 0;
@@ -249,6 +260,12 @@ class Store {
   virtual Result<std::optional<ConfirmAttempt>> find_attempt(const std::string& payment_key) = 0;
   virtual Result<std::optional<ConfirmAttempt>> find_attempt_by_order(
       const std::string& order_id) = 0;
+  // find_attempt, find_attempt_by_order, find_flag("payments_enabled"), find_course and
+  // find_coupon in one call: one read transaction on one connection (see ConfirmContext).
+  virtual Result<ConfirmContext> confirm_context(const std::string& payment_key,
+                                                 const std::string& order_id,
+                                                 const std::string& course_id,
+                                                 const std::optional<std::string>& coupon_code) = 0;
   virtual Result<bool> has_active_enrollment(const std::string& user_id,
                                              const std::string& course_id) = 0;
 

@@ -2,11 +2,15 @@
 // PostgreSQL (a fresh database on the test server). Same migrations, same behaviour.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "harness.h"
 #include "obs/mask.h"
+#include "store/sql_store.h"
 #include "store/store.h"
 
 namespace payedge::testing {
@@ -18,8 +22,8 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
     url_ = GetParam() == "sqlite" ? "sqlite://" + dir_.file("store.db") : fresh_pg_database();
     // "postgresql_schema": the tables in a schema of their own ([store] schema), beside a
     // public schema that stays empty.
-    const std::string schema = GetParam() == "postgresql_schema" ? "payedge" : "public";
-    auto store = open_store(url_, 4, 5000, schema);
+    schema_ = GetParam() == "postgresql_schema" ? "payedge" : "public";
+    auto store = open_store(url_, 4, 5000, schema_);
     ASSERT_TRUE(store) << store.error().detail;
     store_ = std::move(*store);
     ASSERT_TRUE(store_->migrate());
@@ -63,8 +67,47 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
     return p;
   }
 
+  // Makes the next batch of the group commit hold `members` writes: a first write (started
+  // by `start`) is held as a batch of its own until `members` more have queued behind it.
+  // Returns once the first write's batch is taken; start the members then.
+  class BatchFormer {
+   public:
+    BatchFormer(Store& store, size_t members) : sql_(dynamic_cast<SqlStore*>(&store)) {
+      sql_->group_commit().set_test_hooks(
+          [this](size_t) {
+            std::lock_guard lock(mu_);
+            ++queued_;
+            cv_.notify_all();
+          },
+          [this, members](size_t n) {
+            std::unique_lock lock(mu_);
+            batches_.push_back(n);
+            cv_.notify_all();
+            if (batches_.size() == 1) cv_.wait(lock, [&] { return queued_ == members + 1; });
+          });
+    }
+    ~BatchFormer() { sql_->group_commit().set_test_hooks(nullptr, nullptr); }
+    void wait_first_batch_taken() {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !batches_.empty(); });
+    }
+    std::vector<size_t> batches() {
+      std::lock_guard lock(mu_);
+      return batches_;
+    }
+    GroupCommit::Stats stats() { return sql_->group_commit().stats(); }
+
+   private:
+    SqlStore* sql_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    size_t queued_ = 0;
+    std::vector<size_t> batches_;
+  };
+
   TempDir dir_;
   std::string url_;
+  std::string schema_;
   std::unique_ptr<Store> store_;
 };
 
@@ -581,6 +624,180 @@ TEST_P(StoreContract, AnAttemptMovesToItsNextIdempotencyKey) {
   EXPECT_EQ((*store_->find_attempt("key-k1"))->key_seq, 2);
   ASSERT_TRUE(store_->complete_attempt("key-k1", payment_for(a), 200, "{}", a.created_at, 1));
   EXPECT_FALSE(store_->advance_attempt_key("key-k1"));  // a settled attempt keeps its key
+}
+
+TEST_P(StoreContract, ManyWritersAtOnceAllCommitDurably) {
+  constexpr int kThreads = 24;
+  constexpr int kEach = 4;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string n = std::to_string(t) + "-" + std::to_string(i);
+        auto a = attempt("many-" + n, "order-many-" + n, "user-" + n);
+        auto begun = store_->begin_attempt(a);
+        if (!begun || begun->outcome != BeginOutcome::kStarted) {
+          ++failures;
+          continue;
+        }
+        if (!store_->complete_attempt(a.payment_key, payment_for(a), 200, "{}", a.created_at, 1))
+          ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  const auto stats = dynamic_cast<SqlStore&>(*store_).group_commit().stats();
+  EXPECT_GE(stats.members, static_cast<unsigned long long>(2 * kThreads * kEach));
+  // Durable: a new store on the same database sees every write.
+  store_.reset();
+  auto reopened = open_store(url_, 2, 5000, schema_);
+  ASSERT_TRUE(reopened) << reopened.error().detail;
+  auto counts = (*reopened)->counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->payments, kThreads * kEach);
+  EXPECT_EQ(counts->active_enrollments, kThreads * kEach);
+  EXPECT_EQ(counts->open_attempts, 0);
+  EXPECT_TRUE((*reopened)->local_violations()->empty());
+}
+
+TEST_P(StoreContract, OneBatchAnswersEachMemberWithItsOwnOutcome) {
+  BatchFormer former(*store_, 4);
+  std::thread first([&] {
+    EXPECT_TRUE(store_->append_audit(AuditEntry{"t", "first", "x", "r", "{}"}, 1));
+  });
+  former.wait_first_batch_taken();
+  // Two confirms of one order, a member that writes and then fails, and a plain write.
+  std::optional<Result<BeginResult>> begun_a, begun_b;
+  std::optional<Status> refused, audited;
+  std::vector<std::thread> members;
+  members.emplace_back(
+      [&] { begun_a = store_->begin_attempt(attempt("same-a", "order-same", "ua")); });
+  members.emplace_back(
+      [&] { begun_b = store_->begin_attempt(attempt("same-b", "order-same", "ub")); });
+  members.emplace_back([&] {
+    refused = store_->apply_catalog(
+        {Course{"fine", "ok", 1000, std::nullopt, std::nullopt, std::nullopt, true},
+         Course{"bad", "negative", -1, std::nullopt, std::nullopt, std::nullopt, true}},
+        {}, std::nullopt);
+  });
+  members.emplace_back([&] {
+    audited = store_->append_audit(AuditEntry{"t", "member", "x", "r", "{}"}, 2);
+  });
+  for (auto& t : members) t.join();
+  first.join();
+  EXPECT_EQ(former.batches(), (std::vector<size_t>{1, 4}));
+  ASSERT_TRUE(begun_a && *begun_a && begun_b && *begun_b);
+  // They saw each other's writes: one started, the other found the order taken.
+  std::vector<BeginOutcome> outcomes{(*begun_a)->outcome, (*begun_b)->outcome};
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), BeginOutcome::kStarted), 1);
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), BeginOutcome::kOrderTaken), 1);
+  // The failed member is answered its own error, and nothing of it was written.
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(*refused);
+  EXPECT_FALSE(*store_->find_course("fine"));
+  ASSERT_TRUE(audited);
+  EXPECT_TRUE(*audited);
+  EXPECT_EQ(former.stats().failed_commits, 0u);
+  auto audit = store_->list_audit(10);
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->size(), 2u);
+  EXPECT_TRUE(*store_->find_attempt_by_order("order-same"));
+}
+
+TEST_P(StoreContract, AFailedCommitAnswersNoMemberSuccessAndRetriesEachAlone) {
+  // A constraint checked only at COMMIT fails any transaction that holds an audit row with
+  // the reason "poison": the batch's commit fails, then each member commits alone.
+  Db db(url_, schema_ == "public" ? "" : schema_);
+  if (GetParam() == "sqlite") {
+    db.exec(
+        "CREATE TABLE poison_parent (id INTEGER PRIMARY KEY); "
+        "CREATE TABLE poison_child (parent INTEGER REFERENCES poison_parent (id) DEFERRABLE "
+        "INITIALLY DEFERRED); "
+        "CREATE TRIGGER poison AFTER INSERT ON audit_log WHEN NEW.reason = 'poison' "
+        "BEGIN INSERT INTO poison_child VALUES (42); END");
+  } else {
+    db.exec(
+        "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.reason = "
+        "'poison' THEN RAISE EXCEPTION 'poisoned commit'; END IF; RETURN NULL; END $$");
+    db.exec(
+        "CREATE CONSTRAINT TRIGGER poison AFTER INSERT ON audit_log DEFERRABLE INITIALLY "
+        "DEFERRED FOR EACH ROW EXECUTE FUNCTION poison()");
+  }
+  BatchFormer former(*store_, 3);
+  std::thread first([&] {
+    EXPECT_TRUE(store_->append_audit(AuditEntry{"t", "first", "x", "r", "{}"}, 1));
+  });
+  former.wait_first_batch_taken();
+  std::optional<Status> poisoned, audited;
+  std::optional<Result<BeginResult>> begun;
+  std::vector<std::thread> members;
+  members.emplace_back([&] {
+    poisoned = store_->set_flag(Flag{"payments_enabled", "off", "poison", "kim", 5},
+                                AuditEntry{"kim", "flag.set", "payments_enabled", "poison", "{}"});
+  });
+  members.emplace_back(
+      [&] { begun = store_->begin_attempt(attempt("key-p1", "order-p001", "u1")); });
+  members.emplace_back([&] {
+    audited = store_->append_audit(AuditEntry{"t", "member", "x", "fine", "{}"}, 2);
+  });
+  for (auto& t : members) t.join();
+  first.join();
+  EXPECT_EQ(former.batches(), (std::vector<size_t>{1, 3}));
+  EXPECT_EQ(former.stats().failed_commits, 1u);
+  ASSERT_TRUE(poisoned);
+  EXPECT_FALSE(*poisoned);  // never success for a write that is not committed
+  EXPECT_EQ((*store_->find_flag("payments_enabled"))->value, "on");
+  ASSERT_TRUE(begun && *begun) << (begun && !*begun ? begun->error().detail : "");
+  EXPECT_EQ((*begun)->outcome, BeginOutcome::kStarted);
+  ASSERT_TRUE(audited);
+  EXPECT_TRUE(*audited);
+  // What was answered success is committed: a new store sees it.
+  store_.reset();
+  auto reopened = open_store(url_, 1, 5000, schema_);
+  ASSERT_TRUE(reopened) << reopened.error().detail;
+  EXPECT_TRUE(*(*reopened)->find_attempt("key-p1"));
+  EXPECT_EQ((*reopened)->list_audit(10)->size(), 2u);
+}
+
+TEST_P(StoreContract, ConfirmContextReadsWhatANewConfirmNeeds) {
+  Coupon pct;
+  pct.code = "PCT";
+  pct.kind = CouponKind::kPercent;
+  pct.value = 10;
+  ASSERT_TRUE(store_->upsert_coupon(pct));
+  auto ctx = store_->confirm_context("key-x1", "order-x001", "c1", std::string("PCT"));
+  ASSERT_TRUE(ctx) << ctx.error().detail;
+  EXPECT_FALSE(ctx->attempt);
+  EXPECT_FALSE(ctx->attempt_by_order);
+  ASSERT_TRUE(ctx->payments_flag);
+  EXPECT_EQ(ctx->payments_flag->value, "on");
+  ASSERT_TRUE(ctx->course);
+  EXPECT_EQ(ctx->course->list_price, 10000);
+  ASSERT_TRUE(ctx->coupon);
+  EXPECT_EQ(ctx->coupon->value, 10);
+  EXPECT_FALSE(store_->confirm_context("key-x1", "order-x001", "c1", std::nullopt)->coupon);
+  EXPECT_FALSE(store_->confirm_context("key-x1", "order-x001", "nope", std::nullopt)->course);
+
+  // A known key ends the look-ups; so does a known order.
+  ASSERT_EQ(store_->begin_attempt(attempt("key-x1", "order-x001", "u1"))->outcome,
+            BeginOutcome::kStarted);
+  ctx = store_->confirm_context("key-x1", "order-x001", "c1", std::nullopt);
+  ASSERT_TRUE(ctx && ctx->attempt);
+  EXPECT_EQ(ctx->attempt->order_id, "order-x001");
+  EXPECT_FALSE(ctx->course);
+  ctx = store_->confirm_context("key-x2", "order-x001", "c1", std::nullopt);
+  ASSERT_TRUE(ctx && !ctx->attempt && ctx->attempt_by_order);
+  EXPECT_EQ(ctx->attempt_by_order->payment_key, "key-x1");
+
+  // The switch applies to the next call: nothing is cached.
+  ASSERT_TRUE(store_->set_flag(Flag{"payments_enabled", "off", "r", "kim", 1},
+                               AuditEntry{"kim", "flag.set", "payments_enabled", "r", "{}"}));
+  ctx = store_->confirm_context("key-x3", "order-x003", "c1", std::nullopt);
+  ASSERT_TRUE(ctx && ctx->payments_flag);
+  EXPECT_EQ(ctx->payments_flag->value, "off");
+  EXPECT_FALSE(ctx->course);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,

@@ -186,8 +186,10 @@ Result<SqlRows> PgConnection::run(std::string_view sql, const std::vector<SqlPar
 
 Status PgConnection::exec(const std::string& sql) {
   const bool begin = sql.starts_with("BEGIN");
-  const bool end = sql.starts_with("COMMIT") || sql.starts_with("ROLLBACK");
-  if (sql.starts_with("ROLLBACK") && PQstatus(conn_) != CONNECTION_OK) {
+  // ROLLBACK TO SAVEPOINT undoes part of a transaction that goes on (group commit).
+  const bool rollback = sql.starts_with("ROLLBACK") && !sql.starts_with("ROLLBACK TO");
+  const bool end = sql.starts_with("COMMIT") || rollback;
+  if (rollback && PQstatus(conn_) != CONNECTION_OK) {
     in_transaction_ = false;  // the server dropped the transaction with the connection
     return ensure_connected();
   }
