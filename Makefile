@@ -68,8 +68,13 @@ format:
 format-check:
 	@scripts/format-check.sh
 
-lint: $(BUILD)/CMakeCache.txt
-	run-clang-tidy -p $(BUILD) -j $(JOBS) -quiet '$(CURDIR)/src/.*'
+# clang-tidy 16 (Debian 12's newest) reads GCC's compile commands: it spells C++23 `c++2b`,
+# skips GCC-only warning flags, and needs libstdc++'s <expected>, which that header hides
+# from a compiler whose __cpp_concepts is older than C++20's final value.
+TIDY_ARGS = -extra-arg=-std=c++2b -extra-arg=-Wno-unknown-warning-option \
+  -extra-arg=-U__cpp_concepts -extra-arg=-D__cpp_concepts=202002L
+lint: deps $(BUILD)/CMakeCache.txt
+	run-clang-tidy-16 -clang-tidy-binary clang-tidy-16 -p $(BUILD) -j $(JOBS) -quiet $(TIDY_ARGS) '$(CURDIR)/src/.*'
 
 bench: build
 	$(BUILD)/bench/price_bench

@@ -8,7 +8,7 @@ packages=(
   libsimdjson-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev
   zlib1g-dev libzstd-dev libcsv-dev jq
   libgtest-dev libbenchmark-dev clang-format curl postgresql
-  clang-16 libclang-rt-16-dev prometheus ccache
+  clang-16 libclang-rt-16-dev clang-tidy-16 prometheus ccache
   libsystemd-dev systemd dpkg-dev prometheus-alertmanager
   chromium fonts-nanum
   wrk linux-perf  # make bench-confirm, make profile-confirm (bench/peer: npm ci there)

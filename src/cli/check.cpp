@@ -23,25 +23,17 @@ struct CheckOptions {
 };
 
 void run_check(const CheckOptions& o, int& exit_code) {
-  auto usage = [&](const std::string& text) {
-    std::fprintf(stderr, "error: %s\n", text.c_str());
-    exit_code = 2;
-  };
-  const EpochMs now = SystemClock::instance().now_ms();
-  std::string why;
-  const auto window = parse_window(o.since, o.until, now, why);
-  if (!window) return usage(why);
-  const EpochMs since = window->since, until = window->until;
-  auto config = load_cli_config(o.config);
-  if (!config) return print_error(config.error()), void(exit_code = 2);
-  auto tz = logs::TimeZone::load(cli_tz(o.tz, *config));
-  if (!tz) return usage(tz.error().detail);
+  auto report = open_report(o.since, o.until, o.config, o.tz, exit_code);
+  if (!report) return;
+  const EpochMs now = report->now, since = report->window.since, until = report->window.until;
+  const Config& config = report->config;
+  const logs::TimeZone& tz = report->tz;
 
   check::WeeklyOptions w;
   w.since = since;
   w.until = until;
-  w.tz = &*tz;
-  w.config = *config;
+  w.tz = &tz;
+  w.config = config;
   w.docs_dir = o.docs;
   w.sample_path = o.sample_out;
   w.seed = o.seed ? o.seed : static_cast<std::uint64_t>(now / 86'400'000 / 7);  // one per week
@@ -53,13 +45,13 @@ void run_check(const CheckOptions& o, int& exit_code) {
   }
   std::unique_ptr<Store> store;
   if (!o.store.empty()) {
-    auto opened = open_cli_store_read_only(o.store, *config);
+    auto opened = open_cli_store_read_only(o.store, config);
     if (!opened) return print_error(opened.error()), void(exit_code = 1);
     store = std::move(*opened);
     w.store = store.get();
   }
   if (store && !o.toss_url.empty()) {
-    Config c = *config;
+    Config c = config;
     c.toss.base_url = o.toss_url;
     if (!o.toss_ca.empty()) c.toss.ca_file = o.toss_ca;
     auto ep = parse_toss_url(c.toss.base_url);

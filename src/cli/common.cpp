@@ -45,4 +45,23 @@ std::optional<TimeWindow> parse_window(const std::string& since, const std::stri
   return TimeWindow{*start, *end};
 }
 
+std::optional<ReportSetup> open_report(const std::string& since, const std::string& until,
+                                       const std::string& config_path, const std::string& tz_flag,
+                                       int& exit_code) {
+  auto usage = [&](const std::string& text) {
+    std::fprintf(stderr, "error: %s\n", text.c_str());
+    exit_code = 2;
+    return std::nullopt;
+  };
+  const EpochMs now = SystemClock::instance().now_ms();
+  std::string why;
+  const auto window = parse_window(since, until, now, why);
+  if (!window) return usage(why);
+  auto config = load_cli_config(config_path);
+  if (!config) return print_error(config.error()), exit_code = 2, std::nullopt;
+  auto tz = logs::TimeZone::load(cli_tz(tz_flag, *config));
+  if (!tz) return usage(tz.error().detail);
+  return ReportSetup{now, *window, std::move(*config), std::move(*tz)};
+}
+
 }  // namespace payedge::cli

@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "logs/timezone.h"
 #include "store/store.h"
 
 namespace payedge::cli {
@@ -80,5 +81,18 @@ struct TimeWindow {
 };
 std::optional<TimeWindow> parse_window(const std::string& since, const std::string& until,
                                        EpochMs now, std::string& error);
+
+// What a report over a window starts from (`check weekly`, `incident new`): now, the window,
+// the config and its time zone (--tz, else [log] tz). nullopt after the problem was printed
+// (`exit_code` 2).
+struct ReportSetup {
+  EpochMs now = 0;
+  TimeWindow window;
+  Config config;
+  logs::TimeZone tz;
+};
+std::optional<ReportSetup> open_report(const std::string& since, const std::string& until,
+                                       const std::string& config_path, const std::string& tz_flag,
+                                       int& exit_code);
 
 }  // namespace payedge::cli

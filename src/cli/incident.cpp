@@ -24,25 +24,17 @@ struct IncidentOptions {
 };
 
 void run_incident(const IncidentOptions& o, int& exit_code) {
-  auto usage = [&](const std::string& text) {
-    std::fprintf(stderr, "error: %s\n", text.c_str());
-    exit_code = 2;
-  };
-  const EpochMs now = SystemClock::instance().now_ms();
-  std::string why;
-  const auto window = parse_window(o.since, o.until, now, why);
-  if (!window) return usage(why);
-  const EpochMs since = window->since, until = window->until;
-  auto config = load_cli_config(o.config);
-  if (!config) return print_error(config.error()), void(exit_code = 2);
-  auto tz = logs::TimeZone::load(cli_tz(o.tz, *config));
-  if (!tz) return usage(tz.error().detail);
+  auto report = open_report(o.since, o.until, o.config, o.tz, exit_code);
+  if (!report) return;
+  const EpochMs now = report->now, since = report->window.since, until = report->window.until;
+  const Config& config = report->config;
+  const logs::TimeZone& tz = report->tz;
 
   incident::PostmortemInput in;
   in.title = o.title;
   in.since = since;
   in.until = until;
-  in.tz = &*tz;
+  in.tz = &tz;
   if (!o.inputs.empty()) {
     auto inputs = logs::expand_inputs(o.inputs);
     if (!inputs) return print_error(inputs.error()), void(exit_code = 1);
@@ -52,7 +44,7 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
     in.impact = incident::measure(in.log_inputs, since, until, scan);
   }
   if (!o.store.empty()) {
-    auto store = open_cli_store_read_only(o.store, *config);
+    auto store = open_cli_store_read_only(o.store, config);
     if (!store) return print_error(store.error()), void(exit_code = 1);
     auto alerts = (*store)->list_alerts(since, 10'000);
     if (!alerts) return print_error(alerts.error()), void(exit_code = 1);
@@ -80,7 +72,7 @@ void run_incident(const IncidentOptions& o, int& exit_code) {
   }
   // Never overwrite: "x" opens only a file that does not exist yet.
   for (int tries = 0; tries < 100; ++tries) {
-    in.id = incident::next_id(o.dir, now, *tz);
+    in.id = incident::next_id(o.dir, now, tz);
     const std::string path = (std::filesystem::path(o.dir) / (in.id + ".md")).string();
     std::FILE* f = std::fopen(path.c_str(), "wx");
     if (!f) {
