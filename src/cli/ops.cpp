@@ -141,6 +141,12 @@ std::string local_time(const Config& config, EpochMs t) {
   return tz ? tz->format(t) : format_utc(t);
 }
 
+// The same for an instant the store or Toss wrote as RFC 3339; anything else is shown as it is.
+std::string local_time(const Config& config, const std::string& rfc3339) {
+  const auto t = parse_rfc3339(rfc3339);
+  return t ? local_time(config, *t) : rfc3339;
+}
+
 // The report of `ops verify` for people; the JSON is VerifyReport::to_json.
 void print_verify_report(const VerifyReport& report, const Config& config, bool en) {
   if (report.since && report.until) {
@@ -209,14 +215,14 @@ void add_ops(CLI::App& app, int& exit_code) {
           std::printf(en ? "  %-10s %s  order %s  lease until %s (a command or an older serve)\n"
                          : "  %-10s %s  주문 %s  임대 만료 %s (명령 또는 이전 serve)\n",
                       "held", h.value("payment_key", "").c_str(), h.value("order_id", "").c_str(),
-                      h.value("lease_until", "").c_str());
+                      local_time((*ctx)->config, h.value("lease_until", "")).c_str());
           continue;
         }
         std::printf(en ? "  %-10s %s  order %s  by instance %s (host %s, pid %lld, heartbeat %s)\n"
                        : "  %-10s %s  주문 %s  인스턴스 %s (호스트 %s, pid %lld, 하트비트 %s)\n",
                     "held", h.value("payment_key", "").c_str(), h.value("order_id", "").c_str(),
                     who.c_str(), h.value("host", "?").c_str(), h.value("pid", 0LL),
-                    h.value("heartbeat_at", "?").c_str());
+                    local_time((*ctx)->config, h.value("heartbeat_at", "?")).c_str());
       }
       for (const auto& a : report.actions) {
         std::printf(en ? "  %-10s %s  order %s  %s KRW  Toss: %s\n"
@@ -478,9 +484,10 @@ void add_ops(CLI::App& app, int& exit_code) {
                 rows->size(), local_time(*config, w->since).c_str(),
                 local_time(*config, w->until).c_str());
     for (const auto& r : *rows) {
-      std::printf("  %-25s  %-36s  %-24s  %-12s  %8lld  %-9s  %s\n", r.approved_at.c_str(),
-                  r.user_id.c_str(), r.order_id.c_str(), r.payment_key.c_str(),
-                  static_cast<long long>(r.amount), r.source.c_str(), r.status.c_str());
+      std::printf("  %-25s  %-36s  %-24s  %-12s  %8lld  %-9s  %s\n",
+                  local_time(*config, r.approved_at).c_str(), r.user_id.c_str(), r.order_id.c_str(),
+                  r.payment_key.c_str(), static_cast<long long>(r.amount), r.source.c_str(),
+                  r.status.c_str());
     }
   });
 }

@@ -501,6 +501,12 @@ TEST(OpsCustomers, AffectedAreTheBuyersChargedAfterAFailure) {
   EXPECT_EQ(r.out.find("kim@example.com"), std::string::npos) << r.out;  // masked
   EXPECT_EQ(r.out.find("tkey-reconciled-0001"), std::string::npos) << r.out;
   EXPECT_EQ(j["customers"][0]["payment_key"], "tkey" + std::string(12, '*') + "0001");
+  // The table shows each approval in the one zone of every command (Asia/Seoul by default).
+  auto table = run_payedge({"ops", "customers", "affected", "--since", format_utc(kT0), "--until",
+                            format_utc(kT0 + 60 * kMin), "--store", store});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("2026-11-25T23:31:00+09:00"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find(format_utc(kT0 + kMin)), std::string::npos) << table.out;
   EXPECT_EQ(
       run_payedge({"ops", "customers", "affected", "--since", "soon", "--store", store}).exit_code,
       2);

@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -467,6 +468,27 @@ std::string Stack::new_session(const std::string& order_id, long long amount) {
                      nlohmann::json{{"orderId", order_id}, {"amount", amount}}.dump());
   if (r.status != 200) throw std::runtime_error("session: " + r.body);
   return r.json()["paymentKey"];
+}
+
+std::map<std::string, std::string> toss_basic_auth() {
+  return {{"Authorization", "Basic " + base64_encode(kTossSecret + ":")}};
+}
+
+std::string Stack::purchase(const std::string& order, const std::string& user) {
+  const std::string key = new_session(order, 49000);
+  auto r = confirm(body_for(key, order, 49000, "course-sql"), user);
+  EXPECT_EQ(r.status, 200) << r.body;
+  return key;
+}
+
+std::string Stack::paid_at_toss_only(const std::string& order, long long amount) {
+  const std::string key = new_session(order, amount);
+  auto r =
+      http_call(sim_port_, "POST", "/v1/payments/confirm",
+                nlohmann::json{{"paymentKey", key}, {"orderId", order}, {"amount", amount}}.dump(),
+                toss_basic_auth());
+  EXPECT_EQ(r.status, 200) << r.body;
+  return key;
 }
 
 HttpReply Stack::confirm(const nlohmann::json& body, const std::string& user,

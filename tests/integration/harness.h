@@ -115,6 +115,9 @@ inline nlohmann::json body_for(const std::string& key, const std::string& order,
 }
 
 std::map<std::string, std::string> test_env();
+// The simulator's Basic authorization for the test secret key (kTossSecret), for calls made
+// to it directly, as a merchant's server would.
+std::map<std::string, std::string> toss_basic_auth();
 std::string token_for(const std::string& user, int ttl_s = 3600);
 std::vector<nlohmann::json> read_json_lines(const std::string& path);
 
@@ -162,6 +165,10 @@ class Stack {
 
   // A payment session at the simulator (the Toss payment window): returns the paymentKey.
   std::string new_session(const std::string& order_id, long long amount);
+  // A purchase of course-sql (49,000) through the service: a session, then the confirm (200).
+  std::string purchase(const std::string& order, const std::string& user = "user-1");
+  // A payment made at Toss without the service (its answer never reached us): the paymentKey.
+  std::string paid_at_toss_only(const std::string& order, long long amount);
   HttpReply confirm(const nlohmann::json& body, const std::string& user = "user-1",
                     const std::map<std::string, std::string>& extra_headers = {},
                     size_t instance = 0);

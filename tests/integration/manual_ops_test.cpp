@@ -11,29 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::map<std::string, std::string> kBasicAuth = {
-    {"Authorization", "Basic " + base64_encode(kTossSecret + ":")}};
-
-// A purchase through the service: a session at the simulator, then the confirm.
-std::string purchase(Stack& stack, const std::string& order, const std::string& user = "user-1") {
-  const std::string key = stack.new_session(order, 49000);
-  auto r = stack.confirm(body_for(key, order, 49000, "course-sql"), user);
-  EXPECT_EQ(r.status, 200) << r.body;
-  return key;
-}
-
-// A payment made at Toss without the service (the answer never reached us).
-std::string paid_at_toss_only(Stack& stack, const std::string& order, long long amount) {
-  const std::string key = stack.new_session(order, amount);
-  auto r = http_call(stack.sim_port(), "POST", "/v1/payments/confirm",
-                     json{{"paymentKey", key}, {"orderId", order}, {"amount", amount}}.dump(),
-                     kBasicAuth);
-  EXPECT_EQ(r.status, 200) << r.body;
-  return key;
-}
-
 json toss_payment(Stack& stack, const std::string& key) {
-  return http_call(stack.sim_port(), "GET", "/v1/payments/" + key, "", kBasicAuth).json();
+  return http_call(stack.sim_port(), "GET", "/v1/payments/" + key, "", toss_basic_auth()).json();
 }
 
 std::string payment_status(Stack& stack, const std::string& key) {
@@ -45,7 +24,7 @@ std::string enrollment_status(Stack& stack, const std::string& key) {
 }
 
 void expect_cancel_works(Stack& stack) {
-  const std::string key = purchase(stack, "order-cancel-01");
+  const std::string key = stack.purchase("order-cancel-01");
   auto r = stack.ops({"enrollment", "cancel", "--order", "order-cancel-01", "--reason",
                       "wrong course", "--actor", "tester", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -73,7 +52,7 @@ void expect_cancel_works(Stack& stack) {
 }
 
 void expect_inject_works(Stack& stack) {
-  const std::string key = paid_at_toss_only(stack, "order-inject-01", 49000);
+  const std::string key = stack.paid_at_toss_only("order-inject-01", 49000);
   auto r = stack.ops({"payment", "inject", "--payment-key", key, "--order", "order-inject-01",
                       "--user", "user-7", "--course", "course-sql", "--amount", "49000", "--reason",
                       "answer lost", "--actor", "tester"});
@@ -109,7 +88,7 @@ TEST(EnrollmentCancel, WorksOnPostgres) {
 
 TEST(EnrollmentCancel, TossRefusingOrUnreachableChangesNothing) {
   Stack stack;
-  const std::string key = purchase(stack, "order-refuse-01");
+  const std::string key = stack.purchase("order-refuse-01");
   for (int status : {403, 500}) {
     stack.set_faults({{"cancel_error_status", status}});
     auto r = stack.ops({"enrollment", "cancel", "--order", "order-refuse-01", "--reason", "r"});
@@ -133,7 +112,7 @@ TEST(EnrollmentCancel, TossRefusingOrUnreachableChangesNothing) {
 
 TEST(EnrollmentCancel, DryRunChangesNothingAnywhere) {
   Stack stack;
-  const std::string key = purchase(stack, "order-dry-0001");
+  const std::string key = stack.purchase("order-dry-0001");
   auto r = stack.ops({"enrollment", "cancel", "--order", "order-dry-0001", "--reason", "r",
                       "--dry-run", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -148,7 +127,7 @@ TEST(EnrollmentCancel, DryRunChangesNothingAnywhere) {
 
 TEST(EnrollmentCancel, HalfCancelledByOldSqlGetsItsEnrollmentCancelledAlone) {
   Stack stack;
-  const std::string key = purchase(stack, "order-half-0001");
+  const std::string key = stack.purchase("order-half-0001");
   stack.db().exec("UPDATE payments SET status = 'CANCELED' WHERE provider_tx_id = '" + key + "'");
   auto r = stack.ops({"enrollment", "cancel", "--order", "order-half-0001", "--reason", "mend",
                       "--format", "json"});
@@ -179,7 +158,7 @@ TEST(PaymentInject, RecordsAPaymentTossHasDone) {
 
 TEST(PaymentInject, RefusesDuplicatesMismatchesAndEnrolledUsers) {
   Stack stack;
-  const std::string bought = purchase(stack, "order-bought-01");  // user-1, course-sql
+  const std::string bought = stack.purchase("order-bought-01");  // user-1, course-sql
   auto inject = [&](const std::string& key, const std::string& order, const std::string& user,
                     const std::string& amount) {
     return stack.ops({"payment", "inject", "--payment-key", key, "--order", order, "--user", user,
@@ -189,7 +168,7 @@ TEST(PaymentInject, RefusesDuplicatesMismatchesAndEnrolledUsers) {
   EXPECT_EQ(dup_key.exit_code, 1);
   EXPECT_NE(dup_key.err.find("order-bought-01"), std::string::npos) << dup_key.err;
 
-  const std::string other = paid_at_toss_only(stack, "order-other-02", 49000);
+  const std::string other = stack.paid_at_toss_only("order-other-02", 49000);
   auto dup_order = inject(other, "order-bought-01", "user-2", "49000");
   EXPECT_EQ(dup_order.exit_code, 1);
   EXPECT_NE(dup_order.err.find(bought), std::string::npos) << dup_order.err;
@@ -261,7 +240,7 @@ TEST(PaymentInject, ForcedIsTheAllowedExceptionAndCancelsLocallyOnly) {
 
 TEST(PaymentInject, RepairsAFailedButPaidAttemptForVerify) {
   Stack stack;
-  const std::string key = paid_at_toss_only(stack, "order-fbp-0001", 49000);
+  const std::string key = stack.paid_at_toss_only("order-fbp-0001", 49000);
   // Our attempt ended FAILED although Toss took the money (as an old bug or a lost race left it).
   stack.db().exec(
       "INSERT INTO confirm_attempts (payment_key, order_id, user_id, course_id, amount, "

@@ -12,31 +12,11 @@ namespace {
 
 using nlohmann::json;
 
-const std::map<std::string, std::string> kBasicAuth = {
-    {"Authorization", "Basic " + base64_encode(kTossSecret + ":")}};
-
-std::string purchase(Stack& stack, const std::string& order, const std::string& user) {
-  const std::string key = stack.new_session(order, 49000);
-  auto r = stack.confirm(body_for(key, order, 49000, "course-sql"), user);
-  EXPECT_EQ(r.status, 200) << r.body;
-  return key;
-}
-
-// A payment made at Toss without the service (its answer never reached us).
-std::string paid_at_toss_only(Stack& stack, const std::string& order, long long amount) {
-  const std::string key = stack.new_session(order, amount);
-  auto r = http_call(stack.sim_port(), "POST", "/v1/payments/confirm",
-                     json{{"paymentKey", key}, {"orderId", order}, {"amount", amount}}.dump(),
-                     kBasicAuth);
-  EXPECT_EQ(r.status, 200) << r.body;
-  return key;
-}
-
 void cancel_at_toss(Stack& stack, const std::string& key, std::optional<long long> amount = {}) {
   json body = {{"cancelReason", "drift for the test"}};
   if (amount) body["cancelAmount"] = *amount;
   auto r = http_call(stack.sim_port(), "POST", "/v1/payments/" + key + "/cancel", body.dump(),
-                     kBasicAuth);
+                     toss_basic_auth());
   ASSERT_EQ(r.status, 200) << r.body;
 }
 
@@ -52,7 +32,7 @@ TEST(OpsVerify, ConcurrentReportIsTheSequentialOne) {
   std::vector<std::string> keys;
   for (int i = 0; i < 36; ++i) {
     keys.push_back(
-        purchase(stack, "order-verify-" + std::to_string(100 + i), "user-" + std::to_string(i)));
+        stack.purchase("order-verify-" + std::to_string(100 + i), "user-" + std::to_string(i)));
   }
   // Drift behind the store's back: full cancels, partial refunds at Toss.
   for (int i : {3, 11, 29}) cancel_at_toss(stack, keys[i]);
@@ -79,9 +59,9 @@ TEST(OpsVerify, ConcurrentReportIsTheSequentialOne) {
 
 TEST(OpsVerify, TheWindowFindsAPaymentDoneAtTossButMissingHere) {
   Stack stack(plain());
-  purchase(stack, "order-window-100", "user-1");
-  const std::string lost = paid_at_toss_only(stack, "order-window-lost", 49000);
-  const std::string refunded = paid_at_toss_only(stack, "order-window-refunded", 79000);
+  stack.purchase("order-window-100", "user-1");
+  const std::string lost = stack.paid_at_toss_only("order-window-lost", 49000);
+  const std::string refunded = stack.paid_at_toss_only("order-window-refunded", 79000);
   cancel_at_toss(stack, refunded);  // paid and refunded at Toss: nothing is owed to anyone
 
   // Without a window only our own rows are checked: nothing wrong with them.
@@ -103,17 +83,18 @@ TEST(OpsVerify, TheWindowFindsAPaymentDoneAtTossButMissingHere) {
   auto page = http_call(stack.sim_port(), "GET",
                         "/v1/transactions?startDate=2000-01-01T00:00:00&endDate=2100-01-01T00:00:00"
                         "&limit=1",
-                        "", kBasicAuth);
+                        "", toss_basic_auth());
   ASSERT_EQ(page.status, 200) << page.body;
   ASSERT_EQ(page.json().size(), 1u);
   auto next = http_call(stack.sim_port(), "GET",
                         "/v1/transactions?startDate=2000-01-01T00:00:00&endDate=2100-01-01T00:00:00"
                         "&limit=10&startingAfter=" +
                             page.json()[0]["transactionKey"].get<std::string>(),
-                        "", kBasicAuth);
+                        "", toss_basic_auth());
   EXPECT_EQ(next.json().size(), 3u) << next.body;
-  EXPECT_EQ(http_call(stack.sim_port(), "GET", "/v1/transactions?limit=1", "", kBasicAuth).status,
-            400);
+  EXPECT_EQ(
+      http_call(stack.sim_port(), "GET", "/v1/transactions?limit=1", "", toss_basic_auth()).status,
+      400);
 
   // A window before any of it: nothing listed, nothing missing.
   auto before = stack.ops({"verify", "--since", "2020-01-01", "--until", "2020-01-02"});

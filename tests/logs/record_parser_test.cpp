@@ -115,6 +115,8 @@ struct BadLine {
   const char* line;
   const char* reason_contains;
 };
+// gtest prints a parameter into ctest's test name: the name, not the struct's bytes.
+void PrintTo(const BadLine& b, std::ostream* os) { *os << b.name; }
 
 class MalformedLine : public ::testing::TestWithParam<BadLine> {};
 
