@@ -117,12 +117,23 @@ awaitable<TossReply> TossClient::call(http::verb method, std::string target,
   co_return reply;
 }
 
+bool retry_read(const TossReply& r) { return retry_same_key(r) || r.http_status >= 500; }
+
 awaitable<TossConfirmResult> TossClient::confirm(const std::string& payment_key,
                                                  const std::string& order_id, Krw amount,
                                                  const std::string& idempotency_key,
                                                  int deadline_ms) {
-  TossConfirmResult result;
   const json body = {{"paymentKey", payment_key}, {"orderId", order_id}, {"amount", amount}};
+  co_return co_await call_with_retries(http::verb::post, "/v1/payments/confirm", body,
+                                       idempotency_key, deadline_ms, retry_same_key);
+}
+
+awaitable<TossConfirmResult> TossClient::call_with_retries(http::verb method, std::string target,
+                                                           std::optional<json> body,
+                                                           std::string idempotency_key,
+                                                           int deadline_ms,
+                                                           bool (*retryable)(const TossReply&)) {
+  TossConfirmResult result;
   const auto deadline =
       SteadyClock::now() +
       std::chrono::milliseconds(deadline_ms > 0 ? deadline_ms : config_.deadline_ms);
@@ -134,11 +145,10 @@ awaitable<TossConfirmResult> TossClient::confirm(const std::string& payment_key,
     const int timeout =
         static_cast<int>(std::min<long long>(config_.attempt_timeout_ms, remaining));
     if (timeout <= 0) break;
-    result.last =
-        co_await call(http::verb::post, "/v1/payments/confirm", body, idempotency_key, timeout);
+    result.last = co_await call(method, target, body, idempotency_key, timeout);
     ++result.tries;
     result.total_latency_ms += result.last.latency_ms;
-    if (!retry_same_key(result.last) || attempt + 1 >= config_.max_attempts) break;
+    if (!retryable(result.last) || attempt + 1 >= config_.max_attempts) break;
     // Full jitter: a uniform wait in [0, backoff_cap_ms], if it fits the deadline.
     const long long wait =
         std::uniform_int_distribution<long long>(0, backoff_cap_ms(config_, attempt))(rng_);
@@ -151,13 +161,17 @@ awaitable<TossConfirmResult> TossClient::confirm(const std::string& payment_key,
 }
 
 awaitable<TossReply> TossClient::get_payment(const std::string& payment_key) {
-  co_return co_await call(http::verb::get, "/v1/payments/" + url_encode_path(payment_key),
-                          std::nullopt, {}, config_.attempt_timeout_ms);
+  auto r =
+      co_await call_with_retries(http::verb::get, "/v1/payments/" + url_encode_path(payment_key),
+                                 std::nullopt, {}, 0, retry_read);
+  co_return std::move(r.last);
 }
 
 awaitable<TossReply> TossClient::get_payment_by_order(const std::string& order_id) {
-  co_return co_await call(http::verb::get, "/v1/payments/orders/" + url_encode_path(order_id),
-                          std::nullopt, {}, config_.attempt_timeout_ms);
+  auto r = co_await call_with_retries(http::verb::get,
+                                      "/v1/payments/orders/" + url_encode_path(order_id),
+                                      std::nullopt, {}, 0, retry_read);
+  co_return std::move(r.last);
 }
 
 awaitable<TossReply> TossClient::cancel(const std::string& payment_key, const std::string& reason,

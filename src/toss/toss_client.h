@@ -1,7 +1,8 @@
 // The asynchronous Toss Payments API client: one HTTP exchange per `call`, and `confirm` with
 // the same-key retry policy (network errors, timeouts, 429 and IDEMPOTENT_REQUEST_PROCESSING
 // retried with jittered backoff inside a deadline; any other answer returned to the caller,
-// which classifies it with toss/toss_errors.h).
+// which classifies it with toss/toss_errors.h); reads (GET a payment) retried the same way and
+// on any 5xx as well.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -44,6 +45,9 @@ struct TossConfirmResult {
 // (Toss may still be working on it, so a new key could put two confirms in flight), 429 and
 // 409 IDEMPOTENT_REQUEST_PROCESSING; every other answer goes back to the caller.
 bool retry_same_key(const TossReply& r);
+// The policy of reads (GET a payment): those of `retry_same_key` and any 5xx, since a read
+// changes nothing at Toss.
+bool retry_read(const TossReply& r);
 // The longest wait before the try after `attempt` (0-based): min(backoff_max_ms,
 // backoff_base_ms·2^attempt); the wait is drawn uniformly from [0, this] (full jitter).
 long long backoff_cap_ms(const TossConfig& c, int attempt);
@@ -65,12 +69,20 @@ class TossClient {
   awaitable<TossConfirmResult> confirm(const std::string& payment_key, const std::string& order_id,
                                        Krw amount, const std::string& idempotency_key,
                                        int deadline_ms = 0);
+  // Reads, retried like `confirm` (retry_read, within toss.deadline_ms): one slow or failed
+  // answer is not a verdict for the reconciler, a webhook or `ops verify`.
   awaitable<TossReply> get_payment(const std::string& payment_key);
   awaitable<TossReply> get_payment_by_order(const std::string& order_id);
   awaitable<TossReply> cancel(const std::string& payment_key, const std::string& reason,
                               std::optional<Krw> amount, const std::string& idempotency_key);
 
  private:
+  // `call` again while `retryable` says so, with full-jitter backoff, up to toss.max_attempts
+  // tries inside `deadline_ms` (0: toss.deadline_ms).
+  awaitable<TossConfirmResult> call_with_retries(http::verb method, std::string target,
+                                                 std::optional<nlohmann::json> body,
+                                                 std::string idempotency_key, int deadline_ms,
+                                                 bool (*retryable)(const TossReply&));
   void log_tls_error(const std::string& reason);
 
   TossEndpoint endpoint_;
