@@ -102,6 +102,15 @@ std::vector<Panel> panels(const AlertsConfig& c) {
         {q::reconciler_actions("5m"), "reconciler {{action}}"}},
        "short",
        {}},
+      {"Store commits",
+       "Write transactions committed a second (each one fsync) and the mean number of writes "
+       "each carried (group commit: above 1 under concurrent confirms; 1 when idle).",
+       {{"sum(rate(payedge_store_commit_batches_total[5m]))", "commits/s"},
+        {"sum(rate(payedge_store_commit_writes_total[5m])) / "
+         "sum(rate(payedge_store_commit_batches_total[5m]))",
+         "writes per commit"}},
+       "short",
+       {}},
       {"Version",
        "The running binaries (payedge_build_info).",
        {{"count by (version) (payedge_build_info)", "{{version}}"}},

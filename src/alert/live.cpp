@@ -1,5 +1,6 @@
 #include "alert/live.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -51,7 +52,17 @@ void LiveAlerts::run() {
     std::deque<AlertEvent> batch;
     more =
         queue_.take_all(batch, flush_waiting ? std::chrono::seconds(0) : std::chrono::seconds(1));
-    std::vector<Transition> changes = poll_operator_changes();
+    // The audit table is read before a batch that may fire a rule (any failed line), for a
+    // flush, and otherwise once a second: not once per batch, which under a launch's load was
+    // a query per few confirms on the store (4.7% of serve's CPU, docs/PERFORMANCE.md).
+    const EpochMs now = clock_.now_ms();
+    const bool may_fire =
+        std::any_of(batch.begin(), batch.end(), [](const AlertEvent& e) { return !e.success; });
+    std::vector<Transition> changes;
+    if (flush_waiting || may_fire || now - audit_polled_ >= 1000 || now < audit_polled_) {
+      audit_polled_ = now;
+      changes = poll_operator_changes();
+    }
     for (const auto& e : batch) {
       auto t = engine_.observe(e);
       changes.insert(changes.end(), t.begin(), t.end());

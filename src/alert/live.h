@@ -37,6 +37,7 @@ class LiveAlerts final : public LogSink {
   LogSink& inner_;
   Store& store_;
   EpochMs audit_seen_ = 0;
+  EpochMs audit_polled_ = 0;  // when the audit table was last read (the engine's clock)
   const Clock& clock_;
   StoreSwitches switches_;
   AlertEngine engine_;

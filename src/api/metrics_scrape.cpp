@@ -4,6 +4,11 @@ namespace payedge {
 
 StoreGauges read_store_gauges(Store& store, LineMetrics& lines) {
   StoreGauges g;
+  const CommitStats commits = store.commit_stats();
+  g.commit_batches = commits.batches;
+  g.commit_members = commits.members;
+  g.commit_failed = commits.failed_commits;
+  g.commit_largest = commits.largest;
   auto flag = store.find_flag("payments_enabled");
   auto courses = store.list_courses();
   auto counts = store.counts();

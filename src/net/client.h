@@ -60,7 +60,10 @@ struct FetchResult {
 class HttpClient {
  public:
   struct Options {
-    int max_idle_per_host = 8;
+    // Sized for the calls in flight at once: with fewer, every burst above the cap opens and
+    // closes connections (against the real Toss, a TLS handshake each). At 8, 32 concurrent
+    // confirms opened ~1 connection per 9 calls (bench/confirm_load.sh, docs/PERFORMANCE.md).
+    int max_idle_per_host = 64;
     int idle_timeout_ms = 30'000;
   };
   HttpClient();

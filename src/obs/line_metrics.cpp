@@ -155,6 +155,23 @@ std::string render_store_gauges(const StoreGauges& g) {
       "# HELP payedge_store_up Whether the store answered the scrape's queries.\n"
       "# TYPE payedge_store_up gauge\n";
   out += fmt::format("payedge_store_up {}\n", g.store_ok ? 1 : 0);
+  out += fmt::format(
+      "# HELP payedge_store_commit_batches_total Write transactions committed as one group "
+      "(one fsync) by the group commit.\n"
+      "# TYPE payedge_store_commit_batches_total counter\n"
+      "payedge_store_commit_batches_total {}\n"
+      "# HELP payedge_store_commit_writes_total Writes committed in those groups; "
+      "rate(writes) / rate(batches) is the mean group size.\n"
+      "# TYPE payedge_store_commit_writes_total counter\n"
+      "payedge_store_commit_writes_total {}\n"
+      "# HELP payedge_store_commit_failed_total Groups whose COMMIT failed (each write then ran "
+      "again alone).\n"
+      "# TYPE payedge_store_commit_failed_total counter\n"
+      "payedge_store_commit_failed_total {}\n"
+      "# HELP payedge_store_commit_largest_batch The largest group committed since start.\n"
+      "# TYPE payedge_store_commit_largest_batch gauge\n"
+      "payedge_store_commit_largest_batch {}\n",
+      g.commit_batches, g.commit_members, g.commit_failed, g.commit_largest);
   if (!g.store_ok) return out;  // no guesses: the series below are absent until it answers
   out +=
       "# HELP payedge_payments_enabled The payments_enabled switch (1 on, 0 off).\n"

@@ -66,6 +66,11 @@ struct StoreGauges {
   std::vector<std::pair<std::string, bool>> courses;  // id, active
   long long open_attempts = 0;
   long long pending_deposits = 0;
+  // Group commit (in-process counters, present whether or not the store answered).
+  unsigned long long commit_batches = 0;
+  unsigned long long commit_members = 0;
+  unsigned long long commit_failed = 0;
+  size_t commit_largest = 0;
 };
 std::string render_store_gauges(const StoreGauges& g);
 

@@ -16,6 +16,7 @@
 #include <span>
 
 #include "store/sql.h"
+#include "store/store.h"
 
 namespace payedge {
 
@@ -48,12 +49,7 @@ class GroupCommit {
   // the size of the batch it took, before it runs it.
   void set_test_hooks(std::function<void(size_t)> on_queued, std::function<void(size_t)> on_batch);
 
-  struct Stats {
-    unsigned long long batches = 0;
-    unsigned long long members = 0;
-    unsigned long long failed_commits = 0;  // batches of several that did not commit as one
-    size_t largest = 0;
-  };
+  using Stats = CommitStats;
   Stats stats() const;
 
  private:

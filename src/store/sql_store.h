@@ -94,6 +94,7 @@ class SqlStore final : public Store {
 
   // The group commit that every write goes through (its statistics; tests set its hooks).
   GroupCommit& group_commit() { return group_; }
+  CommitStats commit_stats() const override { return group_.stats(); }
 
  private:
   class Lease;

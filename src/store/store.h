@@ -2,6 +2,7 @@
 // blocking and thread-safe; the server calls them from a small pool, never the I/O thread.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,6 +135,14 @@ struct ConfirmContext {
   std::optional<Coupon> coupon;  // when a coupon code was given
 };
 
+// How this process's writes shared commits (group commit), since it started.
+struct CommitStats {
+  unsigned long long batches = 0;         // write transactions run as a group (one COMMIT)
+  unsigned long long members = 0;         // callers' writes in them (÷ batches = mean group)
+  unsigned long long failed_commits = 0;  // groups of several that did not commit as one
+  size_t largest = 0;                     // the largest group so far
+};
+
 struct StoreCounts {
   long long payments = 0;
   long long active_enrollments = 0;
@@ -212,6 +221,10 @@ struct Violation {
 class Store {
  public:
   virtual ~Store() = default;
+
+  // In-process counters of the writes' commits (for /metrics); zeros where writes are not
+  // grouped.
+  virtual CommitStats commit_stats() const { return {}; }
 
   // Applies the migrations this binary knows; refuses a store migrated by a newer binary.
   virtual Status migrate() = 0;

@@ -120,6 +120,18 @@ TEST(Metrics, SwitchesCoursesOutcomesAndBuildInfo) {
   }
   // A course id nobody catalogued never becomes a label of its own.
   EXPECT_EQ(m.body.find("course-nope"), std::string::npos);
+  // Group commit: the paid confirm wrote at least twice (its attempt, then payment and
+  // enrollment), in at least one committed group.
+  auto value = [&](const std::string& name) {
+    const auto at = m.body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(m.body.substr(at + name.size() + 2));
+  };
+  EXPECT_GE(value("payedge_store_commit_writes_total"), 2) << m.body;
+  EXPECT_GE(value("payedge_store_commit_batches_total"), 1) << m.body;
+  EXPECT_LE(value("payedge_store_commit_batches_total"),
+            value("payedge_store_commit_writes_total"));
+  EXPECT_EQ(value("payedge_store_commit_failed_total"), 0) << m.body;
+  EXPECT_GE(value("payedge_store_commit_largest_batch"), 1) << m.body;
 }
 
 TEST(Dashboards, GrafanaQueriesParseAndNameOnlyExposedMetrics) {
