@@ -72,9 +72,11 @@ format-check:
 
 # clang-tidy 16 (Debian 12's newest) reads GCC's compile commands: it spells C++23 `c++2b`,
 # skips GCC-only warning flags, and needs libstdc++'s <expected>, which that header hides
-# from a compiler whose __cpp_concepts is older than C++20's final value.
+# from a compiler whose __cpp_concepts is older than C++20's final value; Boost 1.74's Asio
+# looks for clang's coroutines in <experimental/coroutine>, which libstdc++ does not have.
 TIDY_ARGS = -extra-arg=-std=c++2b -extra-arg=-Wno-unknown-warning-option \
-  -extra-arg=-U__cpp_concepts -extra-arg=-D__cpp_concepts=202002L
+  -extra-arg=-U__cpp_concepts -extra-arg=-D__cpp_concepts=202002L \
+  -extra-arg=-DBOOST_ASIO_HAS_CO_AWAIT=1
 lint: deps $(BUILD)/CMakeCache.txt
 	run-clang-tidy-16 -clang-tidy-binary clang-tidy-16 -p $(BUILD) -j $(JOBS) -quiet $(TIDY_ARGS) '$(CURDIR)/src/.*'
 

@@ -1,5 +1,6 @@
-// The Toss client's same-key retry policy and its backoff, as pure functions: which answers
-// are tried again under the same Idempotency-Key, and how long the waits may grow.
+// The Toss client's retry policies and its backoff, as pure functions: which answers are tried
+// again under the same Idempotency-Key (confirm) or at all (reads), and how long the waits may
+// grow.
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -41,6 +42,20 @@ TEST(RetryPolicy, EveryOtherAnswerGoesBackToTheCaller) {
   EXPECT_FALSE(retry_same_key(answer(401, "UNAUTHORIZED_KEY")));
   EXPECT_FALSE(retry_same_key(answer(403, "REJECT_CARD_PAYMENT")));
   EXPECT_FALSE(retry_same_key(answer(200)));
+}
+
+TEST(RetryPolicy, ReadsAreAlsoRetriedOnAnyServerError) {
+  // GET a payment changes nothing at Toss: a 5xx is tried again, as is everything that a
+  // confirm retries under its key; a 4xx or a payment is the answer.
+  TossReply network;
+  network.transport_error = "connection reset";
+  EXPECT_TRUE(retry_read(network));
+  EXPECT_TRUE(retry_read(answer(429)));
+  EXPECT_TRUE(retry_read(answer(500, "FAILED_INTERNAL_SYSTEM_PROCESSING")));
+  EXPECT_TRUE(retry_read(answer(503)));
+  EXPECT_FALSE(retry_read(answer(404, "NOT_FOUND_PAYMENT")));
+  EXPECT_FALSE(retry_read(answer(401, "UNAUTHORIZED_KEY")));
+  EXPECT_FALSE(retry_read(answer(200)));
 }
 
 TEST(RetryPolicy, ProcessingCodeCountsOnlyOnA409) {
