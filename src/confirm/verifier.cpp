@@ -41,9 +41,12 @@ awaitable<void> for_each_bounded(std::size_t n, int concurrency, Job& job) {
     asio::co_spawn(
         ex,
         [&]() -> awaitable<void> {
-          while (next < n) co_await job(next++);
+          while (next < n) {
+            const std::size_t i = next++;
+            co_await job(i);
+          }
         },
-        [&](std::exception_ptr e) {
+        [&](const std::exception_ptr& e) {
           if (e && !failure) failure = e;
           if (--running == 0) all_done.cancel();
         });
@@ -61,7 +64,7 @@ awaitable<void> for_each_bounded(std::size_t n, int concurrency, Job& job) {
 std::string toss_date(EpochMs t) { return format_with_offset(t, kKst).substr(0, 19); }
 
 bool in_window(const Payment& p, const VerifyOptions& o) {
-  if (!o.since) return true;
+  if (!o.since || !o.until) return true;
   const auto at = parse_rfc3339(p.approved_at);
   if (!at) return true;  // not approved yet (a virtual account waiting): always checked
   return *at >= *o.since && *at < *o.until;

@@ -48,8 +48,10 @@ template <class Sink, class Make>
 ScanStats scan_into(const LogsOptions& o, const FilterSpec& filter_spec, FieldSet wanted,
                     std::vector<std::unique_ptr<Sink>>& sinks, Make make) {
   const unsigned n = resolve_threads(o.scan.threads);
+  sinks.reserve(sinks.size() + n);
   for (unsigned i = 0; i < n; ++i) sinks.push_back(make());
   std::vector<RecordSink*> raw;
+  raw.reserve(sinks.size());
   for (auto& s : sinks) raw.push_back(s.get());
   const RecordFilter filter(filter_spec);
   ScanOptions so = o.scan;

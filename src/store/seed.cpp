@@ -102,10 +102,13 @@ struct FieldReader {
   }
 };
 
+// `var` is a name pasted into declarations, not an expression to parenthesise.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PAYEDGE_TRY(var, expr)                           \
   auto var##_r = (expr);                                 \
   if (!var##_r) return std::unexpected(var##_r.error()); \
   auto var = std::move(*var##_r)
+// NOLINTEND(bugprone-macro-parentheses)
 
 Result<Course> parse_course(const json& j, size_t index) {
   if (!j.is_object())
