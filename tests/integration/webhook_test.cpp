@@ -93,6 +93,9 @@ TEST_F(WebhookTest, UnsignedCancelIsAppliedOnceEvenWhenDeliveredThreeTimes) {
   const long long events = stack.db().count("webhook_events");
   EXPECT_GE(events, 1);
   EXPECT_LE(events, 2);
+  // The log line follows the store's write (the log is written off the I/O thread).
+  ASSERT_TRUE(
+      eventually([&] { return static_cast<long long>(processing_lines().size()) >= events; }));
   auto lines = processing_lines();
   ASSERT_EQ(static_cast<long long>(lines.size()), events);
   EXPECT_EQ(lines[0]["status"], "success");
@@ -120,6 +123,7 @@ TEST_F(WebhookTest, ForgedDoneForAPaymentTossHasInProgressChangesNothing) {
   ASSERT_TRUE(eventually([&] { return all_processed(); }));
   EXPECT_EQ(stack.db().count("payments"), 0);
   EXPECT_EQ(stack.db().count("enrollments"), 0);
+  ASSERT_TRUE(eventually([&] { return !processing_lines().empty(); }));  // the log lags the store
   auto lines = processing_lines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["status"], "error");
@@ -291,6 +295,7 @@ TEST_F(WebhookTest, TossFetchFailureIsRetriedAfterThe200) {
     return stack.db().count("webhook_events", "attempts >= 2 AND state = 'pending'") == 1;
   }));
   EXPECT_EQ(payment_status(key), "DONE");
+  ASSERT_TRUE(eventually([&] { return !processing_lines().empty(); }));  // the log lags the store
   auto lines = processing_lines();
   ASSERT_GE(lines.size(), 1u);
   EXPECT_EQ(lines[0]["error_code"], "TOSS_API_ERROR");
