@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 #include "core/codec.h"
 #include "core/time.h"
@@ -149,9 +150,11 @@ awaitable<TossConfirmResult> TossClient::call_with_retries(http::verb method, st
     ++result.tries;
     result.total_latency_ms += result.last.latency_ms;
     if (!retryable(result.last) || attempt + 1 >= config_.max_attempts) break;
-    // Full jitter: a uniform wait in [0, backoff_cap_ms], if it fits the deadline.
+    // Full jitter: a uniform wait in [0, backoff_cap_ms], if it fits the deadline. One
+    // generator per thread: with io_threads > 1 calls run on several threads at once.
+    thread_local std::mt19937_64 rng{std::random_device{}()};
     const long long wait =
-        std::uniform_int_distribution<long long>(0, backoff_cap_ms(config_, attempt))(rng_);
+        std::uniform_int_distribution<long long>(0, backoff_cap_ms(config_, attempt))(rng);
     if (SteadyClock::now() + std::chrono::milliseconds(wait) >= deadline) break;
     asio::steady_timer timer(ex, std::chrono::milliseconds(wait));
     boost::system::error_code ec;

@@ -7,7 +7,6 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <random>
 #include <string>
 
 #include "config/config.h"
@@ -90,7 +89,6 @@ class TossClient {
   std::string authorization_;
   HttpClient http_;  // kept-alive connections to Toss: a confirm does not pay a TLS handshake
   LogSink* log_ = nullptr;
-  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 std::string url_encode_path(std::string_view segment);
